@@ -1,0 +1,88 @@
+/**
+ * Admin authentication with jose: a JWKS URL (Cognito in AWS, the local issuer in dev) or an HS256
+ * secret shared with an existing auth service. Every verification failure is the same generic
+ * 401; the reason is kept in `cause` for the logs.
+ */
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JwtConfig } from '../shared/config.ts';
+import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
+
+export interface Principal {
+  subject: string | undefined;
+  roles: string[];
+  /** Projects the token is limited to; undefined means every project. */
+  projects: string[] | undefined;
+}
+
+const ASYMMETRIC = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'EdDSA',
+];
+
+export type Verifier = (authorization: string | undefined) => Promise<Principal>;
+
+/** Builds the verifier once per cold start. `keys` replaces the remote JWKS in tests. */
+export function createVerifier(config: JwtConfig, keys?: JWTVerifyGetKey): Verifier {
+  const secret = config.secret ? new TextEncoder().encode(config.secret) : undefined;
+  const jwks = keys ?? (config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined);
+  const options = {
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+    algorithms: secret ? ['HS256'] : ASYMMETRIC,
+  };
+
+  return async (authorization) => {
+    const token = bearer(authorization);
+    if (!token) throw new UnauthorizedError('no bearer token');
+    let payload: JWTPayload;
+    try {
+      payload = secret
+        ? (await jwtVerify(token, secret, options)).payload
+        : (await jwtVerify(token, jwks as JWTVerifyGetKey, options)).payload;
+    } catch (error) {
+      throw new UnauthorizedError(error);
+    }
+    return {
+      subject: payload.sub,
+      roles: listClaim(payload[config.roleClaim]) ?? [],
+      projects: listClaim(payload[config.projectsClaim]),
+    };
+  };
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/** A claim holding one or several strings: an array, or a comma- or space-separated string. */
+function listClaim(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
+  return undefined;
+}
+
+/** Refuses a principal without the admin role. */
+export function requireRole(principal: Principal, role: string): void {
+  if (!principal.roles.includes(role)) throw new ForbiddenError(`The ${role} role is required`);
+}
+
+/**
+ * The project a request is about: `requested`, else the token's only project, else `default`.
+ * A project outside the token's list is refused.
+ */
+export function resolveProject(principal: Principal, requested: string | undefined): string {
+  const only = principal.projects?.length === 1 ? principal.projects[0] : undefined;
+  const projectId = requested || only || 'default';
+  if (principal.projects && !principal.projects.includes(projectId)) {
+    throw new ForbiddenError(`This token does not cover project ${projectId}`);
+  }
+  return projectId;
+}

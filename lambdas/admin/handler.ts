@@ -1,0 +1,25 @@
+/** Admin API Lambda: thin wiring of config, clients, the JWT verifier and the report routes. */
+import middy from '@middy/core';
+import { documentClient } from '../shared/clients.ts';
+import { adminConfig } from '../shared/config.ts';
+import { type HttpEvent, type HttpResult, httpErrors } from '../shared/http.ts';
+import { createLogger } from '../shared/logger.ts';
+import { routerFor } from '../shared/router.ts';
+import { createVerifier } from './auth.ts';
+import { adminRoutes } from './routes.ts';
+
+const config = adminConfig(process.env);
+const logger = createLogger('admin');
+
+const route = routerFor(
+  'admin',
+  adminRoutes({
+    ddb: documentClient(config.storage),
+    tableName: config.storage.tableName,
+    now: Date.now,
+    verify: createVerifier(config.jwt),
+    adminRole: config.jwt.adminRole,
+  }),
+);
+
+export const handler = middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);

@@ -1,0 +1,269 @@
+/**
+ * Ingest: stores each raw event once and applies the live-counter increments of the events that
+ * were new, summed in memory per key (DESIGN.md "ingest").
+ *
+ * Exactness: a raw event's key depends only on (project, day, messageId), so a BatchGet tells
+ * which events are already stored and storing twice is a no-op. Counters are a speed layer: after
+ * a crash between storing and counting, or two concurrent copies of one event, the rollup rebuilds
+ * the truth from the raw events (see counters.ts).
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { EventsDetail } from '../shared/bus.ts';
+import type { StorageConfig } from '../shared/config.ts';
+import { applyIncrements, IncrementSet } from '../shared/counters.ts';
+import { batchGet, batchPut, keyString, mapLimit } from '../shared/dynamo.ts';
+import { actorOf, type TallyEvent } from '../shared/events.ts';
+import { type Key, keys, period } from '../shared/keys.ts';
+import type { Log } from '../shared/logger.ts';
+import { COUNTER, contributions } from '../shared/metrics.ts';
+import { eventDay, toRawItem } from '../shared/raw-events.ts';
+import { bucketOf, hourOf } from '../shared/time.ts';
+
+export interface IngestDeps {
+  ddb: DynamoDBDocumentClient;
+  storage: StorageConfig;
+  now: () => number;
+  log: Log;
+}
+
+export interface IngestStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  failedRecords: number;
+}
+
+interface Candidate {
+  recordId: string;
+  event: TallyEvent;
+  key: Key;
+  lookups: Key[];
+}
+
+/** Reads the detail of an EventBridge-to-SQS record, or explains why it cannot be read. */
+export function parseRecord(record: SQSRecord): EventsDetail | string {
+  let envelope: { detail?: unknown };
+  try {
+    envelope = JSON.parse(record.body);
+  } catch {
+    return 'body is not JSON';
+  }
+  const d = envelope.detail as Partial<EventsDetail> | undefined;
+  if (d?.v !== 1) return 'detail is missing or of an unknown version';
+  if (typeof d.projectId !== 'string' || !d.projectId) return 'detail.projectId is missing';
+  if (!Array.isArray(d.events)) return 'detail.events is not an array';
+  for (const e of d.events) {
+    if (
+      !e ||
+      typeof e.messageId !== 'string' ||
+      typeof e.type !== 'string' ||
+      Number.isNaN(Date.parse(e.timestamp)) ||
+      Number.isNaN(Date.parse(e.receivedAt)) ||
+      e.projectId !== d.projectId
+    ) {
+      return 'detail.events holds an event without messageId, type, timestamps or the chunk project';
+    }
+  }
+  return d as EventsDetail;
+}
+
+export async function ingest(
+  deps: IngestDeps,
+  records: SQSRecord[],
+): Promise<SQSBatchResponse & { stats: IngestStats }> {
+  const { storage } = deps;
+  const failed = new Set<string>();
+  const candidates: Candidate[] = [];
+
+  for (const record of records) {
+    const detail = parseRecord(record);
+    if (typeof detail === 'string') {
+      deps.log.error('unreadable record', { messageId: record.messageId, reason: detail });
+      failed.add(record.messageId);
+      continue;
+    }
+    for (const event of detail.events) {
+      const key = keys.rawEvent(
+        event.projectId,
+        eventDay(event),
+        event.messageId,
+        storage.eventShards,
+      );
+      const other = detail.dedupeDays?.[event.messageId] ?? [];
+      const lookups = [
+        key,
+        ...other.map((day) =>
+          keys.rawEvent(event.projectId, day, event.messageId, storage.eventShards),
+        ),
+      ];
+      candidates.push({ recordId: record.messageId, event, key, lookups });
+    }
+  }
+
+  // Which events are new: not stored already, and the first copy within this batch.
+  const existing = await batchGet(
+    deps.ddb,
+    storage.tableName,
+    candidates.flatMap((c) => c.lookups),
+    { consistent: true, projection: ['pk'] },
+  );
+  const seen = new Set<string>();
+  const fresh: Candidate[] = [];
+  for (const c of candidates) {
+    const id = `${c.event.projectId}\u0000${c.event.messageId}`;
+    if (seen.has(id) || c.lookups.some((k) => existing.has(keyString(k)))) continue;
+    seen.add(id);
+    fresh.push(c);
+  }
+
+  const bucket = bucketOf(deps.now(), storage.bucketSeconds);
+  const unprocessed = await batchPut(
+    deps.ddb,
+    storage.tableName,
+    fresh.map((c) => toRawItem(c.event, storage, bucket)),
+  );
+  const notStored = new Set(unprocessed.map((i) => `${i.pk}\u0000${i.sk}`));
+  const stored: TallyEvent[] = [];
+  for (const c of fresh) {
+    if (notStored.has(keyString(c.key))) failed.add(c.recordId);
+    else stored.push(c.event);
+  }
+
+  try {
+    await applyLiveCounters(deps, stored, bucket);
+  } catch (error) {
+    // The events are stored; only the speed layer is behind until the next rollup.
+    deps.log.error('live counters not applied; the rollup will correct them', {
+      error,
+      events: stored.length,
+    });
+  }
+
+  const stats: IngestStats = {
+    received: candidates.length,
+    stored: stored.length,
+    duplicates: candidates.length - fresh.length,
+    failedRecords: failed.size,
+  };
+  deps.log.info('ingested', { ...stats });
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })), stats };
+}
+
+/** Counts new distinct users (markers) and adds every increment, once per key. */
+async function applyLiveCounters(
+  deps: IngestDeps,
+  events: TallyEvent[],
+  bucket: string,
+): Promise<void> {
+  const { storage } = deps;
+  const set = new IncrementSet();
+  for (const e of events) {
+    const c = contributions(e);
+    const t = Date.parse(e.timestamp);
+    set.add(keys.counterBucket(e.projectId, period.day(eventDay(e)), bucket), c);
+    set.add(keys.counterBucket(e.projectId, period.hour(hourOf(t)), bucket), c);
+    set.add(keys.totals(e.projectId), c);
+  }
+  for (const u of await markActiveUsers(deps, events, bucket)) {
+    set.add(keys.counterBucket(u.projectId, period.day(u.day), bucket), {
+      [COUNTER.activeUsers]: 1,
+      ...(u.isNew ? { [COUNTER.newUsers]: 1 } : {}),
+    });
+    if (u.isNew) set.add(keys.totals(u.projectId), { [COUNTER.newUsers]: 1 });
+  }
+  await applyIncrements(deps.ddb, storage.tableName, set.list());
+}
+
+interface UserDay {
+  projectId: string;
+  day: string;
+  actor: string;
+  event: TallyEvent;
+}
+
+/**
+ * Creates the (day, user) markers and user profiles these events imply and returns the ones this
+ * call created: those are the new active users (and, with a new profile, new users). Conditional
+ * puts make each marker count once even under concurrency.
+ */
+async function markActiveUsers(
+  deps: IngestDeps,
+  events: TallyEvent[],
+  bucket: string,
+): Promise<(UserDay & { isNew: boolean })[]> {
+  const { storage, ddb } = deps;
+  const pairs = new Map<string, UserDay>();
+  for (const e of events) {
+    const actor = actorOf(e);
+    if (!actor) continue;
+    const day = eventDay(e);
+    const id = `${e.projectId}\u0000${day}\u0000${actor}`;
+    const prior = pairs.get(id);
+    if (!prior || prior.event.timestamp > e.timestamp) {
+      pairs.set(id, { projectId: e.projectId, day, actor, event: e });
+    }
+  }
+  if (!pairs.size) return [];
+  const markerKey = (p: UserDay) => keys.userDay(p.projectId, p.day, p.actor, storage.userShards);
+  const profileKey = (p: UserDay) => keys.user(p.projectId, p.actor, storage.userShards);
+
+  const markers = await batchGet(ddb, storage.tableName, [...pairs.values()].map(markerKey), {
+    consistent: true,
+    projection: ['pk'],
+  });
+  const missing = [...pairs.values()].filter((p) => !markers.has(keyString(markerKey(p))));
+  if (!missing.length) return [];
+
+  const profiles = await batchGet(ddb, storage.tableName, missing.map(profileKey), {
+    consistent: true,
+    projection: ['pk'],
+  });
+  // A profile is created once, for the actor's earliest day in this batch.
+  const firstDayOf = new Map<string, UserDay>();
+  for (const p of missing) {
+    const id = keyString(profileKey(p));
+    if (profiles.has(id)) continue;
+    const prior = firstDayOf.get(id);
+    if (!prior || prior.event.timestamp > p.event.timestamp) firstDayOf.set(id, p);
+  }
+
+  const created = await mapLimit(missing, 16, async (p) => {
+    let isNew = false;
+    if (firstDayOf.get(keyString(profileKey(p))) === p) {
+      isNew = await putIfAbsent(deps, {
+        ...profileKey(p),
+        actor: p.actor,
+        userId: p.event.userId,
+        anonymousId: p.event.anonymousId,
+        firstSeen: p.event.timestamp,
+        firstDay: p.day,
+        createdBucket: bucket,
+      });
+    }
+    const marked = await putIfAbsent(deps, {
+      ...markerKey(p),
+      first: p.event.timestamp,
+      createdBucket: bucket,
+    });
+    return marked ? { ...p, isNew } : undefined;
+  });
+  return created.filter((c): c is UserDay & { isNew: boolean } => c !== undefined);
+}
+
+async function putIfAbsent(deps: IngestDeps, item: Record<string, unknown>): Promise<boolean> {
+  try {
+    await deps.ddb.send(
+      new PutCommand({
+        TableName: deps.storage.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Configuration, read once at cold start. A missing or malformed variable throws here, when the
+ * module loads, not at the first request. The CDK constructs import `ENV` so the names they set
+ * are the names read here.
+ */
+
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  eventBusName: 'EVENT_BUS_NAME',
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
+  eventShards: 'TALLY_EVENT_SHARDS',
+  userShards: 'TALLY_USER_SHARDS',
+  bucketSeconds: 'TALLY_BUCKET_SECONDS',
+  retentionDays: 'TALLY_RETENTION_DAYS',
+  writeKeyCacheSeconds: 'TALLY_WRITE_KEY_CACHE_SECONDS',
+  jwksUrl: 'JWT_JWKS_URL',
+  jwtSecret: 'JWT_HS256_SECRET',
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  jwtRoleClaim: 'JWT_ROLE_CLAIM',
+  jwtAdminRole: 'JWT_ADMIN_ROLE',
+  jwtProjectsClaim: 'JWT_PROJECTS_CLAIM',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Thrown at cold start when the environment is incomplete. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new ConfigError(`Environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** Where and how data is laid out in the table. Changing the shard counts of a live table splits its history. */
+export interface StorageConfig {
+  readonly tableName: string;
+  readonly dynamodbEndpoint: string | undefined;
+  /** Write shards per raw-event day partition (each takes up to 1,000 writes/s). */
+  readonly eventShards: number;
+  /** Shards for user profiles and user-day markers. */
+  readonly userShards: number;
+  /** Width of a live counter bucket; the rollup folds whole buckets. */
+  readonly bucketSeconds: number;
+  /** Raw events expire this many days after they were received (also the dedupe window). */
+  readonly retentionDays: number;
+}
+
+export function storageConfig(env: Env): StorageConfig {
+  return {
+    tableName: required(env, ENV.tableName),
+    dynamodbEndpoint: optional(env, ENV.dynamodbEndpoint),
+    eventShards: integer(env, ENV.eventShards, 8, 1, 256),
+    userShards: integer(env, ENV.userShards, 8, 1, 256),
+    bucketSeconds: integer(env, ENV.bucketSeconds, 300, 1, 3600),
+    retentionDays: integer(env, ENV.retentionDays, 395, 8, 3650),
+  };
+}
+
+export interface TrackConfig {
+  readonly storage: StorageConfig;
+  readonly eventBusName: string;
+  readonly eventBridgeEndpoint: string | undefined;
+  /** How long a write-key lookup is trusted; revocation takes effect within this. */
+  readonly writeKeyCacheSeconds: number;
+}
+
+export function trackConfig(env: Env): TrackConfig {
+  return {
+    storage: storageConfig(env),
+    eventBusName: required(env, ENV.eventBusName),
+    eventBridgeEndpoint: optional(env, ENV.eventBridgeEndpoint),
+    writeKeyCacheSeconds: integer(env, ENV.writeKeyCacheSeconds, 60, 0, 60),
+  };
+}
+
+export interface JwtConfig {
+  /** Exactly one of `jwksUrl` and `secret` is set. */
+  readonly jwksUrl: string | undefined;
+  readonly secret: string | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  readonly roleClaim: string;
+  readonly adminRole: string;
+  readonly projectsClaim: string;
+}
+
+export function jwtConfig(env: Env): JwtConfig {
+  const jwksUrl = optional(env, ENV.jwksUrl);
+  const secret = optional(env, ENV.jwtSecret);
+  if ((jwksUrl === undefined) === (secret === undefined)) {
+    throw new ConfigError(`Set exactly one of ${ENV.jwksUrl} and ${ENV.jwtSecret}`);
+  }
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError(`${ENV.jwtSecret} must be at least 32 characters`);
+  }
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) {
+    throw new ConfigError(`${ENV.jwksUrl} must be an http(s) URL, got ${JSON.stringify(jwksUrl)}`);
+  }
+  return {
+    jwksUrl,
+    secret,
+    issuer: optional(env, ENV.jwtIssuer),
+    audience: optional(env, ENV.jwtAudience),
+    roleClaim: optional(env, ENV.jwtRoleClaim) ?? 'roles',
+    adminRole: optional(env, ENV.jwtAdminRole) ?? 'admin',
+    projectsClaim: optional(env, ENV.jwtProjectsClaim) ?? 'projects',
+  };
+}
+
+export interface AdminConfig {
+  readonly storage: StorageConfig;
+  readonly jwt: JwtConfig;
+}
+
+export function adminConfig(env: Env): AdminConfig {
+  return { storage: storageConfig(env), jwt: jwtConfig(env) };
+}

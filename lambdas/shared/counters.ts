@@ -1,0 +1,134 @@
+/**
+ * Live counters and how figures are served from them.
+ *
+ * Ingest adds each batch's increments to one item per (period, storage bucket). The rollup later
+ * rebuilds a period from raw events stored before a watermark and writes the result to the
+ * period's `R` item with that watermark. A period's figure is therefore always
+ *
+ *     served = R.c + Σ buckets at or after R.watermark      (Σ all buckets when there is no R)
+ *
+ * which reads one partition, whose size depends on time since the last rollup, never on the
+ * number of events.
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from './dynamo.ts';
+import { BUCKET_PREFIX, counterPartition, type Key, keys, ROLLUP_SK } from './keys.ts';
+import { addCounters, type Counters } from './metrics.ts';
+
+/** Increments to apply to one counter item. */
+export interface Increment {
+  key: Key;
+  counters: Counters;
+}
+
+/** Applies increments, one UpdateItem per item, all counters of the item in one ADD. */
+export async function applyIncrements(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  increments: Increment[],
+  concurrency = 8,
+): Promise<void> {
+  await mapLimit(increments, concurrency, async ({ key, counters }) => {
+    const entries = Object.entries(counters).filter(([, v]) => v !== 0);
+    if (!entries.length) return;
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+      }),
+    );
+  });
+}
+
+/** Accumulates increments per item before they are applied (once per batch per key). */
+export class IncrementSet {
+  private readonly byKey = new Map<string, Increment>();
+
+  add(key: Key, counters: Counters): void {
+    const id = `${key.pk}\u0000${key.sk}`;
+    const existing = this.byKey.get(id);
+    if (existing) addCounters(existing.counters, counters);
+    else this.byKey.set(id, { key, counters: { ...counters } });
+  }
+
+  list(): Increment[] {
+    return [...this.byKey.values()];
+  }
+}
+
+/** What the rollup stored for a period. */
+export interface RollupItem {
+  /** Rebuilt additive counters. */
+  c: Counters;
+  /** Buckets before this one are folded into `c`. */
+  watermark: string;
+  rebuiltAt: string;
+  [extra: string]: unknown;
+}
+
+export interface ServedPeriod {
+  counters: Counters;
+  rollup: RollupItem | undefined;
+}
+
+const NON_COUNTER = new Set(['pk', 'sk']);
+
+/** Reads one period partition and returns its served figures (see the module comment). */
+export async function readPeriod(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  projectId: string,
+  period: string,
+): Promise<ServedPeriod> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': counterPartition(projectId, period) },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start);
+
+  const rollup = items.find((i) => i.sk === ROLLUP_SK) as RollupItem | undefined;
+  const counters: Counters = { ...(rollup?.c ?? {}) };
+  const from = rollup ? `${BUCKET_PREFIX}${rollup.watermark}` : BUCKET_PREFIX;
+  for (const item of items) {
+    const sk = item.sk as string;
+    if (!sk.startsWith(BUCKET_PREFIX) || sk < from) continue;
+    addCounters(counters, countersOf(item));
+  }
+  return { counters, rollup };
+}
+
+/** The numeric attributes of a counter item. */
+export function countersOf(item: Record<string, unknown>): Counters {
+  const out: Counters = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (!NON_COUNTER.has(k) && typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
+
+/** A project's all-time totals. */
+export async function readTotals(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  projectId: string,
+): Promise<Counters> {
+  const res = await ddb.send(new GetCommand({ TableName: tableName, Key: keys.totals(projectId) }));
+  return res.Item ? countersOf(res.Item) : {};
+}

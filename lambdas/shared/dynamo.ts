@@ -1,0 +1,129 @@
+/**
+ * Batch helpers over the document client: request-size chunking, retry of unprocessed keys and
+ * items with backoff, and bounded concurrency. Reads and writes here are the hot path of ingest.
+ */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Key } from './keys.ts';
+
+const BATCH_GET_MAX = 100;
+const BATCH_WRITE_MAX = 25;
+const DEFAULT_ATTEMPTS = 6;
+
+export type Item = Record<string, unknown>;
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function chunk<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export const keyString = (k: Key) => `${k.pk}\u0000${k.sk}`;
+
+/**
+ * Gets many keys; returns the found items by `keyString`. Unprocessed keys are retried with
+ * backoff; if some are still unprocessed after every attempt this throws, because a missing answer
+ * must never read as "absent".
+ */
+export async function batchGet(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  keys: Key[],
+  options: { consistent?: boolean; projection?: string[]; concurrency?: number } = {},
+): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
+  const projection = options.projection
+    ? {
+        ProjectionExpression: options.projection.map((_, i) => `#p${i}`).join(','),
+        ExpressionAttributeNames: Object.fromEntries(
+          options.projection.map((p, i) => [`#p${i}`, p]),
+        ),
+      }
+    : {};
+  await mapLimit(chunk(unique, BATCH_GET_MAX), options.concurrency ?? 8, async (group) => {
+    let pending: Key[] = group;
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt >= DEFAULT_ATTEMPTS) {
+        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+      }
+      if (attempt) await sleep(25 * 2 ** attempt);
+      const res = await ddb.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: pending,
+              ConsistentRead: options.consistent ?? false,
+              ...projection,
+            },
+          },
+        }),
+      );
+      for (const item of res.Responses?.[tableName] ?? []) {
+        found.set(keyString(item as Key), item);
+      }
+      pending = (res.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+    }
+  });
+  return found;
+}
+
+/**
+ * Puts many items (idempotent puts to deterministic keys). Returns the items still unprocessed
+ * after every retry, for the caller to report as failed; never drops them silently.
+ */
+export async function batchPut(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  items: Item[],
+  options: { concurrency?: number; attempts?: number } = {},
+): Promise<Item[]> {
+  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
+  const leftovers = await mapLimit(
+    chunk(items, BATCH_WRITE_MAX),
+    options.concurrency ?? 8,
+    async (group) => {
+      let pending: Item[] = group;
+      for (let attempt = 0; pending.length && attempt < attempts; attempt++) {
+        if (attempt) await sleep(25 * 2 ** attempt);
+        try {
+          const res = await ddb.send(
+            new BatchWriteCommand({
+              RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
+            }),
+          );
+          pending = (res.UnprocessedItems?.[tableName] ?? []).map(
+            (r) => r.PutRequest?.Item as Item,
+          );
+        } catch (error) {
+          if (attempt === attempts - 1) throw error;
+        }
+      }
+      return pending;
+    },
+  );
+  return leftovers.flat();
+}

@@ -1,0 +1,130 @@
+/**
+ * Input schemas of the Segment-compatible tracking API, with valibot: it tree-shakes to a few
+ * KiB, which matters on the track Lambda's cold start. The OpenAPI document is generated from
+ * these same schemas.
+ */
+import * as v from 'valibot';
+import type { EventType } from './events.ts';
+
+/** An identifier: Segment clients send strings, some send numbers. */
+const identifier = v.pipe(
+  v.union([
+    v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(256)),
+    v.pipe(v.number(), v.finite()),
+  ]),
+  v.transform((value) => String(value)),
+);
+
+const isoDateTime = v.pipe(
+  v.string(),
+  v.maxLength(64),
+  v.check((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time'),
+);
+
+const dictionary = v.record(v.string(), v.unknown());
+
+/** Fields every message may carry. Unknown top-level fields (`_metadata`, `version`…) are ignored. */
+const common = {
+  messageId: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200))),
+  userId: v.nullish(identifier),
+  anonymousId: v.nullish(identifier),
+  timestamp: v.optional(isoDateTime),
+  sentAt: v.optional(isoDateTime),
+  context: v.optional(dictionary),
+  integrations: v.optional(dictionary),
+};
+
+interface Identity {
+  userId?: string | null | undefined;
+  anonymousId?: string | null | undefined;
+}
+
+/** Segment's rule: every message names its user, by userId or anonymousId. */
+function withIdentity<T extends v.GenericSchema<unknown, Identity>>(schema: T) {
+  return v.pipe(
+    schema,
+    v.check(
+      (m: Identity) => Boolean(m.userId) || Boolean(m.anonymousId),
+      'userId or anonymousId is required',
+    ),
+  );
+}
+
+const name = v.optional(v.pipe(v.string(), v.maxLength(200)));
+
+export const trackSchema = withIdentity(
+  v.object({
+    ...common,
+    type: v.optional(v.literal('track')),
+    event: v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200)),
+    properties: v.optional(dictionary),
+  }),
+);
+
+export const identifySchema = withIdentity(
+  v.object({ ...common, type: v.optional(v.literal('identify')), traits: v.optional(dictionary) }),
+);
+
+export const pageSchema = withIdentity(
+  v.object({
+    ...common,
+    type: v.optional(v.literal('page')),
+    name,
+    category: name,
+    properties: v.optional(dictionary),
+  }),
+);
+
+export const screenSchema = withIdentity(
+  v.object({
+    ...common,
+    type: v.optional(v.literal('screen')),
+    name,
+    category: name,
+    properties: v.optional(dictionary),
+  }),
+);
+
+export const groupSchema = withIdentity(
+  v.object({
+    ...common,
+    type: v.optional(v.literal('group')),
+    groupId: identifier,
+    traits: v.optional(dictionary),
+  }),
+);
+
+export const aliasSchema = v.object({
+  ...common,
+  type: v.optional(v.literal('alias')),
+  userId: identifier,
+  previousId: identifier,
+});
+
+/** Schema of each message type, for the single-type endpoints and for batch items. */
+export const MESSAGE_SCHEMAS: Record<EventType, v.GenericSchema> = {
+  track: trackSchema,
+  identify: identifySchema,
+  page: pageSchema,
+  screen: screenSchema,
+  group: groupSchema,
+  alias: aliasSchema,
+};
+
+/** Body of `POST /v1/batch`. Items are validated one by one, so only the envelope is checked here. */
+export const batchSchema = v.object({
+  batch: v.pipe(v.array(v.unknown()), v.minLength(1, 'must hold at least one event')),
+  sentAt: v.optional(isoDateTime),
+  context: v.optional(dictionary),
+  integrations: v.optional(dictionary),
+});
+
+/** Turns issues into one readable line: `event: Invalid type…; userId: …`. */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .map((i) => {
+      const path = v.getDotPath(i);
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}

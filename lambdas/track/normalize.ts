@@ -1,0 +1,100 @@
+/**
+ * Turns a validated message into the canonical envelope: server receive time, clock-skew
+ * correction, generated messageId, merged batch context, privacy-safe IP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventType, ParsedMessage, TallyEvent } from '../shared/events.ts';
+import { addDays, dayOf, MS } from '../shared/time.ts';
+import { anonymizeIp } from './privacy.ts';
+
+/** What the request adds to every message in it. */
+export interface RequestFacts {
+  projectId: string;
+  /** Server clock, epoch ms. */
+  receivedAt: number;
+  /** Caller address as API Gateway saw it. */
+  sourceIp: string | undefined;
+  /** Batch-level `sentAt` and `context`, if any. */
+  sentAt?: string | undefined;
+  context?: Record<string, unknown> | undefined;
+}
+
+export interface Normalized {
+  event: TallyEvent;
+  /** Other raw-event days to check for an earlier copy of this messageId (see bus.ts). */
+  dedupeDays: string[];
+}
+
+/** Days back a resend without a client timestamp is looked for: the ≥ 7-day dedupe window. */
+const DEDUPE_LOOKBACK_DAYS = 7;
+/** Skew-corrected times this close to midnight may land on the other day on a resend. */
+const MIDNIGHT_MARGIN_MS = MS.hour;
+/** Further in the future than this is not believed (DESIGN.md). */
+const MAX_FUTURE_MS = 24 * MS.hour;
+
+export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts): Normalized {
+  const receivedIso = new Date(req.receivedAt).toISOString();
+  const clientTs = m.timestamp !== undefined ? Date.parse(m.timestamp) : undefined;
+  const sentAtRaw = m.sentAt ?? req.sentAt;
+  const sentAt = sentAtRaw !== undefined ? Date.parse(sentAtRaw) : undefined;
+
+  let ts: number;
+  let fromClient = false;
+  let corrected = false;
+  if (clientTs === undefined) {
+    ts = req.receivedAt;
+  } else if (sentAt !== undefined) {
+    ts = req.receivedAt - (sentAt - clientTs);
+    fromClient = true;
+    corrected = true;
+  } else {
+    ts = clientTs;
+    fromClient = true;
+  }
+  if (ts > req.receivedAt + MAX_FUTURE_MS) {
+    ts = req.receivedAt;
+    fromClient = false;
+  }
+
+  const context = { ...req.context, ...m.context };
+  const ip = typeof context.ip === 'string' ? context.ip : req.sourceIp;
+  if (ip !== undefined) context.ip = anonymizeIp(ip);
+
+  const event: TallyEvent = {
+    messageId: m.messageId ?? randomUUID(),
+    projectId: req.projectId,
+    type,
+    timestamp: new Date(ts).toISOString(),
+    receivedAt: receivedIso,
+    properties: m.properties ?? {},
+    traits: m.traits ?? {},
+    context,
+  };
+  if (m.event !== undefined) event.event = m.event;
+  if (m.name !== undefined) event.name = m.name;
+  if (m.category !== undefined) event.category = m.category;
+  if (m.userId) event.userId = m.userId;
+  if (m.anonymousId) event.anonymousId = m.anonymousId;
+  if (m.groupId !== undefined) event.groupId = m.groupId;
+  if (m.previousId !== undefined) event.previousId = m.previousId;
+  if (m.timestamp !== undefined) event.originalTimestamp = m.timestamp;
+  if (sentAtRaw !== undefined) event.sentAt = sentAtRaw;
+
+  return { event, dedupeDays: m.messageId ? dedupeDays(ts, fromClient, corrected) : [] };
+}
+
+/**
+ * A resend of a client-chosen messageId must be found even if its day differs from the first
+ * copy's: without a client timestamp the day follows the receive time, so look back a week; with a
+ * skew-corrected one near midnight, look at the neighbouring day.
+ */
+function dedupeDays(ts: number, fromClient: boolean, corrected: boolean): string[] {
+  const day = dayOf(ts);
+  if (!fromClient) {
+    return Array.from({ length: DEDUPE_LOOKBACK_DAYS }, (_, i) => addDays(day, -(i + 1)));
+  }
+  if (!corrected) return [];
+  if (dayOf(ts - MIDNIGHT_MARGIN_MS) !== day) return [addDays(day, -1)];
+  if (dayOf(ts + MIDNIGHT_MARGIN_MS) !== day) return [addDays(day, 1)];
+  return [];
+}

@@ -1,0 +1,166 @@
+/**
+ * The local EventBridge: serves the `PutEvents` action of the EventBridge JSON protocol, so the
+ * track handler's real SDK client is simply pointed here. Accepted entries become EventBridge
+ * events and go to every rule whose pattern (the same object the CDK rule uses) matches.
+ * Tests inject entry failures here, as EventBridge reports them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES } from '../lambdas/shared/bus.ts';
+import { matches, type Pattern } from './event-pattern.ts';
+
+export interface BusRule {
+  name: string;
+  pattern: Pattern;
+  target: (eventJson: string) => void;
+}
+
+interface Entry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  Time?: string;
+  Resources?: string[];
+}
+
+type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+export interface LocalEventBus {
+  endpoint: string;
+  busName: string;
+  /** Fails the next `count` entries with `code`, as EventBridge does under load. */
+  failNextEntries(count: number, code?: string): void;
+  /** Makes every entry fail until cleared (count = Infinity), or stops doing so (0). */
+  stats(): { putEventsCalls: number; entries: number; failedEntries: number };
+  stop(): Promise<void>;
+}
+
+export async function startEventBus(options: {
+  busName: string;
+  rules: BusRule[];
+  port?: number;
+}): Promise<LocalEventBus> {
+  let failRemaining = 0;
+  let failCode = 'InternalFailure';
+  const counts = { putEventsCalls: 0, entries: 0, failedEntries: 0 };
+
+  const putEvents = (entries: Entry[]): { FailedEntryCount: number; Entries: EntryResult[] } => {
+    counts.putEventsCalls++;
+    const results = entries.map((entry): EntryResult => {
+      counts.entries++;
+      if (failRemaining > 0) {
+        failRemaining--;
+        counts.failedEntries++;
+        return { ErrorCode: failCode, ErrorMessage: 'Injected failure (local bus)' };
+      }
+      const problem = invalid(entry, options.busName);
+      if (problem) {
+        counts.failedEntries++;
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
+      }
+      const id = randomUUID();
+      const event = {
+        version: '0',
+        id,
+        'detail-type': entry.DetailType,
+        source: entry.Source,
+        account: '000000000000',
+        time: entry.Time ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: 'us-east-1',
+        resources: entry.Resources ?? [],
+        detail: JSON.parse(entry.Detail as string),
+      };
+      const json = JSON.stringify(event);
+      for (const rule of options.rules) if (matches(rule.pattern, event)) rule.target(json);
+      return { EventId: id };
+    });
+    return {
+      FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
+      Entries: results,
+    };
+  };
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((error: Error) =>
+      reply(res, 500, { __type: 'InternalException', message: error.message }),
+    );
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const target = req.headers['x-amz-target'];
+    if (target !== 'AWSEvents.PutEvents') {
+      return reply(res, 400, {
+        __type: 'UnknownOperationException',
+        message: `The local bus serves PutEvents only, not ${String(target)}`,
+      });
+    }
+    const body = JSON.parse(raw.toString('utf8')) as { Entries?: Entry[] };
+    const entries = body.Entries ?? [];
+    if (entries.length < 1 || entries.length > PUT_EVENTS_MAX_ENTRIES) {
+      return reply(res, 400, {
+        __type: 'ValidationException',
+        message: `1 to ${PUT_EVENTS_MAX_ENTRIES} entries per request`,
+      });
+    }
+    const size = entries.reduce(
+      (n, e) =>
+        n +
+        14 +
+        Buffer.byteLength(e.Source ?? '') +
+        Buffer.byteLength(e.DetailType ?? '') +
+        Buffer.byteLength(e.Detail ?? ''),
+      0,
+    );
+    if (size > PUT_EVENTS_MAX_BYTES) {
+      return reply(res, 400, {
+        __type: 'ValidationException',
+        message: `Total size of the entries in the request is over the limit (${size} > ${PUT_EVENTS_MAX_BYTES})`,
+      });
+    }
+    reply(res, 200, putEvents(entries));
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    busName: options.busName,
+    failNextEntries(count, code = 'InternalFailure') {
+      failRemaining = count;
+      failCode = code;
+    },
+    stats: () => ({ ...counts }),
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function invalid(entry: Entry, busName: string): string | undefined {
+  if (!entry.Source || !entry.DetailType || entry.Detail === undefined)
+    return 'Source, DetailType and Detail are required';
+  if (
+    entry.EventBusName &&
+    entry.EventBusName !== busName &&
+    !entry.EventBusName.endsWith(`/${busName}`)
+  ) {
+    return `Event bus ${entry.EventBusName} does not exist`;
+  }
+  try {
+    const detail = JSON.parse(entry.Detail);
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
+      return 'Detail must be a JSON object';
+  } catch {
+    return 'Detail is not valid JSON';
+  }
+  return undefined;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,59 @@
+/**
+ * The local token issuer: an ES256 key kept in the data directory, its JWKS served by the local
+ * server, and tokens minted for `npm start` and `npm run token`. Local twin only; in AWS the
+ * issuer is Cognito or the team's own auth service.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+
+export const LOCAL_ISSUER = 'tally-local';
+export const LOCAL_AUDIENCE = 'tally';
+const ALG = 'ES256';
+
+export interface TokenRequest {
+  role?: string;
+  projects?: string[];
+  /** `1h`, `30d`, … (jose's time-span syntax). */
+  expiresIn?: string;
+  subject?: string;
+}
+
+export interface LocalIssuer {
+  jwks: { keys: JWK[] };
+  mint(request?: TokenRequest): Promise<string>;
+}
+
+/** Loads the issuer key from `file`, creating it on first use. */
+export async function loadIssuer(file: string): Promise<LocalIssuer> {
+  let privateJwk: JWK;
+  if (existsSync(file)) {
+    privateJwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  } else {
+    const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+    privateJwk = {
+      ...(await exportJWK(privateKey)),
+      kid: `local-${Date.now().toString(36)}`,
+      alg: ALG,
+    };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(privateJwk), { mode: 0o600 });
+  }
+  const { d: _private, ...publicJwk } = privateJwk;
+  const key = await importJWK(privateJwk, ALG);
+  return {
+    jwks: { keys: [{ ...publicJwk, use: 'sig' }] },
+    mint: ({ role = 'admin', projects, expiresIn = '30d', subject = 'local-admin' } = {}) => {
+      const claims: Record<string, unknown> = { roles: [role] };
+      if (projects?.length) claims.projects = projects;
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: ALG, kid: privateJwk.kid as string, typ: 'JWT' })
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setSubject(subject)
+        .setIssuedAt()
+        .setExpirationTime(expiresIn)
+        .sign(key);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The local twin, assembled: DynamoDB Local, the bus, the queue, the HTTP front door and the dev
+ * credentials, running the same handler modules as the Lambdas. One stack per process: the
+ * handlers read their configuration once, when first imported, as at a cold start.
+ */
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { INGEST_PATTERN } from '../lambdas/shared/bus.ts';
+import { ENV } from '../lambdas/shared/config.ts';
+import { buildWeb } from '../web/build.ts';
+import { bootstrapCredentials, type LocalCredentials } from './bootstrap.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type LocalEventBus, startEventBus } from './eventbridge.ts';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, type LocalIssuer, loadIssuer } from './issuer.ts';
+import { freePort } from './ports.ts';
+import { type DeadLetter, LocalQueue, type QueuedMessage } from './queue.ts';
+import { type HttpHandler, startServer } from './server.ts';
+import { ensureTable } from './table.ts';
+
+export interface LocalStackOptions {
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  /** Keep DynamoDB Local in memory (tests, benchmarks) instead of under `dataDir`. */
+  inMemory?: boolean;
+  /** Use an already running DynamoDB Local instead of starting one. */
+  dynamodbEndpoint?: string;
+  tableName?: string;
+  /** Extra environment for the handlers (e.g. TALLY_BUCKET_SECONDS). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  baseUrl: string;
+  credentials: LocalCredentials;
+  dynamodbEndpoint: string;
+  tableName: string;
+  bus: LocalEventBus;
+  queue: LocalQueue;
+  issuer: LocalIssuer;
+  ddb: DynamoDBDocumentClient;
+  /** Resolves when every accepted event has been through ingest. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PENDING_FILE = 'pending-queue.jsonl';
+export const DLQ_FILE = 'dlq.jsonl';
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const tableName = options.tableName ?? 'tally';
+  const port = options.port || (await freePort());
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynamoDbLocal({
+        inMemory: options.inMemory ?? false,
+        dataDir: join(dataDir, 'dynamodb'),
+        logFile: join(dataDir, 'dynamodb-local.log'),
+      });
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
+  log(
+    dynamo
+      ? `DynamoDB Local started (${options.inMemory ? 'in memory' : `persisting in ${dataDir}`}) at ${dynamodbEndpoint}`
+      : `using DynamoDB at ${dynamodbEndpoint}`,
+  );
+
+  const lowLevel = new DynamoDBClient({
+    endpoint: dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(lowLevel, tableName);
+  const ddb = DynamoDBDocumentClient.from(lowLevel, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+  const issuer = await loadIssuer(join(dataDir, 'local-issuer.json'));
+  const busName = 'tally-local';
+
+  // The queue's handler is bound below, once the handler modules are loaded.
+  let ingestHandler: ((e: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+  const queue = new LocalQueue({
+    name: 'tally-ingest',
+    handler: (event) => (ingestHandler as (e: SQSEvent) => Promise<SQSBatchResponse>)(event),
+    deadLetter: (letter: DeadLetter) => {
+      appendFileSync(join(dataDir, DLQ_FILE), `${JSON.stringify(letter)}\n`);
+      log(`dead-lettered message ${letter.message.messageId}: ${letter.reason}`);
+    },
+    onError: (error) => log(`ingest failed: ${(error as Error).message}`),
+  });
+  const bus = await startEventBus({
+    busName,
+    rules: [{ name: 'ingest', pattern: INGEST_PATTERN, target: (json) => queue.send(json) }],
+  });
+
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: '',
+    [ENV.tableName]: tableName,
+    [ENV.dynamodbEndpoint]: dynamodbEndpoint,
+    [ENV.eventBusName]: busName,
+    [ENV.eventBridgeEndpoint]: bus.endpoint,
+    [ENV.jwksUrl]: `${baseUrl}/.well-known/jwks.json`,
+    [ENV.jwtIssuer]: LOCAL_ISSUER,
+    [ENV.jwtAudience]: LOCAL_AUDIENCE,
+    ...options.env,
+  });
+  const [track, ingest, admin] = await Promise.all([
+    import('../lambdas/track/handler.ts'),
+    import('../lambdas/ingest/handler.ts'),
+    import('../lambdas/admin/handler.ts'),
+  ]);
+  ingestHandler = (event) => ingest.handler(event, {} as never) as Promise<SQSBatchResponse>;
+
+  const pendingFile = join(dataDir, PENDING_FILE);
+  if (existsSync(pendingFile)) {
+    const pending = readFileSync(pendingFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as QueuedMessage);
+    rmSync(pendingFile);
+    if (pending.length) {
+      queue.enqueue(pending);
+      log(`re-queued ${pending.length} messages left from the last run`);
+    }
+  }
+
+  const webDir = join(dataDir, '.web');
+  await buildWeb(webDir);
+  const { server } = await startServer({
+    port,
+    handlers: {
+      track: track.handler as unknown as HttpHandler,
+      admin: admin.handler as unknown as HttpHandler,
+    },
+    webDir,
+    jwks: () => issuer.jwks,
+    onError: (error) => log(`request failed: ${(error as Error).stack ?? String(error)}`),
+  });
+
+  const credentials = await bootstrapCredentials({ ddb, tableName, dataDir, baseUrl, issuer });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    baseUrl,
+    credentials,
+    dynamodbEndpoint,
+    tableName,
+    bus,
+    queue,
+    issuer,
+    ddb,
+    idle: () => queue.idle(),
+    stop: () => {
+      stopping ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await bus.stop();
+        const rest = await queue.stop();
+        if (rest.length) {
+          writeFileSync(pendingFile, `${rest.map((m) => JSON.stringify(m)).join('\n')}\n`);
+          log(`kept ${rest.length} undelivered messages for the next start`);
+        }
+        lowLevel.destroy();
+        await dynamo?.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * `npm run build`: bundles every Lambda exactly as CDK does (lib/bundling.ts) into
+ * dist/lambdas/<name>/index.mjs, builds the dashboard into dist/web, and reports sizes.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { LAMBDA_ENTRIES, LAMBDA_ESBUILD, type LambdaName } from '../lib/bundling.ts';
+import { buildWeb } from '../web/build.ts';
+
+export interface BundleInfo {
+  name: LambdaName;
+  file: string;
+  bytes: number;
+}
+
+export async function buildLambdas(outDir = 'dist/lambdas'): Promise<BundleInfo[]> {
+  const out: BundleInfo[] = [];
+  for (const [name, entry] of Object.entries(LAMBDA_ENTRIES) as [LambdaName, string][]) {
+    const dir = join(outDir, name);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'index.mjs');
+    const { banner, ...options } = LAMBDA_ESBUILD;
+    await build({
+      ...options,
+      mainFields: [...options.mainFields],
+      banner: { js: banner },
+      entryPoints: [entry],
+      outfile: file,
+      bundle: true,
+      logLevel: 'warning',
+    });
+    out.push({ name, file, bytes: statSync(file).size });
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const bundles = await buildLambdas();
+  await buildWeb('dist/web');
+  console.log('Lambda bundles (minified, source maps alongside):');
+  for (const b of bundles) {
+    console.log(`  ${b.name.padEnd(8)} ${(b.bytes / 1024).toFixed(1).padStart(8)} KiB  ${b.file}`);
+  }
+  const web = statSync('dist/web/app.js').size;
+  console.log(`Dashboard script: ${(web / 1024).toFixed(1)} KiB  dist/web/app.js`);
+}
