@@ -82,7 +82,11 @@ export function resolveProject(principal: Principal, requested: string | undefin
   const only = principal.projects?.length === 1 ? principal.projects[0] : undefined;
   const projectId = requested || only || 'default';
   if (principal.projects && !principal.projects.includes(projectId)) {
-    throw new ForbiddenError(`This token does not cover project ${projectId}`);
+    throw new ForbiddenError(
+      requested
+        ? `This token does not cover project ${projectId}`
+        : `This token covers projects ${principal.projects.join(', ')}; choose one with ?project=`,
+    );
   }
   return projectId;
 }

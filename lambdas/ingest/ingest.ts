@@ -107,7 +107,7 @@ export async function ingest(
     deps.ddb,
     storage.tableName,
     candidates.flatMap((c) => c.lookups),
-    { consistent: true, projection: ['pk'] },
+    { consistent: true, projection: [] },
   );
   const seen = new Set<string>();
   const fresh: Candidate[] = [];
@@ -211,14 +211,14 @@ async function markActiveUsers(
 
   const markers = await batchGet(ddb, storage.tableName, [...pairs.values()].map(markerKey), {
     consistent: true,
-    projection: ['pk'],
+    projection: [],
   });
   const missing = [...pairs.values()].filter((p) => !markers.has(keyString(markerKey(p))));
   if (!missing.length) return [];
 
   const profiles = await batchGet(ddb, storage.tableName, missing.map(profileKey), {
     consistent: true,
-    projection: ['pk'],
+    projection: [],
   });
   // A profile is created once, for the actor's earliest day in this batch.
   const firstDayOf = new Map<string, UserDay>();

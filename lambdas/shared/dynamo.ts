@@ -56,12 +56,12 @@ export async function batchGet(
 ): Promise<Map<string, Item>> {
   const found = new Map<string, Item>();
   const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
-  const projection = options.projection
+  // The key attributes are always projected: results are matched back to keys by them.
+  const attributes = options.projection ? [...new Set(['pk', 'sk', ...options.projection])] : [];
+  const projection = attributes.length
     ? {
-        ProjectionExpression: options.projection.map((_, i) => `#p${i}`).join(','),
-        ExpressionAttributeNames: Object.fromEntries(
-          options.projection.map((p, i) => [`#p${i}`, p]),
-        ),
+        ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(','),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((p, i) => [`#p${i}`, p])),
       }
     : {};
   await mapLimit(chunk(unique, BATCH_GET_MAX), options.concurrency ?? 8, async (group) => {

@@ -10,8 +10,9 @@ export function anonymizeIp(ip: string): string | undefined {
   if (isIPv6(address)) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     if (mapped?.[1]) return anonymizeIp(mapped[1]);
-    const groups = expandIpv6(address);
-    return `${groups.slice(0, 3).join(':')}::`;
+    const prefix = expandIpv6(address).slice(0, 3);
+    while (prefix.length && prefix[prefix.length - 1] === '0') prefix.pop();
+    return `${prefix.join(':')}::`;
   }
   return undefined;
 }

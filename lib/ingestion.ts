@@ -1,0 +1,114 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../lambdas/shared/bus.ts';
+import { ENV } from '../lambdas/shared/config.ts';
+import type { TallyStorage } from './storage.ts';
+import { TallyFunction } from './tally-function.ts';
+
+export interface TallyIngestionProps {
+  readonly storage: TallyStorage;
+  /** @default Duration.days(30) */
+  readonly archiveRetention?: Duration;
+  /** Receives of one SQS message before it goes to the dead-letter queue. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** @default 10 */
+  readonly batchSize?: number;
+}
+
+/**
+ * The write path: track function → event bus (with an archive for replay) → rule → SQS queue
+ * (with a dead-letter queue) → ingest function → table.
+ */
+export class TallyIngestion extends Construct {
+  readonly bus: EventBus;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly trackFunction: TallyFunction;
+  readonly ingestFunction: TallyFunction;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: TallyIngestionProps) {
+    super(scope, id);
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const batchSize = props.batchSize ?? 10;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+      throw new Error(`maxReceiveCount must be an integer in [1, 1000], got ${maxReceiveCount}`);
+    }
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+      throw new Error(`batchSize must be an integer in [1, 10], got ${batchSize}`);
+    }
+
+    this.bus = new EventBus(this, 'Bus');
+    this.bus.archive('Archive', {
+      description: 'Every tally.events entry, for replay after a fix',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPE] },
+      retention: props.archiveRetention ?? Duration.days(30),
+    });
+
+    const ingestTimeout = Duration.seconds(60);
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.queue = new Queue(this, 'IngestQueue', {
+      // AWS's advice for Lambda consumers: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(ingestTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+
+    new Rule(this, 'IngestRule', {
+      eventBus: this.bus,
+      description: 'Chunks of accepted events to the ingest queue',
+      eventPattern: {
+        source: [...INGEST_PATTERN.source],
+        detailType: [...INGEST_PATTERN['detail-type']],
+      },
+      targets: [
+        new SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185 }),
+      ],
+    });
+
+    this.trackFunction = new TallyFunction(this, 'Track', {
+      name: 'track',
+      description: 'Tracking API: authenticate, validate, normalise, publish to the bus',
+      environment: { [ENV.eventBusName]: this.bus.eventBusName },
+    });
+    props.storage.connect(this.trackFunction, 'read');
+    this.bus.grantPutEventsTo(this.trackFunction);
+
+    this.ingestFunction = new TallyFunction(this, 'Ingest', {
+      name: 'ingest',
+      description: 'Stores raw events once and applies live counters',
+      memorySize: 512,
+      timeout: ingestTimeout,
+    });
+    props.storage.connect(this.ingestFunction, 'readWrite');
+    this.ingestFunction.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'Events could not be stored; see docs/operations.md to redrive them',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/config.ts';
+import { TABLE } from '../lambdas/shared/table.ts';
+
+export interface TallyStorageProps {
+  /** @default RemovalPolicy.RETAIN: analytics history outlives a stack. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The one table (DESIGN.md "Storage"): on-demand, point-in-time recovery, TTL on `ttl`. */
+export class TallyStorage extends Construct {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: TallyStorageProps = {}) {
+    super(scope, id);
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Gives a function the table's name and the access it needs, in one step. */
+  connect(
+    fn: IFunction & { addEnvironment(k: string, v: string): unknown },
+    access: 'read' | 'readWrite',
+  ) {
+    fn.addEnvironment(ENV.tableName, this.table.tableName);
+    if (access === 'read') this.table.grantReadData(fn);
+    else this.table.grantReadWriteData(fn);
+  }
+}

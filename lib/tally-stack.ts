@@ -1,0 +1,44 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { TallyAdminApi } from './admin-api.ts';
+import { type ExternalIssuer, TallyAuth } from './auth.ts';
+import { TallyDashboardSite } from './dashboard-site.ts';
+import { TallyHttpApi } from './http-api.ts';
+import { TallyIngestion } from './ingestion.ts';
+import { TallyStorage } from './storage.ts';
+
+export interface TallyStackProps extends StackProps {
+  /** @default - a Cognito user pool issues admin tokens */
+  readonly externalIssuer?: ExternalIssuer;
+}
+
+/** The whole service. The stack only composes; each construct owns its resources. */
+export class TallyStack extends Stack {
+  constructor(scope: Construct, id: string, props: TallyStackProps = {}) {
+    super(scope, id, props);
+    const storage = new TallyStorage(this, 'Storage');
+    const auth = new TallyAuth(
+      this,
+      'Auth',
+      props.externalIssuer ? { external: props.externalIssuer } : {},
+    );
+    const ingestion = new TallyIngestion(this, 'Ingestion', { storage });
+    const admin = new TallyAdminApi(this, 'Admin', { storage, auth });
+    const http = new TallyHttpApi(this, 'Http', {
+      functions: { track: ingestion.trackFunction, admin: admin.adminFunction },
+    });
+    const site = new TallyDashboardSite(this, 'Dashboard', { api: http.api });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: http.api.apiEndpoint,
+      description: 'Tracking and admin API',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${site.distribution.distributionDomainName}`,
+      description: 'Dashboard (and the API on the same origin)',
+    });
+    new CfnOutput(this, 'TableName', { value: storage.table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingestion.deadLetterQueue.queueUrl });
+    if (auth.userPool) new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
+  }
+}

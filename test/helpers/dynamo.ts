@@ -1,0 +1,64 @@
+/** A fresh table in the shared DynamoDB Local, per test file (or per test). */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import type { StorageConfig } from '../../lambdas/shared/config.ts';
+import { ensureTable } from '../../local/table.ts';
+
+export interface TestTable {
+  endpoint: string;
+  tableName: string;
+  ddb: DynamoDBDocumentClient;
+  storage: StorageConfig;
+  /** Every item of the table (small test tables only). */
+  scan(): Promise<Record<string, unknown>[]>;
+  /** Items of one partition. */
+  query(pk: string): Promise<Record<string, unknown>[]>;
+}
+
+export async function createTestTable(overrides: Partial<StorageConfig> = {}): Promise<TestTable> {
+  const endpoint = inject('dynamodbEndpoint');
+  const tableName = `test-${randomUUID()}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
+  await ensureTable(client, tableName);
+  const ddb = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    endpoint,
+    tableName,
+    ddb,
+    storage: {
+      tableName,
+      dynamodbEndpoint: endpoint,
+      eventShards: 4,
+      userShards: 2,
+      bucketSeconds: 300,
+      retentionDays: 30,
+      ...overrides,
+    },
+    async scan() {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const res = await ddb.send(
+          new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
+        );
+        items.push(...(res.Items ?? []));
+        start = res.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async query(pk: string) {
+      const res = await ddb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+        }),
+      );
+      return res.Items ?? [];
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ingest } from '../../../lambdas/ingest/ingest.ts';
+import { readPeriod, readTotals } from '../../../lambdas/shared/counters.ts';
+import { keys, period } from '../../../lambdas/shared/keys.ts';
+import { fromRawItem } from '../../../lambdas/shared/raw-events.ts';
+import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
+import { silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+
+let t: TestTable;
+const now = Date.parse('2026-11-22T12:00:00Z');
+const deps = () => ({ ddb: t.ddb, storage: t.storage, now: () => now, log: silentLog });
+
+async function summaryOf(projectId: string, day: string) {
+  const totals = await readTotals(t.ddb, t.tableName, projectId);
+  const today = await readPeriod(t.ddb, t.tableName, projectId, period.day(day));
+  return { totals, day: today.counters };
+}
+
+async function rawEvents(projectId: string, day: string) {
+  const items = [];
+  for (let s = 0; s < t.storage.eventShards; s++)
+    items.push(...(await t.query(`E#${projectId}#${day}#${s}`)));
+  return items;
+}
+
+beforeEach(async () => {
+  t = await createTestTable();
+});
+
+describe('ingest', () => {
+  it('stores each event and counts events, users, messages, tokens and response time', async () => {
+    const events = [
+      tallyEvent({ userId: 'u1', event: 'Signed Up' }),
+      tallyEvent({
+        userId: 'u1',
+        event: 'message.sent',
+        properties: { tokens: 120, model: 'gpt-4o', responseTimeMs: 800 },
+      }),
+      tallyEvent({
+        userId: 'u2',
+        event: 'message.sent',
+        properties: { tokens: 30, model: 'gpt-4o', responseTimeMs: 400 },
+      }),
+      tallyEvent({ userId: 'u2', event: 'conversation.started' }),
+      tallyEvent({ userId: 'u3', event: 'api.request', properties: { statusCode: 500 } }),
+      tallyEvent({ type: 'identify', event: undefined, userId: 'u3', traits: { plan: 'pro' } }),
+    ];
+    const res = await ingest(deps(), [sqsRecord(events)]);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(res.stats).toEqual({ received: 6, stored: 6, duplicates: 0, failedRecords: 0 });
+
+    const { totals, day } = await summaryOf('p1', '2026-11-20');
+    expect(totals).toMatchObject({
+      events: 6,
+      newUsers: 3,
+      messages: 2,
+      tokens: 150,
+      'tokens:gpt-4o': 150,
+      rtSum: 1200,
+      rtCount: 2,
+      conversations: 1,
+      apiCalls: 1,
+      apiErrors: 1,
+      'type:track': 5,
+      'type:identify': 1,
+    });
+    expect(day).toMatchObject({ events: 6, activeUsers: 3, newUsers: 3, messages: 2 });
+
+    const stored = (await rawEvents('p1', '2026-11-20')).map(fromRawItem);
+    expect(stored.map((e) => e.messageId).sort()).toEqual(events.map((e) => e.messageId).sort());
+    expect(stored.find((e) => e.type === 'identify')?.traits).toEqual({ plan: 'pro' });
+  });
+
+  it('counts a messageId delivered twice (SQS redelivery) once', async () => {
+    const events = [tallyEvent({ userId: 'u1' }), tallyEvent({ userId: 'u2' })];
+    const record = sqsRecord(events, { messageId: 'sqs-1' });
+    await ingest(deps(), [record]);
+    const again = await ingest(deps(), [
+      { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } },
+    ]);
+    expect(again.stats).toMatchObject({ received: 2, stored: 0, duplicates: 2 });
+    const { totals, day } = await summaryOf('p1', '2026-11-20');
+    expect(totals).toMatchObject({ events: 2, newUsers: 2 });
+    expect(day.activeUsers).toBe(2);
+    expect(await rawEvents('p1', '2026-11-20')).toHaveLength(2);
+  });
+
+  it('counts a messageId resent in another request, and twice within one batch, once', async () => {
+    const a = tallyEvent({ messageId: 'dup-1', userId: 'u1' });
+    const res = await ingest(deps(), [
+      sqsRecord([a, { ...a }]),
+      sqsRecord([{ ...a, receivedAt: '2026-11-20T10:16:00.000Z' }]),
+    ]);
+    expect(res.stats).toMatchObject({ received: 3, stored: 1, duplicates: 2 });
+    await ingest(deps(), [sqsRecord([{ ...a }])]);
+    expect((await summaryOf('p1', '2026-11-20')).totals.events).toBe(1);
+  });
+
+  it('finds an earlier copy on another day through dedupeDays', async () => {
+    const first = tallyEvent({ messageId: 'late-1', timestamp: '2026-11-20T23:59:00.000Z' });
+    await ingest(deps(), [sqsRecord([first])]);
+    const resend = { ...first, timestamp: '2026-11-21T00:00:30.000Z' };
+    const res = await ingest(deps(), [
+      sqsRecord([resend], { dedupeDays: { 'late-1': ['2026-11-20'] } }),
+    ]);
+    expect(res.stats).toMatchObject({ stored: 0, duplicates: 1 });
+    expect((await readTotals(t.ddb, t.tableName, 'p1')).events).toBe(1);
+  });
+
+  it('counts a returning user as active on a new day but not as a new user', async () => {
+    await ingest(deps(), [
+      sqsRecord([tallyEvent({ userId: 'u1', timestamp: '2026-11-20T10:00:00.000Z' })]),
+    ]);
+    await ingest(deps(), [
+      sqsRecord([tallyEvent({ userId: 'u1', timestamp: '2026-11-21T10:00:00.000Z' })]),
+    ]);
+    expect((await readTotals(t.ddb, t.tableName, 'p1')).newUsers).toBe(1);
+    const d2 = await readPeriod(t.ddb, t.tableName, 'p1', period.day('2026-11-21'));
+    expect(d2.counters).toMatchObject({ activeUsers: 1, events: 1 });
+    expect(d2.counters.newUsers).toBeUndefined();
+  });
+
+  it('reports an unreadable record as failed and still stores the others', async () => {
+    const good = sqsRecord([tallyEvent()]);
+    const bad = { ...sqsRecord([]), messageId: 'bad', body: '{not json' };
+    const res = await ingest(deps(), [good, bad]);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect((await readTotals(t.ddb, t.tableName, 'p1')).events).toBe(1);
+  });
+
+  it('keeps projects apart', async () => {
+    await ingest(deps(), [
+      sqsRecord([tallyEvent({ projectId: 'a' })]),
+      sqsRecord([tallyEvent({ projectId: 'b' }), tallyEvent({ projectId: 'b' })]),
+    ]);
+    expect((await readTotals(t.ddb, t.tableName, 'a')).events).toBe(1);
+    expect((await readTotals(t.ddb, t.tableName, 'b')).events).toBe(2);
+  });
+
+  it('writes counters once per key per batch, into the current storage bucket', async () => {
+    const events = Array.from({ length: 30 }, (_, i) => tallyEvent({ userId: `u${i % 3}` }));
+    await ingest(deps(), [sqsRecord(events.slice(0, 15)), sqsRecord(events.slice(15))]);
+    const items = await t.query(keys.counterBucket('p1', period.day('2026-11-20'), 'x').pk);
+    expect(items.map((i) => i.sk)).toEqual(['B#2026-11-22T12:00']);
+    expect(items[0]).toMatchObject({ events: 30, activeUsers: 3 });
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Infrastructure, by synthesis: the resources and the properties that matter (routes from the
+ * shared table, the rule's pattern, PITR, the DLQ, arm64 Node 22, the private bucket behind OAC).
+ * Function bundling is skipped here (it has its own test), so synthesis takes a second.
+ */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/shared/bus.ts';
+import { ROUTES, routeKey } from '../../lambdas/shared/routes.ts';
+import { TallyStack } from '../../lib/tally-stack.ts';
+
+let template: Template;
+
+function synth(props: ConstructorParameters<typeof TallyStack>[2] = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(
+    new TallyStack(app, 'Test', {
+      env: { account: '111111111111', region: 'eu-west-1' },
+      ...props,
+    }),
+  );
+}
+
+beforeAll(() => {
+  template = synth();
+});
+
+describe('TallyStack', () => {
+  it('creates one on-demand table with pk/sk, PITR and TTL', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+  });
+
+  it('routes exactly the shared route table on one HTTP API', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it('feeds the ingest queue from the bus with the shared pattern, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPE] },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      VisibilityTimeout: 360,
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Events::Archive', {
+      EventPattern: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPE] },
+      RetentionDays: 30,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('builds every function the same way: Node 22 on arm64, source maps on, bounded log retention', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs22.x' },
+    });
+    expect(Object.keys(fns)).toHaveLength(3);
+    for (const fn of Object.values(fns) as { Properties: Record<string, unknown> }[]) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Environment).toMatchObject({
+        Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: expect.anything() },
+      });
+    }
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('lets track publish to the bus and read (not write) the table', () => {
+    type Fn = { Properties: { Description: string; Role: { 'Fn::GetAtt': string[] } } };
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as Fn[];
+    const track = fns.find((f) => f.Properties.Description?.startsWith('Tracking API'));
+    if (!track) throw new Error('no track function in the template');
+    const role = track.Properties.Role['Fn::GetAtt'][0];
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(
+        role as string,
+      ),
+    );
+    expect(policies.length).toBeGreaterThan(0);
+    const actions = JSON.stringify(policies);
+    expect(actions).toContain('events:PutEvents');
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).toContain('dynamodb:GetItem');
+  });
+
+  it('serves the dashboard from a private bucket through CloudFront with OAC, and the API on the same origin', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: '/api/*' }),
+          Match.objectLike({ PathPattern: '/v1/*' }),
+        ]),
+      }),
+    });
+  });
+
+  it('configures admin JWT verification against Cognito by default', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          JWT_ROLE_CLAIM: 'cognito:groups',
+          JWT_JWKS_URL: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('uses an external issuer instead when one is given, and refuses a non-https JWKS URL', () => {
+    const external = synth({
+      externalIssuer: { jwksUrl: 'https://auth.example.com/jwks.json', roleClaim: 'roles' },
+    });
+    external.resourceCountIs('AWS::Cognito::UserPool', 0);
+    external.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ JWT_JWKS_URL: 'https://auth.example.com/jwks.json' }),
+      },
+    });
+    expect(() => synth({ externalIssuer: { jwksUrl: 'http://insecure' } })).toThrow(
+      /must be an https URL, got "http:\/\/insecure"/,
+    );
+  });
+});

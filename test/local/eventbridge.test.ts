@@ -1,0 +1,83 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../../lambdas/shared/bus.ts';
+import { type LocalEventBus, startEventBus } from '../../local/eventbridge.ts';
+
+let bus: LocalEventBus;
+const delivered: string[] = [];
+let client: EventBridgeClient;
+
+beforeAll(async () => {
+  bus = await startEventBus({
+    busName: 'b',
+    rules: [{ name: 'ingest', pattern: INGEST_PATTERN, target: (json) => delivered.push(json) }],
+  });
+  client = new EventBridgeClient({
+    endpoint: bus.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+});
+afterAll(() => bus.stop());
+
+describe('local EventBridge (PutEvents over the real SDK client)', () => {
+  it('accepts entries and routes matching ones to the rule target as EventBridge events', async () => {
+    delivered.length = 0;
+    const res = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'b',
+            Source: EVENT_SOURCE,
+            DetailType: DETAIL_TYPE,
+            Detail: JSON.stringify({ v: 1, n: 1 }),
+          },
+          { EventBusName: 'b', Source: 'other', DetailType: DETAIL_TYPE, Detail: '{}' },
+        ],
+      }),
+    );
+    expect(res.FailedEntryCount).toBe(0);
+    expect(res.Entries?.every((e) => e.EventId)).toBe(true);
+    expect(delivered).toHaveLength(1);
+    expect(JSON.parse(delivered[0] as string)).toMatchObject({
+      source: EVENT_SOURCE,
+      'detail-type': DETAIL_TYPE,
+      detail: { v: 1, n: 1 },
+    });
+  });
+
+  it('reports injected failures per entry, as EventBridge does', async () => {
+    delivered.length = 0;
+    bus.failNextEntries(1, 'ThrottlingException');
+    const res = await client.send(
+      new PutEventsCommand({
+        Entries: [1, 2].map((n) => ({
+          EventBusName: 'b',
+          Source: EVENT_SOURCE,
+          DetailType: DETAIL_TYPE,
+          Detail: JSON.stringify({ n }),
+        })),
+      }),
+    );
+    expect(res.FailedEntryCount).toBe(1);
+    expect(res.Entries?.[0]).toMatchObject({ ErrorCode: 'ThrottlingException' });
+    expect(res.Entries?.[1]?.EventId).toBeTruthy();
+    expect(delivered.map((d) => JSON.parse(d).detail.n)).toEqual([2]);
+  });
+
+  it('refuses a request over 256 KiB', async () => {
+    await expect(
+      client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: EVENT_SOURCE,
+              DetailType: DETAIL_TYPE,
+              Detail: JSON.stringify({ b: 'x'.repeat(270_000) }),
+            },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/over the limit/);
+  });
+});
