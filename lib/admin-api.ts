@@ -9,7 +9,7 @@ export interface TallyAdminApiProps {
   readonly auth: TallyAuth;
 }
 
-/** The read path: the admin function, verifying JWTs with jose and reading aggregates. */
+/** The read path: the admin function, verifying JWTs with jose, reading aggregates and managing write keys. */
 export class TallyAdminApi extends Construct {
   readonly adminFunction: TallyFunction;
 
@@ -22,6 +22,7 @@ export class TallyAdminApi extends Construct {
       timeout: Duration.seconds(29),
       environment: props.auth.environment,
     });
-    props.storage.connect(this.adminFunction, 'read');
+    // Read for reports; write for write-key management.
+    props.storage.connect(this.adminFunction, 'readWrite');
   }
 }

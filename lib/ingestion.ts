@@ -7,11 +7,18 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../lambdas/shared/bus.ts';
 import { ENV } from '../lambdas/shared/config.ts';
+import type { TallyAuth } from './auth.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
 
 export interface TallyIngestionProps {
   readonly storage: TallyStorage;
+  /** Lets services track with a JWT (`scope: track`) from this issuer. @default - write keys only */
+  readonly serviceTokens?: TallyAuth;
+  /** What is kept of a caller's IP. @default 'truncate' */
+  readonly ipMode?: 'truncate' | 'drop';
+  /** Events from known bots: kept and flagged, or refused. @default 'flag' */
+  readonly botMode?: 'flag' | 'drop';
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
   /** Receives of one SQS message before it goes to the dead-letter queue. @default 5 */
@@ -80,7 +87,12 @@ export class TallyIngestion extends Construct {
     this.trackFunction = new TallyFunction(this, 'Track', {
       name: 'track',
       description: 'Tracking API: authenticate, validate, normalise, publish to the bus',
-      environment: { [ENV.eventBusName]: this.bus.eventBusName },
+      environment: {
+        [ENV.eventBusName]: this.bus.eventBusName,
+        [ENV.ipMode]: props.ipMode ?? 'truncate',
+        [ENV.botMode]: props.botMode ?? 'flag',
+        ...props.serviceTokens?.environment,
+      },
     });
     props.storage.connect(this.trackFunction, 'read');
     this.bus.grantPutEventsTo(this.trackFunction);
@@ -90,8 +102,14 @@ export class TallyIngestion extends Construct {
       description: 'Stores raw events once and applies live counters',
       memorySize: 512,
       timeout: ingestTimeout,
+      environment: {
+        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
+        [ENV.maxReceiveCount]: String(maxReceiveCount),
+      },
     });
     props.storage.connect(this.ingestFunction, 'readWrite');
+    // Records that can never be stored are dead-lettered by ingest itself, with their reason.
+    this.deadLetterQueue.grantSendMessages(this.ingestFunction);
     this.ingestFunction.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize,

@@ -22,7 +22,7 @@ export class TallyStack extends Stack {
       'Auth',
       props.externalIssuer ? { external: props.externalIssuer } : {},
     );
-    const ingestion = new TallyIngestion(this, 'Ingestion', { storage });
+    const ingestion = new TallyIngestion(this, 'Ingestion', { storage, serviceTokens: auth });
     const admin = new TallyAdminApi(this, 'Admin', { storage, auth });
     const http = new TallyHttpApi(this, 'Http', {
       functions: { track: ingestion.trackFunction, admin: admin.adminFunction },

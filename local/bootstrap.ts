@@ -6,8 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../lambdas/shared/keys.ts';
+import { ensureProject } from '../lambdas/admin/projects.ts';
 import { generateWriteKey, putWriteKey, WriteKeyResolver } from '../lambdas/shared/write-keys.ts';
 import type { LocalIssuer } from './issuer.ts';
 
@@ -19,25 +18,6 @@ export interface LocalCredentials {
   writeKey: string;
   adminToken: string;
   projectId: string;
-}
-
-export async function ensureProject(
-  ddb: DynamoDBDocumentClient,
-  tableName: string,
-  projectId: string,
-  name: string,
-): Promise<void> {
-  try {
-    await ddb.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...keys.project(projectId), projectId, name, createdAt: new Date().toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-  }
 }
 
 export async function bootstrapCredentials(input: {

@@ -13,6 +13,8 @@ const ALG = 'ES256';
 
 export interface TokenRequest {
   role?: string;
+  /** OAuth scopes, space-separated (`track` lets a service send events with this token). */
+  scope?: string;
   projects?: string[];
   /** `1h`, `30d`, … (jose's time-span syntax). */
   expiresIn?: string;
@@ -43,8 +45,15 @@ export async function loadIssuer(file: string): Promise<LocalIssuer> {
   const key = await importJWK(privateJwk, ALG);
   return {
     jwks: { keys: [{ ...publicJwk, use: 'sig' }] },
-    mint: ({ role = 'admin', projects, expiresIn = '30d', subject = 'local-admin' } = {}) => {
+    mint: ({
+      role = 'admin',
+      scope,
+      projects,
+      expiresIn = '30d',
+      subject = 'local-admin',
+    } = {}) => {
       const claims: Record<string, unknown> = { roles: [role] };
+      if (scope) claims.scope = scope;
       if (projects?.length) claims.projects = projects;
       return new SignJWT(claims)
         .setProtectedHeader({ alg: ALG, kid: privateJwk.kid as string, typ: 'JWT' })

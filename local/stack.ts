@@ -3,14 +3,7 @@
  * credentials, running the same handler modules as the Lambdas. One stack per process: the
  * handlers read their configuration once, when first imported, as at a cold start.
  */
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,12 +12,14 @@ import { INGEST_PATTERN } from '../lambdas/shared/bus.ts';
 import { ENV } from '../lambdas/shared/config.ts';
 import { buildWeb } from '../web/build.ts';
 import { bootstrapCredentials, type LocalCredentials } from './bootstrap.ts';
+import { appendDeadLetter, readDeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalEventBus, startEventBus } from './eventbridge.ts';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, type LocalIssuer, loadIssuer } from './issuer.ts';
 import { freePort } from './ports.ts';
 import { type DeadLetter, LocalQueue, type QueuedMessage } from './queue.ts';
 import { type HttpHandler, startServer } from './server.ts';
+import { type LocalSqsEndpoint, startSqsEndpoint } from './sqs.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -48,6 +43,9 @@ export interface LocalStack {
   tableName: string;
   bus: LocalEventBus;
   queue: LocalQueue;
+  sqs: LocalSqsEndpoint;
+  /** Messages in the local dead-letter queue, with their reasons. */
+  deadLetters(): DeadLetter[];
   issuer: LocalIssuer;
   ddb: DynamoDBDocumentClient;
   /** Resolves when every accepted event has been through ingest. */
@@ -56,7 +54,11 @@ export interface LocalStack {
 }
 
 const PENDING_FILE = 'pending-queue.jsonl';
-export const DLQ_FILE = 'dlq.jsonl';
+/** Where the local endpoints are, for tools (the redrive) that talk to a running twin. */
+export const ENDPOINTS_FILE = 'local-endpoints.json';
+const INGEST_QUEUE = 'tally-ingest';
+const DEAD_LETTER_QUEUE = 'tally-ingest-dlq';
+const MAX_RECEIVE_COUNT = 5;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -95,14 +97,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // The queue's handler is bound below, once the handler modules are loaded.
   let ingestHandler: ((e: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+  const deadLetter = (letter: DeadLetter) => {
+    appendDeadLetter(dataDir, letter);
+    log(`dead-lettered message ${letter.message.messageId}: ${letter.reason}`);
+  };
   const queue = new LocalQueue({
-    name: 'tally-ingest',
+    name: INGEST_QUEUE,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
     handler: (event) => (ingestHandler as (e: SQSEvent) => Promise<SQSBatchResponse>)(event),
-    deadLetter: (letter: DeadLetter) => {
-      appendFileSync(join(dataDir, DLQ_FILE), `${JSON.stringify(letter)}\n`);
-      log(`dead-lettered message ${letter.message.messageId}: ${letter.reason}`);
-    },
+    deadLetter,
     onError: (error) => log(`ingest failed: ${(error as Error).message}`),
+  });
+  const sqs = await startSqsEndpoint({
+    [INGEST_QUEUE]: (m) => queue.send(m.body),
+    [DEAD_LETTER_QUEUE]: (m) =>
+      deadLetter({
+        message: {
+          messageId: m.attributes.sourceMessageId ?? 'unknown',
+          body: m.body,
+          receiveCount: Number(m.attributes.receiveCount ?? 0),
+          sentTimestamp: Date.now(),
+        },
+        reason: m.attributes.reason ?? 'no reason given',
+        failedAt: m.attributes.failedAt ?? new Date().toISOString(),
+      }),
   });
   const bus = await startEventBus({
     busName,
@@ -118,6 +136,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [ENV.dynamodbEndpoint]: dynamodbEndpoint,
     [ENV.eventBusName]: busName,
     [ENV.eventBridgeEndpoint]: bus.endpoint,
+    [ENV.sqsEndpoint]: sqs.endpoint,
+    [ENV.deadLetterQueueUrl]: sqs.queueUrl(DEAD_LETTER_QUEUE),
+    [ENV.maxReceiveCount]: String(MAX_RECEIVE_COUNT),
     [ENV.jwksUrl]: `${baseUrl}/.well-known/jwks.json`,
     [ENV.jwtIssuer]: LOCAL_ISSUER,
     [ENV.jwtAudience]: LOCAL_AUDIENCE,
@@ -157,6 +178,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   const credentials = await bootstrapCredentials({ ddb, tableName, dataDir, baseUrl, issuer });
+  writeFileSync(
+    join(dataDir, ENDPOINTS_FILE),
+    `${JSON.stringify({ baseUrl, sqsEndpoint: sqs.endpoint, ingestQueueUrl: sqs.queueUrl(INGEST_QUEUE) }, null, 2)}\n`,
+  );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -166,6 +191,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tableName,
     bus,
     queue,
+    sqs,
+    deadLetters: () => readDeadLetters(dataDir),
     issuer,
     ddb,
     idle: () => queue.idle(),
@@ -175,6 +202,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await new Promise<void>((r) => server.close(() => r()));
         await bus.stop();
         const rest = await queue.stop();
+        await sqs.stop();
+        rmSync(join(dataDir, ENDPOINTS_FILE), { force: true });
         if (rest.length) {
           writeFileSync(pendingFile, `${rest.map((m) => JSON.stringify(m)).join('\n')}\n`);
           log(`kept ${rest.length} undelivered messages for the next start`);

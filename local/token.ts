@@ -1,7 +1,8 @@
 /**
- * `npm run token -- [--role admin|viewer] [--projects a,b] [--expires-in 1h] [--subject name]`
+ * `npm run token -- [--role admin|viewer] [--projects a,b] [--expires-in 1h] [--scope track] [--subject name]`
  * prints a token signed by the local issuer (the key under TALLY_DATA_DIR), so the admin API's
- * auth rules can be tried by hand. Local twin only.
+ * auth rules can be tried by hand; `--scope track --projects p` makes a service token for the
+ * tracking API. Local twin only.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { loadIssuer } from './issuer.ts';
 const { values } = parseArgs({
   options: {
     role: { type: 'string', default: 'admin' },
+    scope: { type: 'string' },
     projects: { type: 'string' },
     'expires-in': { type: 'string', default: '1h' },
     subject: { type: 'string', default: 'local-admin' },
@@ -36,6 +38,7 @@ console.log(
     role: values.role,
     expiresIn: values['expires-in'],
     subject: values.subject,
+    ...(values.scope ? { scope: values.scope } : {}),
     ...(projects?.length ? { projects } : {}),
   }),
 );

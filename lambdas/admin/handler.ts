@@ -3,9 +3,9 @@ import middy from '@middy/core';
 import { documentClient } from '../shared/clients.ts';
 import { adminConfig } from '../shared/config.ts';
 import { type HttpEvent, type HttpResult, httpErrors } from '../shared/http.ts';
+import { createVerifier } from '../shared/jwt.ts';
 import { createLogger } from '../shared/logger.ts';
 import { routerFor } from '../shared/router.ts';
-import { createVerifier } from './auth.ts';
 import { adminRoutes } from './routes.ts';
 
 const config = adminConfig(process.env);

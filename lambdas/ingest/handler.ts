@@ -1,14 +1,27 @@
 /** Ingest Lambda: SQS batches from the bus rule; reports partial batch failures. */
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { documentClient } from '../shared/clients.ts';
-import { storageConfig } from '../shared/config.ts';
+import { ingestConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/logger.ts';
-import { ingest } from './ingest.ts';
+import { sqsDeadLetter } from './dead-letter.ts';
+import { type IngestDeps, ingest } from './ingest.ts';
 
-const storage = storageConfig(process.env);
-const logger = createLogger('ingest');
-const deps = { ddb: documentClient(storage), storage, now: Date.now, log: logger };
+const config = ingestConfig(process.env);
+const deps: IngestDeps = {
+  ddb: documentClient(config.storage),
+  storage: config.storage,
+  now: Date.now,
+  log: createLogger('ingest'),
+  maxReceiveCount: config.maxReceiveCount,
+  deadLetter: config.deadLetterQueueUrl
+    ? sqsDeadLetter(
+        new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+        config.deadLetterQueueUrl,
+      )
+    : undefined,
+};
 
 export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
   async (event): Promise<SQSBatchResponse> => {

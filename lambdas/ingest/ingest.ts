@@ -26,6 +26,13 @@ export interface IngestDeps {
   storage: StorageConfig;
   now: () => number;
   log: Log;
+  /**
+   * Sends a record to the dead-letter queue with its reason. Without it, failing records are
+   * only reported failed and SQS moves them after `maxReceiveCount` receives, reason unknown.
+   */
+  deadLetter?: ((record: SQSRecord, reason: string) => Promise<void>) | undefined;
+  /** The queue's receive limit: the receive on which a failing record is dead-lettered. */
+  maxReceiveCount: number;
 }
 
 export interface IngestStats {
@@ -33,6 +40,7 @@ export interface IngestStats {
   stored: number;
   duplicates: number;
   failedRecords: number;
+  deadLettered: number;
 }
 
 interface Candidate {
@@ -74,14 +82,14 @@ export async function ingest(
   records: SQSRecord[],
 ): Promise<SQSBatchResponse & { stats: IngestStats }> {
   const { storage } = deps;
-  const failed = new Set<string>();
+  /** Why each failing record failed, by SQS messageId. */
+  const failures = new Map<string, { reason: string; permanent: boolean }>();
   const candidates: Candidate[] = [];
 
   for (const record of records) {
     const detail = parseRecord(record);
     if (typeof detail === 'string') {
-      deps.log.error('unreadable record', { messageId: record.messageId, reason: detail });
-      failed.add(record.messageId);
+      failures.set(record.messageId, { reason: `unreadable record: ${detail}`, permanent: true });
       continue;
     }
     for (const event of detail.events) {
@@ -102,33 +110,34 @@ export async function ingest(
     }
   }
 
-  // Which events are new: not stored already, and the first copy within this batch.
-  const existing = await batchGet(
-    deps.ddb,
-    storage.tableName,
-    candidates.flatMap((c) => c.lookups),
-    { consistent: true, projection: [] },
-  );
-  const seen = new Set<string>();
-  const fresh: Candidate[] = [];
-  for (const c of candidates) {
-    const id = `${c.event.projectId}\u0000${c.event.messageId}`;
-    if (seen.has(id) || c.lookups.some((k) => existing.has(keyString(k)))) continue;
-    seen.add(id);
-    fresh.push(c);
-  }
-
   const bucket = bucketOf(deps.now(), storage.bucketSeconds);
-  const unprocessed = await batchPut(
-    deps.ddb,
-    storage.tableName,
-    fresh.map((c) => toRawItem(c.event, storage, bucket)),
-  );
-  const notStored = new Set(unprocessed.map((i) => `${i.pk}\u0000${i.sk}`));
+  let duplicates = 0;
   const stored: TallyEvent[] = [];
-  for (const c of fresh) {
-    if (notStored.has(keyString(c.key))) failed.add(c.recordId);
-    else stored.push(c.event);
+  try {
+    const fresh = await newEvents(deps, candidates);
+    duplicates = candidates.length - fresh.length;
+    const unprocessed = await batchPut(
+      deps.ddb,
+      storage.tableName,
+      fresh.map((c) => toRawItem(c.event, storage, bucket)),
+    );
+    const notStored = new Set(unprocessed.map((i) => `${i.pk}\u0000${i.sk}`));
+    for (const c of fresh) {
+      if (!notStored.has(keyString(c.key))) stored.push(c.event);
+      else
+        failures.set(c.recordId, {
+          reason: 'DynamoDB left events unprocessed after retries',
+          permanent: false,
+        });
+    }
+  } catch (error) {
+    // Nothing is known to be stored: every record is retried (their stored events dedupe then).
+    for (const c of candidates) {
+      failures.set(c.recordId, {
+        reason: `storage failed: ${(error as Error).message}`,
+        permanent: false,
+      });
+    }
   }
 
   try {
@@ -141,14 +150,66 @@ export async function ingest(
     });
   }
 
+  const retry: string[] = [];
+  let deadLettered = 0;
+  for (const record of records) {
+    const failure = failures.get(record.messageId);
+    if (!failure) continue;
+    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    const last = failure.permanent || receives >= deps.maxReceiveCount;
+    if (last && deps.deadLetter) {
+      try {
+        await deps.deadLetter(record, failure.reason);
+        deadLettered++;
+        deps.log.error('record dead-lettered', {
+          messageId: record.messageId,
+          receives,
+          reason: failure.reason,
+        });
+        continue;
+      } catch (error) {
+        deps.log.error('dead-lettering failed; leaving the record to SQS', {
+          messageId: record.messageId,
+          error,
+        });
+      }
+    }
+    deps.log.warn('record failed; SQS will retry it', {
+      messageId: record.messageId,
+      receives,
+      reason: failure.reason,
+    });
+    retry.push(record.messageId);
+  }
+
   const stats: IngestStats = {
     received: candidates.length,
     stored: stored.length,
-    duplicates: candidates.length - fresh.length,
-    failedRecords: failed.size,
+    duplicates,
+    failedRecords: retry.length,
+    deadLettered,
   };
   deps.log.info('ingested', { ...stats });
-  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })), stats };
+  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })), stats };
+}
+
+/** The candidates not stored yet: a BatchGet of their keys, and the first copy within the batch. */
+async function newEvents(deps: IngestDeps, candidates: Candidate[]): Promise<Candidate[]> {
+  const existing = await batchGet(
+    deps.ddb,
+    deps.storage.tableName,
+    candidates.flatMap((c) => c.lookups),
+    { consistent: true, projection: [] },
+  );
+  const seen = new Set<string>();
+  const fresh: Candidate[] = [];
+  for (const c of candidates) {
+    const id = `${c.event.projectId}\u0000${c.event.messageId}`;
+    if (seen.has(id) || c.lookups.some((k) => existing.has(keyString(k)))) continue;
+    seen.add(id);
+    fresh.push(c);
+  }
+  return fresh;
 }
 
 /** Counts new distinct users (markers) and adds every increment, once per key. */

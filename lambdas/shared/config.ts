@@ -14,6 +14,12 @@ export const ENV = {
   bucketSeconds: 'TALLY_BUCKET_SECONDS',
   retentionDays: 'TALLY_RETENTION_DAYS',
   writeKeyCacheSeconds: 'TALLY_WRITE_KEY_CACHE_SECONDS',
+  ipMode: 'TALLY_IP_MODE',
+  ipHashSecret: 'TALLY_IP_HASH_SECRET',
+  botMode: 'TALLY_BOT_MODE',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  sqsEndpoint: 'SQS_ENDPOINT',
+  maxReceiveCount: 'TALLY_MAX_RECEIVE_COUNT',
   jwksUrl: 'JWT_JWKS_URL',
   jwtSecret: 'JWT_HS256_SECRET',
   jwtIssuer: 'JWT_ISSUER',
@@ -80,20 +86,67 @@ export function storageConfig(env: Env): StorageConfig {
   };
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      `${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as T;
+}
+
 export interface TrackConfig {
   readonly storage: StorageConfig;
   readonly eventBusName: string;
   readonly eventBridgeEndpoint: string | undefined;
   /** How long a write-key lookup is trusted; revocation takes effect within this. */
   readonly writeKeyCacheSeconds: number;
+  /** Verifies service tokens (`scope: track`); undefined when only write keys are accepted. */
+  readonly jwt: JwtConfig | undefined;
+  /** What is stored of a caller's IP: truncated (/24, /48), a daily-salted hash, or nothing. */
+  readonly ipMode: 'truncate' | 'hash' | 'drop';
+  readonly ipHashSecret: string | undefined;
+  /** Events from known bots are kept and flagged, or refused (and reported as such). */
+  readonly botMode: 'flag' | 'drop';
 }
 
 export function trackConfig(env: Env): TrackConfig {
+  const ipMode = oneOf(env, ENV.ipMode, ['truncate', 'hash', 'drop'] as const, 'truncate');
+  const ipHashSecret = optional(env, ENV.ipHashSecret);
+  if (ipMode === 'hash' && (ipHashSecret === undefined || ipHashSecret.length < 32)) {
+    throw new ConfigError(`${ENV.ipMode}=hash needs ${ENV.ipHashSecret} of at least 32 characters`);
+  }
+  const hasJwt =
+    optional(env, ENV.jwksUrl) !== undefined || optional(env, ENV.jwtSecret) !== undefined;
   return {
     storage: storageConfig(env),
     eventBusName: required(env, ENV.eventBusName),
     eventBridgeEndpoint: optional(env, ENV.eventBridgeEndpoint),
     writeKeyCacheSeconds: integer(env, ENV.writeKeyCacheSeconds, 60, 0, 60),
+    jwt: hasJwt ? jwtConfig(env) : undefined,
+    ipMode,
+    ipHashSecret,
+    botMode: oneOf(env, ENV.botMode, ['flag', 'drop'] as const, 'flag'),
+  };
+}
+
+export interface IngestConfig {
+  readonly storage: StorageConfig;
+  /** Where records that can never be stored go, with their reason. */
+  readonly deadLetterQueueUrl: string | undefined;
+  readonly sqsEndpoint: string | undefined;
+  /** The queue's receive limit: on the last receive a failing record is dead-lettered with its reason. */
+  readonly maxReceiveCount: number;
+}
+
+export function ingestConfig(env: Env): IngestConfig {
+  return {
+    storage: storageConfig(env),
+    deadLetterQueueUrl: optional(env, ENV.deadLetterQueueUrl),
+    sqsEndpoint: optional(env, ENV.sqsEndpoint),
+    maxReceiveCount: integer(env, ENV.maxReceiveCount, 5, 1, 1000),
   };
 }
 

@@ -18,6 +18,9 @@ export const keys = {
   /** Project metadata. */
   project: (projectId: string): Key => ({ pk: `P#${projectId}`, sk: 'META' }),
 
+  /** A project's entry in the list of all projects (one partition: projects are few). */
+  projectIndex: (projectId: string): Key => ({ pk: 'PROJECTS', sk: projectId }),
+
   /** A write key, found by the SHA-256 of its secret. */
   writeKeyByHash: (hash: string): Key => ({ pk: `WK#${hash}`, sk: 'WK' }),
 

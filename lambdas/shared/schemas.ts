@@ -61,6 +61,17 @@ export const trackSchema = withIdentity(
   }),
 );
 
+/**
+ * A track message from a server-side domain endpoint (API usage, say): the same fields, but a
+ * user is optional, since a service can report work done for nobody in particular.
+ */
+export const serverTrackSchema = v.object({
+  ...common,
+  type: v.optional(v.literal('track')),
+  event: v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200)),
+  properties: v.optional(dictionary),
+});
+
 export const identifySchema = withIdentity(
   v.object({ ...common, type: v.optional(v.literal('identify')), traits: v.optional(dictionary) }),
 );

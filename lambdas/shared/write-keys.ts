@@ -4,7 +4,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from './errors.ts';
 import { keys } from './keys.ts';
 
 export const WRITE_KEY_PREFIX = 'tk_';
@@ -62,6 +63,68 @@ export async function putWriteKey(
     }),
   );
   return record;
+}
+
+const RECORD_FIELDS = ['keyId', 'projectId', 'prefix', 'name', 'createdAt', 'revokedAt'] as const;
+
+function toRecord(item: Record<string, unknown>): WriteKeyRecord {
+  const out: Record<string, unknown> = {};
+  for (const f of RECORD_FIELDS) if (item[f] !== undefined) out[f] = item[f];
+  return out as unknown as WriteKeyRecord;
+}
+
+/** A project's keys, newest first, without secrets or hashes. */
+export async function listWriteKeys(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  projectId: string,
+): Promise<WriteKeyRecord[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': keys.project(projectId).pk, ':sk': 'WK#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return items.map(toRecord).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** Revokes a key: both items get `revokedAt`; lookups refuse it once their cache expires. */
+export async function revokeWriteKey(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  input: { projectId: string; keyId: string; now: Date },
+): Promise<WriteKeyRecord> {
+  const listing = keys.projectWriteKey(input.projectId, input.keyId);
+  const { Item } = await ddb.send(
+    new GetCommand({ TableName: tableName, Key: listing, ConsistentRead: true }),
+  );
+  if (!Item || typeof Item.hash !== 'string') {
+    throw new NotFoundError(`No write key ${input.keyId} in project ${input.projectId}`);
+  }
+  if (Item.revokedAt) return toRecord(Item);
+  const revokedAt = input.now.toISOString();
+  const update = {
+    TableName: tableName,
+    UpdateExpression: 'SET revokedAt = :t',
+    ExpressionAttributeValues: { ':t': revokedAt },
+  };
+  await ddb.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Update: { ...update, Key: listing } },
+        { Update: { ...update, Key: keys.writeKeyByHash(Item.hash) } },
+      ],
+    }),
+  );
+  return toRecord({ ...Item, revokedAt });
 }
 
 /** Resolves a write-key secret to its project, or undefined for an unknown or revoked key. */

@@ -5,13 +5,14 @@
 import * as v from 'valibot';
 import type { EventType, ParsedMessage } from '../shared/events.ts';
 import { LIMITS, structuralProblem } from '../shared/limits.ts';
-import { describeIssues, MESSAGE_SCHEMAS } from '../shared/schemas.ts';
+import { describeIssues, MESSAGE_SCHEMAS, serverTrackSchema } from '../shared/schemas.ts';
+import { type DomainEndpoint, translate } from './domain.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';
 
 export interface Rejection {
   index: number;
   messageId?: string;
-  code: 'invalid' | 'too_large';
+  code: 'invalid' | 'too_large' | 'too_many' | 'bot';
   reason: string;
 }
 
@@ -20,28 +21,55 @@ export interface Judged {
   rejected: Rejection[];
 }
 
-/** `type` fixes the message type (single-type endpoints); otherwise each item names its own. */
-export function judge(items: unknown[], type: EventType | undefined, req: RequestFacts): Judged {
+/**
+ * How items of an endpoint are read: a fixed Segment type (`/v1/identify`), a type per item
+ * (`/v1/batch`), or a domain payload translated to a track call (`/v1/track/message`).
+ */
+export type ItemSpec =
+  | { type?: EventType; domain?: undefined }
+  | { domain: DomainEndpoint; type?: undefined };
+
+export function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Judged {
   const out: Judged = { accepted: [], rejected: [] };
   items.forEach((item, index) => {
-    const verdict = judgeOne(item, type, req);
+    if (index >= LIMITS.batchItems) {
+      out.rejected.push({
+        index,
+        ...idOf(item),
+        code: 'too_many',
+        reason: `over the limit of ${LIMITS.batchItems} events per request; send it again in another request`,
+      });
+      return;
+    }
+    const verdict = judgeOne(item, spec, req);
     if ('reason' in verdict) out.rejected.push({ index, ...verdict });
-    else out.accepted.push({ index, ...verdict });
+    else if (verdict.bot && req.privacy.botMode === 'drop') {
+      out.rejected.push({
+        index,
+        messageId: verdict.event.messageId,
+        code: 'bot',
+        reason: 'not stored: the user agent is a known bot (TALLY_BOT_MODE=drop)',
+      });
+    } else out.accepted.push({ index, ...verdict });
   });
   return out;
 }
 
+function idOf(item: unknown): { messageId?: string } {
+  const id =
+    item && typeof item === 'object' ? (item as Record<string, unknown>).messageId : undefined;
+  return typeof id === 'string' ? { messageId: id } : {};
+}
+
 function judgeOne(
   item: unknown,
-  fixedType: EventType | undefined,
+  spec: ItemSpec,
   req: RequestFacts,
 ): Normalized | Omit<Rejection, 'index'> {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
     return { code: 'invalid', reason: 'each event must be a JSON object' };
   }
-  const record = item as Record<string, unknown>;
-  const messageId = typeof record.messageId === 'string' ? record.messageId : undefined;
-  const withId = <T extends object>(r: T) => (messageId ? { ...r, messageId } : r);
+  const withId = <T extends object>(r: T) => ({ ...idOf(item), ...r });
 
   const bytes = Buffer.byteLength(JSON.stringify(item));
   if (bytes > LIMITS.eventBytes) {
@@ -52,18 +80,28 @@ function judgeOne(
   }
   const problem = structuralProblem(item);
   if (problem) return withId({ code: 'invalid' as const, reason: problem });
+  const record = item as Record<string, unknown>;
 
-  const type = fixedType ?? record.type;
+  if (spec.domain) {
+    const message = translate(spec.domain, record);
+    if ('reason' in message) return withId({ code: 'invalid' as const, reason: message.reason });
+    const parsed = v.safeParse(serverTrackSchema, message);
+    if (!parsed.success)
+      return withId({ code: 'invalid' as const, reason: describeIssues(parsed.issues) });
+    return normalize('track', parsed.output as ParsedMessage, req);
+  }
+
+  const type = spec.type ?? record.type;
   if (typeof type !== 'string' || !(type in MESSAGE_SCHEMAS)) {
     return withId({
       code: 'invalid' as const,
       reason: `type must be one of ${Object.keys(MESSAGE_SCHEMAS).join(', ')}`,
     });
   }
-  if (fixedType && record.type !== undefined && record.type !== fixedType) {
+  if (spec.type && record.type !== undefined && record.type !== spec.type) {
     return withId({
       code: 'invalid' as const,
-      reason: `type must be "${fixedType}" on this endpoint`,
+      reason: `type must be "${spec.type}" on this endpoint`,
     });
   }
   const parsed = v.safeParse(MESSAGE_SCHEMAS[type as EventType], item);

@@ -1,32 +1,80 @@
-/** Who is calling a tracking endpoint: the write key, from HTTP Basic (Segment's way) or Bearer. */
-import { UnauthorizedError } from '../shared/errors.ts';
+/**
+ * Who is calling a tracking endpoint: a project write key (HTTP Basic username as Segment sends
+ * it, a Bearer token, or `writeKey` in the body as analytics.js does), or a service JWT with the
+ * `track` scope naming its project.
+ */
+import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
+import { looksLikeJwt, type Verifier } from '../shared/jwt.ts';
 
-/** The write key in the request, or undefined. Basic carries it as the username. */
-export function writeKeyFrom(headers: Record<string, string | undefined>): string | undefined {
-  const header = headers.authorization ?? headers.Authorization;
+export interface TrackAuth {
+  resolveWriteKey: (secret: string) => Promise<string | undefined>;
+  /** Verifies service tokens; absent when the deployment accepts write keys only. */
+  verifyServiceToken?: Verifier | undefined;
+}
+
+export const TRACK_SCOPE = 'track';
+
+type Credential = { kind: 'writeKey'; secret: string } | { kind: 'jwt'; token: string };
+
+/** The credential in the Authorization header, if any. */
+export function credentialFrom(header: string | undefined): Credential | undefined {
   if (!header) return undefined;
   const [scheme = '', value = ''] = header.trim().split(/\s+/, 2);
   switch (scheme.toLowerCase()) {
     case 'basic': {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
-      return user || undefined;
+      return user ? { kind: 'writeKey', secret: user } : undefined;
     }
     case 'bearer':
-      return value || undefined;
+      if (!value) return undefined;
+      return looksLikeJwt(value)
+        ? { kind: 'jwt', token: value }
+        : { kind: 'writeKey', secret: value };
     default:
       return undefined;
   }
 }
 
-/** Resolves the calling project or throws the one generic 401. */
+/**
+ * Resolves the calling project or throws: the one generic 401 for anything unusable, 403 for a
+ * valid service token without the track scope or without the requested project.
+ */
 export async function authenticate(
-  headers: Record<string, string | undefined>,
-  resolve: (secret: string) => Promise<string | undefined>,
+  auth: TrackAuth,
+  input: {
+    authorization: string | undefined;
+    bodyWriteKey?: string | undefined;
+    project?: string | undefined;
+  },
 ): Promise<string> {
-  const secret = writeKeyFrom(headers);
-  if (!secret) throw new UnauthorizedError('no write key');
-  const projectId = await resolve(secret);
-  if (!projectId) throw new UnauthorizedError('unknown or revoked write key');
+  const credential =
+    credentialFrom(input.authorization) ??
+    (input.bodyWriteKey ? { kind: 'writeKey' as const, secret: input.bodyWriteKey } : undefined);
+  if (!credential) throw new UnauthorizedError('no write key or token');
+
+  if (credential.kind === 'writeKey') {
+    const projectId = await auth.resolveWriteKey(credential.secret);
+    if (!projectId) throw new UnauthorizedError('unknown or revoked write key');
+    return projectId;
+  }
+
+  if (!auth.verifyServiceToken) throw new UnauthorizedError('service tokens are not configured');
+  const principal = await auth.verifyServiceToken(`Bearer ${credential.token}`);
+  if (!principal.scopes.includes(TRACK_SCOPE)) {
+    throw new ForbiddenError(`A service token needs the "${TRACK_SCOPE}" scope to send events`);
+  }
+  const projects = principal.projects ?? [];
+  const projectId = input.project ?? (projects.length === 1 ? projects[0] : undefined);
+  if (!projectId) {
+    throw new ForbiddenError(
+      projects.length
+        ? `This token covers projects ${projects.join(', ')}; choose one with ?project=`
+        : 'A service token must name its project (projects claim)',
+    );
+  }
+  if (!projects.includes(projectId)) {
+    throw new ForbiddenError(`This token does not cover project ${projectId}`);
+  }
   return projectId;
 }

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { documentClient, eventBridgeClient } from '../shared/clients.ts';
 import { trackConfig } from '../shared/config.ts';
 import { type HttpEvent, type HttpResult, httpErrors } from '../shared/http.ts';
+import { createVerifier } from '../shared/jwt.ts';
 import { createLogger } from '../shared/logger.ts';
 import { routerFor } from '../shared/router.ts';
 import { WriteKeyResolver } from '../shared/write-keys.ts';
@@ -10,9 +11,8 @@ import { trackRoutes } from './routes.ts';
 
 const config = trackConfig(process.env);
 const logger = createLogger('track');
-const ddb = documentClient(config.storage);
 const resolver = new WriteKeyResolver(
-  ddb,
+  documentClient(config.storage),
   config.storage.tableName,
   config.writeKeyCacheSeconds * 1000,
 );
@@ -20,7 +20,15 @@ const resolver = new WriteKeyResolver(
 const route = routerFor(
   'track',
   trackRoutes({
-    resolveWriteKey: (secret) => resolver.resolve(secret),
+    auth: {
+      resolveWriteKey: (secret) => resolver.resolve(secret),
+      verifyServiceToken: config.jwt ? createVerifier(config.jwt) : undefined,
+    },
+    privacy: {
+      ipMode: config.ipMode,
+      botMode: config.botMode,
+      ...(config.ipHashSecret ? { ipHashSecret: config.ipHashSecret } : {}),
+    },
     eventBridge: eventBridgeClient(config.eventBridgeEndpoint),
     busName: config.eventBusName,
     now: Date.now,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventType, ParsedMessage, TallyEvent } from '../shared/events.ts';
 import { addDays, dayOf, MS } from '../shared/time.ts';
-import { anonymizeIp } from './privacy.ts';
+import { type EnrichOptions, enrich } from './enrich.ts';
 
 /** What the request adds to every message in it. */
 export interface RequestFacts {
@@ -17,12 +17,16 @@ export interface RequestFacts {
   /** Batch-level `sentAt` and `context`, if any. */
   sentAt?: string | undefined;
   context?: Record<string, unknown> | undefined;
+  /** IP and bot policy. */
+  privacy: EnrichOptions;
 }
 
 export interface Normalized {
   event: TallyEvent;
   /** Other raw-event days to check for an earlier copy of this messageId (see bus.ts). */
   dedupeDays: string[];
+  /** The user agent is a known bot. */
+  bot: boolean;
 }
 
 /** Days back a resend without a client timestamp is looked for: the ≥ 7-day dedupe window. */
@@ -56,10 +60,6 @@ export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts):
     fromClient = false;
   }
 
-  const context = { ...req.context, ...m.context };
-  const ip = typeof context.ip === 'string' ? context.ip : req.sourceIp;
-  if (ip !== undefined) context.ip = anonymizeIp(ip);
-
   const event: TallyEvent = {
     messageId: m.messageId ?? randomUUID(),
     projectId: req.projectId,
@@ -68,7 +68,7 @@ export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts):
     receivedAt: receivedIso,
     properties: m.properties ?? {},
     traits: m.traits ?? {},
-    context,
+    context: { ...req.context, ...m.context },
   };
   if (m.event !== undefined) event.event = m.event;
   if (m.name !== undefined) event.name = m.name;
@@ -80,7 +80,12 @@ export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts):
   if (m.timestamp !== undefined) event.originalTimestamp = m.timestamp;
   if (sentAtRaw !== undefined) event.sentAt = sentAtRaw;
 
-  return { event, dedupeDays: m.messageId ? dedupeDays(ts, fromClient, corrected) : [] };
+  const enriched = enrich(event, req.sourceIp, req.privacy);
+  return {
+    event: enriched.event,
+    dedupeDays: m.messageId ? dedupeDays(ts, fromClient, corrected) : [],
+    bot: enriched.bot,
+  };
 }
 
 /**

@@ -1,14 +1,69 @@
 /** The tracking function's routes, keyed as in the route table. */
+import * as v from 'valibot';
+import { ValidationError } from '../shared/errors.ts';
+import type { EventType } from '../shared/events.ts';
 import type { RouteLogic } from '../shared/router.ts';
-import { type TrackDeps, trackingEndpoint } from './track.ts';
+import { batchSchema, describeIssues } from '../shared/schemas.ts';
+import type { DomainEndpoint } from './domain.ts';
+import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
+
+/** A Segment single-message endpoint: the body is one message of `type`. */
+const single =
+  (type: EventType) =>
+  (body: unknown): Incoming => ({ items: [body], spec: { type } });
+
+/** `POST /v1/batch`: `{ batch: [...], sentAt?, context? }`, each item naming its type. */
+function batch(body: unknown): Incoming {
+  const parsed = v.safeParse(batchSchema, body);
+  if (!parsed.success) {
+    throw new ValidationError(`invalid batch: ${describeIssues(parsed.issues)}`);
+  }
+  return {
+    items: parsed.output.batch,
+    spec: {},
+    sentAt: parsed.output.sentAt,
+    context: parsed.output.context,
+  };
+}
+
+/** A domain endpoint taking one payload. */
+const domain =
+  (endpoint: DomainEndpoint) =>
+  (body: unknown): Incoming => ({ items: [body], spec: { domain: endpoint } });
+
+/** `POST /v1/events/bulk`: `{ events: [...] }`, or a bare array. */
+function bulk(body: unknown): Incoming {
+  const events = Array.isArray(body)
+    ? body
+    : body && typeof body === 'object' && Array.isArray((body as { events?: unknown }).events)
+      ? ((body as { events: unknown[] }).events as unknown[])
+      : undefined;
+  if (!events?.length) {
+    throw new ValidationError('send {"events": [...]} (or a JSON array) with at least one event');
+  }
+  return { items: events, spec: { domain: 'event' } };
+}
 
 export function trackRoutes(deps: TrackDeps): Record<string, RouteLogic> {
+  const endpoint = (read: (body: unknown) => Incoming) => trackingEndpoint(deps, read);
   return {
     'GET /health': async () => ({
       statusCode: 200,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'ok' }),
     }),
-    'POST /v1/track': trackingEndpoint(deps, (body) => ({ items: [body], type: 'track' })),
+    'POST /v1/track': endpoint(single('track')),
+    'POST /v1/identify': endpoint(single('identify')),
+    'POST /v1/page': endpoint(single('page')),
+    'POST /v1/screen': endpoint(single('screen')),
+    'POST /v1/group': endpoint(single('group')),
+    'POST /v1/alias': endpoint(single('alias')),
+    'POST /v1/batch': endpoint(batch),
+    'POST /v1/track/activity': endpoint(domain('activity')),
+    'POST /v1/track/api-usage': endpoint(domain('api-usage')),
+    'POST /v1/track/conversation': endpoint(domain('conversation')),
+    'POST /v1/track/message': endpoint(domain('message')),
+    'POST /v1/events': endpoint(domain('event')),
+    'POST /v1/events/bulk': endpoint(bulk),
   };
 }

@@ -3,16 +3,22 @@
  * with exactly what happened to each item.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PayloadTooLargeError, UnavailableError, ValidationError } from '../shared/errors.ts';
-import type { EventType } from '../shared/events.ts';
-import { type HttpEvent, type HttpResult, json } from '../shared/http.ts';
+import {
+  TallyError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+} from '../shared/errors.ts';
+import { type HttpEvent, type HttpResult, json, readJson } from '../shared/http.ts';
 import { LIMITS } from '../shared/limits.ts';
-import { judge, type Rejection } from './accept.ts';
-import { authenticate } from './auth.ts';
+import { type ItemSpec, judge, type Rejection } from './accept.ts';
+import { authenticate, type TrackAuth } from './auth.ts';
+import type { EnrichOptions } from './enrich.ts';
 import { publish } from './publish.ts';
 
 export interface TrackDeps {
-  resolveWriteKey: (secret: string) => Promise<string | undefined>;
+  auth: TrackAuth;
+  privacy: EnrichOptions;
   eventBridge: EventBridgeClient;
   busName: string;
   now: () => number;
@@ -23,44 +29,49 @@ export interface TrackDeps {
 /** Seconds a caller is asked to wait when the bus refuses events. */
 const RETRY_AFTER_SECONDS = 5;
 
-/** Parses a JSON body within the request size limit. Any content type is read as JSON, as Segment does. */
-export function parseBody(event: HttpEvent): unknown {
-  const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  const bytes = Buffer.byteLength(text);
-  if (bytes > LIMITS.requestBytes) {
-    throw new PayloadTooLargeError(
-      `request body is ${bytes} bytes; the limit is ${LIMITS.requestBytes}`,
-    );
-  }
-  if (text.trim() === '') throw new ValidationError('request body is empty; send a JSON object');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`request body is not valid JSON: ${(error as Error).message}`);
-  }
-}
+/** The request's JSON body, within the 500 KB request limit. */
+export const parseBody = (event: HttpEvent) => readJson(event, LIMITS.requestBytes);
 
 /** The messages a request carries, as an endpoint reads them from its body. */
 export interface Incoming {
   items: unknown[];
-  /** Fixed by single-type endpoints; batch items name their own. */
-  type: EventType | undefined;
+  spec: ItemSpec;
   sentAt?: string | undefined;
   context?: Record<string, unknown> | undefined;
 }
 
+function bodyWriteKey(body: unknown): string | undefined {
+  const key =
+    body && typeof body === 'object' ? (body as Record<string, unknown>).writeKey : undefined;
+  return typeof key === 'string' && key ? key : undefined;
+}
+
 /**
  * A tracking endpoint: authenticates first (so an anonymous caller learns nothing about its
- * body), then reads the body with `read` and accepts what it carries.
+ * body; only without an Authorization header is the body read for a `writeKey`), then reads the
+ * body with `read` and accepts what it carries.
  */
 export function trackingEndpoint(
   deps: TrackDeps,
   read: (body: unknown) => Incoming,
 ): (event: HttpEvent) => Promise<HttpResult> {
   return async (event) => {
-    const projectId = await authenticate(event.headers, deps.resolveWriteKey);
-    return acceptMessages(deps, projectId, event, read(parseBody(event)));
+    const authorization = event.headers.authorization;
+    let body: unknown;
+    if (!authorization) {
+      try {
+        body = parseBody(event);
+      } catch (error) {
+        if (error instanceof TallyError && error.status === 413) throw error;
+        throw new UnauthorizedError('no credentials and no readable body');
+      }
+    }
+    const projectId = await authenticate(deps.auth, {
+      authorization,
+      bodyWriteKey: bodyWriteKey(body),
+      project: event.queryStringParameters?.project,
+    });
+    return acceptMessages(deps, projectId, event, read(body ?? parseBody(event)));
   };
 }
 
@@ -69,14 +80,15 @@ async function acceptMessages(
   deps: TrackDeps,
   projectId: string,
   event: HttpEvent,
-  { items, type, sentAt, context }: Incoming,
+  { items, spec, sentAt, context }: Incoming,
 ): Promise<HttpResult> {
-  const judged = judge(items, type, {
+  const judged = judge(items, spec, {
     projectId,
     receivedAt: deps.now(),
     sourceIp: event.requestContext?.http?.sourceIp,
     sentAt,
     context,
+    privacy: deps.privacy,
   });
   const { rejected } = judged;
 

@@ -8,7 +8,13 @@ import { silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 let t: TestTable;
 const now = Date.parse('2026-11-22T12:00:00Z');
-const deps = () => ({ ddb: t.ddb, storage: t.storage, now: () => now, log: silentLog });
+const deps = () => ({
+  ddb: t.ddb,
+  storage: t.storage,
+  now: () => now,
+  log: silentLog,
+  maxReceiveCount: 5,
+});
 
 async function summaryOf(projectId: string, day: string) {
   const totals = await readTotals(t.ddb, t.tableName, projectId);
@@ -47,7 +53,13 @@ describe('ingest', () => {
     ];
     const res = await ingest(deps(), [sqsRecord(events)]);
     expect(res.batchItemFailures).toEqual([]);
-    expect(res.stats).toEqual({ received: 6, stored: 6, duplicates: 0, failedRecords: 0 });
+    expect(res.stats).toEqual({
+      received: 6,
+      stored: 6,
+      duplicates: 0,
+      failedRecords: 0,
+      deadLettered: 0,
+    });
 
     const { totals, day } = await summaryOf('p1', '2026-11-20');
     expect(totals).toMatchObject({
@@ -143,5 +155,47 @@ describe('ingest', () => {
     const items = await t.query(keys.counterBucket('p1', period.day('2026-11-20'), 'x').pk);
     expect(items.map((i) => i.sk)).toEqual(['B#2026-11-22T12:00']);
     expect(items[0]).toMatchObject({ events: 30, activeUsers: 3 });
+  });
+});
+
+describe('dead letters', () => {
+  const letters: { id: string; reason: string }[] = [];
+  const deadLetter = async (record: { messageId: string }, reason: string) => {
+    letters.push({ id: record.messageId, reason });
+  };
+
+  it('dead-letters an unreadable record at once, with its reason, instead of retrying it', async () => {
+    letters.length = 0;
+    const bad = { ...sqsRecord([]), messageId: 'bad', body: '{not json' };
+    const res = await ingest({ ...deps(), deadLetter }, [bad, sqsRecord([tallyEvent()])]);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(res.stats.deadLettered).toBe(1);
+    expect(letters).toEqual([{ id: 'bad', reason: 'unreadable record: body is not JSON' }]);
+  });
+
+  it('retries a record whose events could not be stored, and dead-letters it on the last receive', async () => {
+    letters.length = 0;
+    const broken = { ...deps(), storage: { ...t.storage, tableName: 'no-such-table' }, deadLetter };
+    const first = await ingest(broken, [
+      sqsRecord([tallyEvent()], { messageId: 'r1', receiveCount: 1 }),
+    ]);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'r1' }]);
+    expect(letters).toEqual([]);
+    const last = await ingest(broken, [
+      sqsRecord([tallyEvent()], { messageId: 'r1', receiveCount: 5 }),
+    ]);
+    expect(last.batchItemFailures).toEqual([]);
+    expect(letters).toEqual([
+      { id: 'r1', reason: expect.stringMatching(/^storage failed: .*non-existent table/i) },
+    ]);
+  });
+
+  it('leaves the record to SQS when dead-lettering itself fails', async () => {
+    const failing = async () => {
+      throw new Error('SQS is down');
+    };
+    const bad = { ...sqsRecord([]), messageId: 'bad', body: 'nope' };
+    const res = await ingest({ ...deps(), deadLetter: failing }, [bad]);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
   });
 });

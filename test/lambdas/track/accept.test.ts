@@ -6,6 +6,7 @@ const req = {
   projectId: 'p1',
   receivedAt: Date.parse('2026-11-22T12:00:00Z'),
   sourceIp: undefined,
+  privacy: { ipMode: 'truncate' as const, botMode: 'flag' as const },
 };
 
 describe('judge', () => {
@@ -18,7 +19,7 @@ describe('judge', () => {
       'not an object',
       { type: 'bogus', userId: 'u' },
     ];
-    const { accepted, rejected } = judge(items, undefined, req);
+    const { accepted, rejected } = judge(items, {}, req);
     expect(accepted.map((a) => a.index)).toEqual([0, 2]);
     expect(rejected.map((r) => r.index)).toEqual([1, 3, 4, 5]);
     expect(rejected[0]?.reason).toMatch(/^event: /);
@@ -29,7 +30,7 @@ describe('judge', () => {
 
   it('refuses prototype-polluting property names', () => {
     const item = JSON.parse('{"userId":"u","event":"x","properties":{"__proto__":{"admin":true}}}');
-    const { rejected } = judge([item], 'track', req);
+    const { rejected } = judge([item], { type: 'track' }, req);
     expect(rejected).toEqual([
       {
         index: 0,
@@ -47,7 +48,7 @@ describe('judge', () => {
       messageId: 'm-big',
       properties: { blob: 'x'.repeat(LIMITS.eventBytes) },
     };
-    const { rejected } = judge([big], 'track', req);
+    const { rejected } = judge([big], { type: 'track' }, req);
     expect(rejected[0]).toMatchObject({ index: 0, messageId: 'm-big', code: 'too_large' });
     expect(rejected[0]?.reason).toMatch(/limit is 32768/);
   });
@@ -55,17 +56,25 @@ describe('judge', () => {
   it('refuses nesting deeper than the limit', () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < LIMITS.depth + 1; i++) deep = { d: deep };
-    const { rejected } = judge([{ userId: 'u', event: 'x', properties: deep }], 'track', req);
+    const { rejected } = judge(
+      [{ userId: 'u', event: 'x', properties: deep }],
+      { type: 'track' },
+      req,
+    );
     expect(rejected[0]?.reason).toMatch(/nested deeper than 10 levels/);
   });
 
   it('refuses a type that contradicts the endpoint', () => {
-    const { rejected } = judge([{ type: 'identify', userId: 'u', event: 'x' }], 'track', req);
+    const { rejected } = judge(
+      [{ type: 'identify', userId: 'u', event: 'x' }],
+      { type: 'track' },
+      req,
+    );
     expect(rejected[0]?.reason).toBe('type must be "track" on this endpoint');
   });
 
   it('accepts numeric user ids as strings', () => {
-    const { accepted } = judge([{ userId: 42, event: 'x' }], 'track', req);
+    const { accepted } = judge([{ userId: 42, event: 'x' }], { type: 'track' }, req);
     expect(accepted[0]?.event.userId).toBe('42');
   });
 });

@@ -3,7 +3,12 @@ import { normalize } from '../../../lambdas/track/normalize.ts';
 import { anonymizeIp } from '../../../lambdas/track/privacy.ts';
 
 const receivedAt = Date.parse('2026-11-22T12:00:00.000Z');
-const req = { projectId: 'p1', receivedAt, sourceIp: '198.51.100.23' };
+const req = {
+  projectId: 'p1',
+  receivedAt,
+  sourceIp: '198.51.100.23',
+  privacy: { ipMode: 'truncate' as const, botMode: 'flag' as const },
+};
 
 describe('normalize', () => {
   it('corrects client clock skew with sentAt', () => {

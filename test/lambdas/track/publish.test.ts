@@ -21,7 +21,12 @@ function events(n: number, propertyBytes = 10) {
         timestamp: '2026-11-22T11:00:00Z',
         properties: { pad: 'p'.repeat(propertyBytes) },
       },
-      { projectId: 'p1', receivedAt, sourceIp: undefined },
+      {
+        projectId: 'p1',
+        receivedAt,
+        sourceIp: undefined,
+        privacy: { ipMode: 'truncate', botMode: 'flag' },
+      },
     ),
   );
 }

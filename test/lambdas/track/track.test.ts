@@ -10,7 +10,8 @@ const eb = mockClient(EventBridgeClient);
 const route = routerFor(
   'track',
   trackRoutes({
-    resolveWriteKey: async (secret) => (secret === 'tk_good' ? 'p1' : undefined),
+    auth: { resolveWriteKey: async (secret) => (secret === 'tk_good' ? 'p1' : undefined) },
+    privacy: { ipMode: 'truncate', botMode: 'flag' },
     eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
     busName: 'bus',
     now: () => Date.parse('2026-11-22T12:00:00Z'),
@@ -141,5 +142,237 @@ describe('GET /health', () => {
       status: 200,
       body: { status: 'ok' },
     });
+  });
+});
+
+const published = () =>
+  eb
+    .commandCalls(PutEventsCommand)
+    .flatMap((c) => c.args[0].input.Entries ?? [])
+    .flatMap((e) => JSON.parse(e.Detail as string).events as Record<string, unknown>[]);
+
+describe('Segment endpoints', () => {
+  it.each([
+    ['identify', { userId: 'u1', traits: { plan: 'pro' } }],
+    ['page', { anonymousId: 'a1', name: 'Pricing', properties: { url: 'https://x.test/pricing' } }],
+    ['screen', { userId: 'u1', name: 'Home' }],
+    ['group', { userId: 'u1', groupId: 'acme', traits: { seats: 10 } }],
+    ['alias', { userId: 'u1', previousId: 'a1' }],
+  ])('POST /v1/%s accepts its message type', async (type, body) => {
+    const res = await call(httpEvent(`POST /v1/${type}`, { headers: basicAuth('tk_good'), body }));
+    expect(res).toMatchObject({ status: 200, body: { success: true, accepted: 1 } });
+    expect(published()[0]).toMatchObject({ type, projectId: 'p1' });
+  });
+
+  it('POST /v1/batch judges each item, merges batch context and sentAt, and reports the rejected', async () => {
+    const res = await call(
+      httpEvent('POST /v1/batch', {
+        headers: basicAuth('tk_good'),
+        body: {
+          sentAt: '2026-11-22T12:00:10.000Z',
+          context: { library: { name: 'analytics-node', version: '2.1.0' } },
+          batch: [
+            {
+              type: 'track',
+              userId: 'u1',
+              event: 'A',
+              timestamp: '2026-11-22T12:00:00.000Z',
+              messageId: 'm1',
+            },
+            { type: 'identify', userId: 'u1', traits: { email: 'a@x.test' } },
+            { type: 'track', userId: 'u1' },
+            { type: 'teleport', userId: 'u1' },
+          ],
+        },
+      }),
+    );
+    expect(res.status).toBe(207);
+    expect(res.body).toEqual({
+      success: false,
+      accepted: 2,
+      rejected: [
+        { index: 2, code: 'invalid', reason: expect.stringMatching(/^event: /) },
+        { index: 3, code: 'invalid', reason: expect.stringMatching(/^type must be one of/) },
+      ],
+    });
+    const [first] = published();
+    // sentAt is 10 s after the timestamp: the server received it at 12:00:00, so it happened at 11:59:50.
+    expect(first).toMatchObject({
+      messageId: 'm1',
+      timestamp: '2026-11-22T11:59:50.000Z',
+      context: { library: { name: 'analytics-node' } },
+    });
+  });
+
+  it('POST /v1/batch refuses a body without a batch array', async () => {
+    const res = await call(
+      httpEvent('POST /v1/batch', { headers: basicAuth('tk_good'), body: { events: [] } }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^invalid batch: batch: /);
+  });
+
+  it('accepts the first 2,500 items of a larger batch and names each one over the limit', async () => {
+    const batch = Array.from({ length: 2503 }, (_, i) => ({
+      type: 'track',
+      userId: 'u',
+      event: 'e',
+      messageId: `m${i}`,
+    }));
+    const res = await call(
+      httpEvent('POST /v1/batch', { headers: basicAuth('tk_good'), body: { batch } }),
+    );
+    expect(res.status).toBe(207);
+    expect(res.body.accepted).toBe(2500);
+    expect(
+      res.body.rejected.map((r: { index: number; messageId: string; code: string }) => [
+        r.index,
+        r.messageId,
+        r.code,
+      ]),
+    ).toEqual([
+      [2500, 'm2500', 'too_many'],
+      [2501, 'm2501', 'too_many'],
+      [2502, 'm2502', 'too_many'],
+    ]);
+    expect(published()).toHaveLength(2500);
+  });
+
+  it('reads the write key from the body when there is no Authorization header (analytics.js)', async () => {
+    const res = await call(
+      httpEvent('POST /v1/batch', {
+        body: { writeKey: 'tk_good', batch: [{ type: 'track', userId: 'u', event: 'e' }] },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const unknown = await call(
+      httpEvent('POST /v1/batch', {
+        body: { writeKey: 'tk_bad', batch: [{ type: 'track', userId: 'u', event: 'e' }] },
+      }),
+    );
+    expect(unknown.status).toBe(401);
+    const garbage = await call(httpEvent('POST /v1/track', { body: 'garbage' }));
+    expect(garbage.status).toBe(401);
+  });
+});
+
+describe('domain endpoints', () => {
+  it('POST /v1/track/message maps the seed payload onto message.sent', async () => {
+    const res = await call(
+      httpEvent('POST /v1/track/message', {
+        headers: basicAuth('tk_good'),
+        body: {
+          message_id: 'm-1',
+          conversation_id: 'c-1',
+          user_id: 'u1',
+          role: 'assistant',
+          tokens: 150,
+          model: 'gpt-3.5-turbo',
+          response_time: 1.25,
+        },
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(published()[0]).toMatchObject({
+      type: 'track',
+      event: 'message.sent',
+      userId: 'u1',
+      messageId: 'message.sent:c-1:m-1',
+      properties: {
+        tokens: 150,
+        model: 'gpt-3.5-turbo',
+        responseTimeMs: 1250,
+        role: 'assistant',
+        conversationId: 'c-1',
+      },
+    });
+  });
+
+  it('POST /v1/events/bulk judges each event', async () => {
+    const res = await call(
+      httpEvent('POST /v1/events/bulk', {
+        headers: basicAuth('tk_good'),
+        body: {
+          events: [
+            { event_type: 'message_sent', event_data: { channel_id: '123', user_id: '456' } },
+            { event_data: {} },
+          ],
+        },
+      }),
+    );
+    expect(res.status).toBe(207);
+    expect(res.body.rejected).toEqual([
+      { index: 1, code: 'invalid', reason: expect.stringContaining('event_type') },
+    ]);
+    expect(published()[0]).toMatchObject({ event: 'message_sent', userId: '456' });
+  });
+
+  it('POST /v1/track/api-usage accepts a call made for no particular user', async () => {
+    const res = await call(
+      httpEvent('POST /v1/track/api-usage', {
+        headers: basicAuth('tk_good'),
+        body: {
+          endpoint: '/conversations/',
+          method: 'post',
+          status_code: 201,
+          response_time: 0.042,
+        },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [e] = published();
+    expect(e).toMatchObject({
+      event: 'api.request',
+      properties: { endpoint: '/conversations/', method: 'POST', statusCode: 201, durationMs: 42 },
+    });
+    expect(e?.userId).toBeUndefined();
+  });
+});
+
+describe('bots', () => {
+  const botUa = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+  it('flags bot events by default and keeps them', async () => {
+    const res = await call(
+      httpEvent('POST /v1/page', {
+        headers: basicAuth('tk_good'),
+        body: { anonymousId: 'a', context: { userAgent: botUa } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(published()[0]).toMatchObject({ context: { bot: true } });
+  });
+
+  it('refuses them, and says so, with TALLY_BOT_MODE=drop', async () => {
+    const dropping = routerFor(
+      'track',
+      trackRoutes({
+        auth: { resolveWriteKey: async () => 'p1' },
+        privacy: { ipMode: 'truncate', botMode: 'drop' },
+        eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+        busName: 'bus',
+        now: Date.now,
+      }),
+    );
+    const res = await dropping(
+      httpEvent('POST /v1/batch', {
+        headers: basicAuth('tk_good'),
+        body: {
+          batch: [
+            { type: 'page', anonymousId: 'a', context: { userAgent: botUa } },
+            { type: 'page', anonymousId: 'b' },
+          ],
+        },
+      }),
+    );
+    expect(res.statusCode).toBe(207);
+    expect(JSON.parse(res.body ?? '').rejected).toEqual([
+      {
+        index: 0,
+        messageId: expect.any(String),
+        code: 'bot',
+        reason: expect.stringContaining('known bot'),
+      },
+    ]);
+    expect(published()).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, resolveProject } from '../../../lambdas/admin/auth.ts';
 import { jwtConfig } from '../../../lambdas/shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/shared/errors.ts';
+import { createVerifier, resolveProject } from '../../../lambdas/shared/jwt.ts';
 
 const config = jwtConfig({
   JWT_JWKS_URL: 'https://issuer.test/.well-known/jwks.json',
@@ -48,7 +48,12 @@ describe('admin JWT verification', () => {
     const principal = await verifier()(
       `Bearer ${await token({ roles: ['admin'], projects: ['a', 'b'] })}`,
     );
-    expect(principal).toEqual({ subject: 'alice', roles: ['admin'], projects: ['a', 'b'] });
+    expect(principal).toEqual({
+      subject: 'alice',
+      roles: ['admin'],
+      scopes: [],
+      projects: ['a', 'b'],
+    });
   });
 
   it.each([
@@ -88,7 +93,7 @@ describe('admin JWT verification', () => {
 });
 
 describe('project scoping', () => {
-  const p = (projects?: string[]) => ({ subject: 's', roles: ['admin'], projects });
+  const p = (projects?: string[]) => ({ subject: 's', roles: ['admin'], scopes: [], projects });
   it('defaults to the token’s only project, else "default"', () => {
     expect(resolveProject(p(['acme']), undefined)).toBe('acme');
     expect(resolveProject(p(), undefined)).toBe('default');

@@ -1,18 +1,23 @@
 /**
- * Admin authentication with jose: a JWKS URL (Cognito in AWS, the local issuer in dev) or an HS256
- * secret shared with an existing auth service. Every verification failure is the same generic
- * 401; the reason is kept in `cause` for the logs.
+ * JWT verification with jose, for admins and for services that track with a token: a JWKS URL
+ * (Cognito in AWS, the local issuer in dev) or an HS256 secret shared with an existing auth
+ * service. Every verification failure is the same generic 401; the reason is kept in `cause`.
  */
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { JwtConfig } from '../shared/config.ts';
-import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
+import type { JwtConfig } from './config.ts';
+import { ForbiddenError, UnauthorizedError } from './errors.ts';
 
 export interface Principal {
   subject: string | undefined;
   roles: string[];
+  /** OAuth scopes (`scope` or `scp`), e.g. `track` for a service that sends events. */
+  scopes: string[];
   /** Projects the token is limited to; undefined means every project. */
   projects: string[] | undefined;
 }
+
+/** True for a compact JWS (three base64url parts), as opposed to an opaque key. */
+export const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token);
 
 const ASYMMETRIC = [
   'RS256',
@@ -52,12 +57,13 @@ export function createVerifier(config: JwtConfig, keys?: JWTVerifyGetKey): Verif
     return {
       subject: payload.sub,
       roles: listClaim(payload[config.roleClaim]) ?? [],
+      scopes: listClaim(payload.scope ?? payload.scp) ?? [],
       projects: listClaim(payload[config.projectsClaim]),
     };
   };
 }
 
-function bearer(header: string | undefined): string | undefined {
+export function bearer(header: string | undefined): string | undefined {
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
 }

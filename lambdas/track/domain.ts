@@ -1,0 +1,441 @@
+/**
+ * Translators for the seed services' domain endpoints (`/v1/track/activity`, `…/api-usage`,
+ * `…/conversation`, `…/message`, `/v1/events`): services that called a hand-written analytics
+ * service keep their payloads, and each item becomes the `track` message a Segment client would
+ * have sent. Size, depth and forbidden keys are checked on the raw item before this runs; the
+ * track schema and normalisation run after it.
+ */
+import { createHash } from 'node:crypto';
+import { DOMAIN_EVENTS } from '../shared/metrics.ts';
+
+export type DomainEndpoint = 'activity' | 'api-usage' | 'conversation' | 'message' | 'event';
+
+/** A Segment-style track message, before Tally's own validation and normalisation. */
+export interface DomainMessage {
+  event: string;
+  userId?: string;
+  anonymousId?: string;
+  messageId?: string;
+  timestamp?: string;
+  properties: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+type Item = Record<string, unknown>;
+
+/** How one field is read: `parse` gives undefined when the value has the wrong shape. */
+interface Kind<T> {
+  parse: (value: unknown) => T | undefined;
+  /** Ends the sentence "<field> must be …". */
+  expected: string;
+}
+
+/** The spellings of a field, each with its kind; the first (snake) names it when it is missing. */
+type Field<T> = Readonly<Record<string, Kind<T>>>;
+
+/** Thrown by the readers and turned into `{ reason }` by `translate`: the first bad field wins. */
+class Invalid extends Error {}
+
+const isObject = (value: unknown): value is Item =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A number, or one in a string ("150"): the seeds' clients are loosely typed. */
+function numeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Milliseconds kept to the microsecond: finer is float noise from `time.time()` differences. */
+const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Below this an epoch number is seconds: 1e11 s is the year 5138, 1e11 ms is 1973. */
+const EPOCH_SECONDS_BELOW = 1e11;
+/** An ISO date-time without a zone, as Python's `datetime.utcnow().isoformat()` writes it. */
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+
+function isoTime(value: unknown): string | undefined {
+  let ms: number;
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))) {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) return undefined;
+    ms = Math.round(n < EPOCH_SECONDS_BELOW ? n * 1000 : n);
+  } else if (typeof value === 'string' && value.length <= 64) {
+    // Date.parse would read a zoneless time in the server's zone; the seeds mean UTC.
+    const zoneless = ZONELESS.exec(value);
+    ms = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : value);
+  } else {
+    return undefined;
+  }
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+const text = (max?: number): Kind<string> => ({
+  expected: max === undefined ? 'a string' : `a string of at most ${max} characters`,
+  parse: (v) =>
+    typeof v === 'string' && (max === undefined || v.trim().length <= max) ? v.trim() : undefined,
+});
+
+const ID: Kind<string> = {
+  expected: 'a string of at most 256 characters or a number',
+  parse: (v) => {
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
+    return typeof v === 'string' && v.trim().length <= 256 ? v.trim() : undefined;
+  },
+};
+
+const COUNT: Kind<number> = {
+  expected: 'a non-negative integer',
+  parse: (v) => {
+    const n = numeric(v);
+    return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
+  },
+};
+
+const STATUS_CODE: Kind<number> = {
+  expected: 'an integer between 100 and 599',
+  parse: (v) => {
+    const n = numeric(v);
+    return n !== undefined && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
+  },
+};
+
+/** A duration in seconds, read as milliseconds. */
+const SECONDS: Kind<number> = {
+  expected: 'a non-negative number of seconds',
+  parse: (v) => {
+    const n = numeric(v);
+    return n !== undefined && n >= 0 ? roundMs(n * 1000) : undefined;
+  },
+};
+
+const MILLIS: Kind<number> = {
+  expected: 'a non-negative number of milliseconds',
+  parse: (v) => {
+    const n = numeric(v);
+    return n !== undefined && n >= 0 ? roundMs(n) : undefined;
+  },
+};
+
+const OBJECT: Kind<Item> = {
+  expected: 'a JSON object',
+  parse: (v) => (isObject(v) ? v : undefined),
+};
+
+const TIME: Kind<string> = {
+  expected: 'an ISO-8601 date-time or epoch seconds or milliseconds',
+  parse: isoTime,
+};
+
+/** Picks from a fixed list, case-insensitively, through a table of synonyms. */
+const oneOf = <T extends string>(
+  synonyms: Readonly<Record<string, T>>,
+  listed: string,
+): Kind<T> => ({
+  expected: `one of ${listed}`,
+  parse: (v) => {
+    const key = typeof v === 'string' ? v.trim().toLowerCase() : '';
+    return Object.hasOwn(synonyms, key) ? synonyms[key] : undefined;
+  },
+});
+
+type Role = 'user' | 'assistant' | 'system' | 'tool';
+const ROLE = oneOf<Role>(
+  { user: 'user', assistant: 'assistant', system: 'system', tool: 'tool' },
+  'user, assistant, system, tool',
+);
+
+type Action = 'created' | 'updated' | 'ended';
+const ACTION = oneOf<Action>(
+  { created: 'created', started: 'created', updated: 'updated', ended: 'ended', deleted: 'ended' },
+  'created, updated, ended',
+);
+
+const aliases = <T>(kind: Kind<T>, ...keys: string[]): Field<T> =>
+  Object.fromEntries(keys.map((key) => [key, kind]));
+
+/** Snake `response_time` is seconds (seed 001), camel `responseTime` milliseconds (seed 002). */
+const RESPONSE_TIME: Field<number> = {
+  responseTimeMs: MILLIS,
+  response_time_ms: MILLIS,
+  response_time: SECONDS,
+  responseTime: MILLIS,
+};
+
+/** Every field the translators read, by canonical name: the whole mapping in one table. */
+const FIELDS = {
+  userId: aliases(ID, 'user_id', 'userId'),
+  anonymousId: aliases(ID, 'anonymous_id', 'anonymousId'),
+  timestamp: aliases(TIME, 'timestamp'),
+  context: aliases(OBJECT, 'context'),
+  ip: aliases(text(), 'ip_address', 'ipAddress'),
+  userAgent: aliases(text(), 'user_agent', 'userAgent'),
+  // Honoured only where the item has no domain id to derive one from (activity, api-usage,
+  // event); on /v1/track/message `messageId` is the chat message's own id.
+  clientMessageId: aliases(text(200), 'messageId', 'idempotency_key', 'idempotencyKey'),
+
+  activityType: aliases(text(100), 'activity_type', 'activityType'),
+  username: aliases(text(), 'username'),
+  extraData: aliases(OBJECT, 'extra_data', 'extraData'),
+
+  endpoint: aliases(text(), 'endpoint'),
+  method: aliases(text(), 'method'),
+  statusCode: aliases(STATUS_CODE, 'status_code', 'statusCode'),
+  durationMs: { durationMs: MILLIS, duration_ms: MILLIS, ...RESPONSE_TIME },
+
+  conversationId: aliases(ID, 'conversation_id', 'conversationId'),
+  action: aliases(ACTION, 'action'),
+  status: aliases(text(), 'status'),
+  messageCount: aliases(COUNT, 'message_count', 'messageCount'),
+  totalTokens: aliases(COUNT, 'tokens', 'total_tokens', 'totalTokens'),
+  avgResponseTimeMs: {
+    avgResponseTimeMs: MILLIS,
+    avg_response_time_ms: MILLIS,
+    avg_response_time: SECONDS,
+    avgResponseTime: MILLIS,
+  },
+
+  messageId: aliases(ID, 'message_id', 'messageId'),
+  role: aliases(ROLE, 'role'),
+  tokens: aliases(COUNT, 'tokens', 'token_count', 'tokenCount', 'total_tokens', 'totalTokens'),
+  inputTokens: aliases(COUNT, 'input_tokens', 'inputTokens', 'prompt_tokens', 'promptTokens'),
+  outputTokens: aliases(
+    COUNT,
+    'output_tokens',
+    'outputTokens',
+    'completion_tokens',
+    'completionTokens',
+  ),
+  model: aliases(text(), 'model', 'model_used', 'modelUsed'),
+  responseTimeMs: { ...RESPONSE_TIME, durationMs: MILLIS, duration_ms: MILLIS },
+
+  eventType: aliases(text(200), 'event_type', 'eventType', 'event'),
+  eventData: aliases(OBJECT, 'event_data', 'eventData'),
+  properties: aliases(OBJECT, 'properties'),
+  resourceType: aliases(text(), 'resource_type', 'resourceType'),
+  resourceId: aliases(ID, 'resource_id', 'resourceId'),
+  channel: aliases(ID, 'channel_id', 'channelId', 'channel'),
+  tenantId: aliases(ID, 'tenant_id', 'tenantId'),
+} as const;
+
+/**
+ * Report fields a generic event's data may spell another way. They are filled in (numbers in
+ * strings converted) when well-formed, so a `message.sent` posted to /v1/events counts exactly
+ * like one from /v1/track/message; ill-formed ones are left as sent, since they are user data.
+ */
+const EVENT_REPORT_FIELDS = {
+  tokens: FIELDS.tokens,
+  inputTokens: FIELDS.inputTokens,
+  outputTokens: FIELDS.outputTokens,
+  model: FIELDS.model,
+  statusCode: FIELDS.statusCode,
+  responseTimeMs: RESPONSE_TIME,
+  durationMs: aliases(MILLIS, 'durationMs', 'duration_ms'),
+};
+
+/** Resource and channel fields of a generic event: top level (strict), else its data (lenient). */
+const EVENT_SCOPE_FIELDS = {
+  resourceType: FIELDS.resourceType,
+  resourceId: FIELDS.resourceId,
+  channel: FIELDS.channel,
+  tenantId: FIELDS.tenantId,
+};
+
+/** The first spelling of `field` the item carries; null and "" count as absent (Python's None). */
+function pick<T>(
+  item: Item,
+  field: Field<T>,
+): { key: string; kind: Kind<T>; value: unknown } | undefined {
+  for (const [key, kind] of Object.entries(field)) {
+    const value = Object.hasOwn(item, key) ? item[key] : undefined;
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' && value.trim() === '') continue;
+    return { key, kind, value };
+  }
+  return undefined;
+}
+
+/** An optional field: its value, undefined when absent, a rejection naming the key if ill-typed. */
+function read<T>(item: Item, field: Field<T>): T | undefined {
+  const found = pick(item, field);
+  if (!found) return undefined;
+  const value = found.kind.parse(found.value);
+  if (value === undefined) throw new Invalid(`${found.key} must be ${found.kind.expected}`);
+  return value;
+}
+
+function need<T>(item: Item, field: Field<T>): T {
+  const value = read(item, field);
+  if (value === undefined) throw new Invalid(`${Object.keys(field)[0]} is required`);
+  return value;
+}
+
+/** Like `read`, for data the client owns: an ill-formed value is not an error, just not used. */
+function peek<T>(item: Item, field: Field<T>): T | undefined {
+  const found = pick(item, field);
+  return found ? found.kind.parse(found.value) : undefined;
+}
+
+/** Drops the canonical fields the item did not carry. */
+const defined = (p: Item): Item =>
+  Object.fromEntries(Object.entries(p).filter(([, value]) => value !== undefined));
+
+const MAX_MESSAGE_ID = 200;
+
+/**
+ * A messageId derived from domain ids, so a retried fire-and-forget call is counted once. `:` and
+ * `%` inside parts are escaped so two different id pairs never meet; over the 200 characters a
+ * messageId may have, the ids are hashed.
+ */
+function stableId(event: string, ...ids: string[]): string {
+  const id = [event, ...ids.map((p) => p.replace(/[%:]/g, encodeURIComponent))].join(':');
+  if (id.length <= MAX_MESSAGE_ID) return id;
+  return `${event}:${createHash('sha256').update(JSON.stringify(ids)).digest('hex')}`;
+}
+
+/** What an endpoint decides; identity, time and context are read the same way for all. */
+interface Translated {
+  event: string;
+  properties: Item;
+  messageId?: string | undefined;
+  /** A user found elsewhere than `user_id`/`userId`, which win over it. */
+  userId?: string | undefined;
+}
+
+function activity(item: Item): Translated {
+  const type = need(item, FIELDS.activityType);
+  return {
+    // Always `activity.<type>`, never `conversation.started` or `message.sent` even for
+    // conversation_started / message_sent: services send the activity next to the conversation
+    // or message call for the same action, and only those must reach the report counters.
+    event: `activity.${type}`,
+    properties: {
+      ...read(item, FIELDS.extraData),
+      ...defined({ username: read(item, FIELDS.username) }),
+    },
+    messageId: read(item, FIELDS.clientMessageId),
+  };
+}
+
+function apiUsage(item: Item): Translated {
+  return {
+    event: DOMAIN_EVENTS.apiRequest,
+    properties: defined({
+      endpoint: need(item, FIELDS.endpoint),
+      method: need(item, FIELDS.method).toUpperCase(),
+      statusCode: need(item, FIELDS.statusCode),
+      durationMs: read(item, FIELDS.durationMs),
+    }),
+    messageId: read(item, FIELDS.clientMessageId),
+  };
+}
+
+const CONVERSATION_EVENTS: Record<Action, string> = {
+  created: DOMAIN_EVENTS.conversationStarted,
+  updated: 'conversation.updated',
+  ended: 'conversation.ended',
+};
+/** Statuses that mean the conversation is over (seed 001 marks a deleted one `deleted`). */
+const ENDED_STATUSES = new Set(['deleted', 'ended']);
+
+function conversation(item: Item): Translated {
+  const conversationId = need(item, FIELDS.conversationId);
+  const status = read(item, FIELDS.status);
+  const action =
+    read(item, FIELDS.action) ??
+    (status !== undefined && ENDED_STATUSES.has(status.toLowerCase()) ? 'ended' : 'updated');
+  const event = CONVERSATION_EVENTS[action];
+  return {
+    event,
+    properties: defined({
+      conversationId,
+      messageCount: read(item, FIELDS.messageCount),
+      tokens: read(item, FIELDS.totalTokens),
+      status,
+      avgResponseTimeMs: read(item, FIELDS.avgResponseTimeMs),
+    }),
+    // A conversation starts and ends once, so a retry must not count again; updates repeat
+    // legitimately and each gets a fresh id.
+    messageId: action === 'updated' ? undefined : stableId(event, conversationId),
+  };
+}
+
+function message(item: Item): Translated {
+  const messageId = need(item, FIELDS.messageId);
+  const conversationId = need(item, FIELDS.conversationId);
+  return {
+    event: DOMAIN_EVENTS.messageSent,
+    properties: defined({
+      messageId,
+      conversationId,
+      role: read(item, FIELDS.role),
+      tokens: read(item, FIELDS.tokens),
+      model: read(item, FIELDS.model),
+      responseTimeMs: read(item, FIELDS.responseTimeMs),
+      inputTokens: read(item, FIELDS.inputTokens),
+      outputTokens: read(item, FIELDS.outputTokens),
+    }),
+    // Scoped by conversation: some services number messages per conversation.
+    messageId: stableId(DOMAIN_EVENTS.messageSent, conversationId, messageId),
+  };
+}
+
+function genericEvent(item: Item): Translated {
+  const event = need(item, FIELDS.eventType);
+  const data = { ...read(item, FIELDS.eventData), ...read(item, FIELDS.properties) };
+  const properties: Item = { ...data };
+  for (const [name, field] of Object.entries(EVENT_REPORT_FIELDS)) {
+    const value = peek<unknown>(data, field);
+    if (value !== undefined) properties[name] = value;
+  }
+  for (const [name, field] of Object.entries(EVENT_SCOPE_FIELDS)) {
+    const value = read<unknown>(item, field) ?? peek<unknown>(data, field);
+    if (value !== undefined) properties[name] = value;
+  }
+  return {
+    event,
+    properties,
+    messageId: read(item, FIELDS.clientMessageId),
+    // Seed 003 puts the user inside event_data.
+    userId: peek(data, FIELDS.userId),
+  };
+}
+
+const TRANSLATORS: Record<DomainEndpoint, (item: Item) => Translated> = {
+  activity,
+  'api-usage': apiUsage,
+  conversation,
+  message,
+  event: genericEvent,
+};
+
+/** Maps one item posted to a domain endpoint onto a track message, or explains why it cannot. */
+export function translate(
+  endpoint: DomainEndpoint,
+  item: Record<string, unknown>,
+): DomainMessage | { reason: string } {
+  try {
+    const translated = TRANSLATORS[endpoint](item);
+    const out: DomainMessage = { event: translated.event, properties: translated.properties };
+    const userId = read(item, FIELDS.userId) ?? translated.userId;
+    if (userId !== undefined) out.userId = userId;
+    const anonymousId = read(item, FIELDS.anonymousId);
+    if (anonymousId !== undefined) out.anonymousId = anonymousId;
+    if (translated.messageId !== undefined) out.messageId = translated.messageId;
+    const timestamp = read(item, FIELDS.timestamp);
+    if (timestamp !== undefined) out.timestamp = timestamp;
+
+    // The service forwards its own caller's address and agent; they win over a generic context.
+    const context = {
+      ...read(item, FIELDS.context),
+      ...defined({ ip: read(item, FIELDS.ip), userAgent: read(item, FIELDS.userAgent) }),
+    };
+    if (Object.keys(context).length > 0) out.context = context;
+    return out;
+  } catch (error) {
+    if (error instanceof Invalid) return { reason: error.message };
+    throw error;
+  }
+}

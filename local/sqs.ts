@@ -1,0 +1,77 @@
+/**
+ * The local SQS endpoint: the `SendMessage` action of the SQS JSON protocol, so the ingest
+ * handler's real SDK client can dead-letter records with their reason, and the redrive tool can
+ * put them back on the ingest queue.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+export interface SqsMessage {
+  body: string;
+  attributes: Record<string, string>;
+}
+
+export interface LocalSqsEndpoint {
+  endpoint: string;
+  queueUrl(name: string): string;
+  stop(): Promise<void>;
+}
+
+/** Serves SendMessage for the named queues; `deliver` gets each message. */
+export async function startSqsEndpoint(
+  queues: Record<string, (message: SqsMessage) => void>,
+): Promise<LocalSqsEndpoint> {
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: Error) =>
+      reply(res, 500, { __type: 'com.amazonaws.sqs#InternalError', message: error.message }),
+    );
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const target = req.headers['x-amz-target'];
+    if (target !== 'AmazonSQS.SendMessage') {
+      return reply(res, 400, {
+        __type: 'com.amazonaws.sqs#UnsupportedOperation',
+        message: `The local SQS endpoint serves SendMessage only, not ${String(target)}`,
+      });
+    }
+    const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      QueueUrl?: string;
+      MessageBody?: string;
+      MessageAttributes?: Record<string, { StringValue?: string }>;
+    };
+    const name = input.QueueUrl?.split('/').pop() ?? '';
+    const deliver = queues[name];
+    if (!deliver) {
+      return reply(res, 400, {
+        __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+        message: `No queue ${input.QueueUrl}`,
+      });
+    }
+    const body = input.MessageBody ?? '';
+    const attributes = Object.fromEntries(
+      Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+    );
+    deliver({ body, attributes });
+    reply(res, 200, {
+      MessageId: randomUUID(),
+      MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    endpoint,
+    queueUrl: (name) => `${endpoint}/000000000000/${name}`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  res.end(JSON.stringify(body));
+}
