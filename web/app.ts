@@ -3,20 +3,10 @@
  * summary figures, and refreshes them every 30 seconds.
  */
 
+import type { Summary } from '../lambdas/admin/summary.ts';
+
 const TOKEN_KEY = 'tally.adminToken';
 const REFRESH_MS = 30_000;
-
-interface Summary {
-  project: string;
-  totalEvents: number;
-  totalUsers: number;
-  activeUsersToday: number;
-  totalConversations: number;
-  totalMessages: number;
-  totalTokens: number;
-  avgResponseTimeMs: number | null;
-  asOf: string;
-}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const numberFormat = new Intl.NumberFormat();

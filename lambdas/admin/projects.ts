@@ -1,6 +1,7 @@
 /** Projects: created on first use (a write key for a new project creates it) and listed per token. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../shared/dynamo.ts';
 import { keys } from '../shared/keys.ts';
 
 /** Creates the project's item unless it exists. */
@@ -46,25 +47,15 @@ export async function listProjects(
   tableName: string,
   only: string[] | undefined,
 ): Promise<ProjectSummary[]> {
-  const out: ProjectSummary[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.projectIndex('').pk },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const i of res.Items ?? []) {
-      out.push({
-        projectId: i.projectId as string,
-        name: i.name as string,
-        createdAt: i.createdAt as string,
-      });
-    }
-    start = res.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll(ddb, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': keys.projectIndex('').pk },
+  });
+  const out = items.map((i) => ({
+    projectId: i.projectId as string,
+    name: i.name as string,
+    createdAt: i.createdAt as string,
+  }));
   return only ? out.filter((p) => only.includes(p.projectId)) : out;
 }

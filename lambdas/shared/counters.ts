@@ -10,13 +10,8 @@
  * which reads one partition, whose size depends on time since the last rollup, never on the
  * number of events.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mapLimit } from './dynamo.ts';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit, queryAll } from './dynamo.ts';
 import { BUCKET_PREFIX, counterPartition, type Key, keys, ROLLUP_SK } from './keys.ts';
 import { addCounters, type Counters } from './metrics.ts';
 
@@ -88,20 +83,11 @@ export async function readPeriod(
   projectId: string,
   period: string,
 ): Promise<ServedPeriod> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': counterPartition(projectId, period) },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(res.Items ?? []));
-    start = res.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll(ddb, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': counterPartition(projectId, period) },
+  });
 
   const rollup = items.find((i) => i.sk === ROLLUP_SK) as RollupItem | undefined;
   const counters: Counters = { ...(rollup?.c ?? {}) };

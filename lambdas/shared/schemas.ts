@@ -76,25 +76,20 @@ export const identifySchema = withIdentity(
   v.object({ ...common, type: v.optional(v.literal('identify')), traits: v.optional(dictionary) }),
 );
 
-export const pageSchema = withIdentity(
-  v.object({
-    ...common,
-    type: v.optional(v.literal('page')),
-    name,
-    category: name,
-    properties: v.optional(dictionary),
-  }),
-);
+/** Page and screen calls take the same fields. */
+const viewSchema = <T extends 'page' | 'screen'>(type: T) =>
+  withIdentity(
+    v.object({
+      ...common,
+      type: v.optional(v.literal(type)),
+      name,
+      category: name,
+      properties: v.optional(dictionary),
+    }),
+  );
 
-export const screenSchema = withIdentity(
-  v.object({
-    ...common,
-    type: v.optional(v.literal('screen')),
-    name,
-    category: name,
-    properties: v.optional(dictionary),
-  }),
-);
+export const pageSchema = viewSchema('page');
+export const screenSchema = viewSchema('screen');
 
 export const groupSchema = withIdentity(
   v.object({

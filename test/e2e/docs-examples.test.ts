@@ -3,13 +3,12 @@
  * A doc example that stops working fails here.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.ts';
 import { bearer, request } from '../helpers/http.ts';
+import { startTestStack } from '../helpers/stack.ts';
 
 const DOC_BASE_URL = 'http://127.0.0.1:3000';
 const examples = readFileSync('docs/tracking.md', 'utf8')
@@ -18,12 +17,7 @@ const examples = readFileSync('docs/tracking.md', 'utf8')
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'tally-docs-')),
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    tableName: `docs-${Date.now()}`,
-  });
+  stack = await startTestStack('docs');
 });
 afterAll(() => stack?.stop());
 

@@ -1,24 +1,13 @@
-/**
- * The walking skeleton end to end, in process: HTTP → track → local EventBridge → queue →
- * ingest → DynamoDB Local → admin summary, through the local twin's real pieces.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
+import { startTestStack } from '../helpers/stack.ts';
 
 let stack: LocalStack;
 let url: (path: string) => string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'tally-slice-')),
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    tableName: `slice-${Date.now()}`,
-  });
+  stack = await startTestStack('slice');
   url = (path) => `${stack.baseUrl}${path}`;
 });
 afterAll(() => stack?.stop());

@@ -8,22 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../lambdas/admin/summary.ts';
 import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/shared/bus.ts';
 import { appendDeadLetter } from '../../local/dead-letters.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
+import { startTestStack } from '../helpers/stack.ts';
 
 let stack: LocalStack;
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-tracking-'));
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
+  stack = await startTestStack('tracking', {
     dataDir,
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    tableName: `tracking-${Date.now()}`,
     // Revocation is tested without waiting a minute.
     env: { TALLY_WRITE_KEY_CACHE_SECONDS: '0' },
   });

@@ -1,23 +1,15 @@
-/** The dashboard in a real headless browser against the local twin. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { basic, request } from '../helpers/http.ts';
+import { startTestStack } from '../helpers/stack.ts';
 
 let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'tally-web-')),
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    tableName: `web-${Date.now()}`,
-  });
+  stack = await startTestStack('web');
   browser = await launchChromium();
   const events = [
     { userId: 'ada', event: 'conversation.started' },
