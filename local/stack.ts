@@ -18,6 +18,7 @@ import { type LocalEventBus, startEventBus } from './eventbridge.ts';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, type LocalIssuer, loadIssuer } from './issuer.ts';
 import { freePort } from './ports.ts';
 import { type DeadLetter, LocalQueue, type QueuedMessage } from './queue.ts';
+import { startRollupScheduler } from './scheduler.ts';
 import { type HttpHandler, startServer } from './server.ts';
 import { type LocalSqsEndpoint, startSqsEndpoint } from './sqs.ts';
 import { ensureTable } from './table.ts';
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   tableName?: string;
   /** Extra environment for the handlers (e.g. TALLY_BUCKET_SECONDS). */
   env?: Record<string, string>;
+  /** How often the local scheduler runs the hourly rollup job; 0 turns it off (tests). @default 60 s */
+  rollupIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -139,6 +142,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [ENV.sqsEndpoint]: sqs.endpoint,
     [ENV.deadLetterQueueUrl]: sqs.queueUrl(DEAD_LETTER_QUEUE),
     [ENV.maxReceiveCount]: String(MAX_RECEIVE_COUNT),
+    // Ingest runs in process here: a bucket can be folded seconds after it closes.
+    [ENV.bucketSeconds]: '60',
+    [ENV.rollupSettleSeconds]: '10',
     [ENV.jwksUrl]: `${baseUrl}/.well-known/jwks.json`,
     [ENV.jwtIssuer]: LOCAL_ISSUER,
     [ENV.jwtAudience]: LOCAL_AUDIENCE,
@@ -178,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   const credentials = await bootstrapCredentials({ ddb, tableName, dataDir, baseUrl, issuer });
+  const scheduler = startRollupScheduler(options.rollupIntervalMs ?? 60_000, log);
   writeFileSync(
     join(dataDir, ENDPOINTS_FILE),
     `${JSON.stringify({ baseUrl, sqsEndpoint: sqs.endpoint, ingestQueueUrl: sqs.queueUrl(INGEST_QUEUE) }, null, 2)}\n`,
@@ -198,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     idle: () => queue.idle(),
     stop: () => {
       stopping ??= (async () => {
+        await scheduler.stop();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await bus.stop();

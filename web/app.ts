@@ -3,7 +3,7 @@
  * summary figures, and refreshes them every 30 seconds.
  */
 
-import type { Summary } from '../lambdas/admin/summary.ts';
+import type { Summary } from '../lambdas/admin/reports/summary.ts';
 
 const TOKEN_KEY = 'tally.adminToken';
 const REFRESH_MS = 30_000;

@@ -16,9 +16,14 @@ const route = routerFor(
   adminRoutes({
     ddb: documentClient(config.storage),
     tableName: config.storage.tableName,
+    storage: config.storage,
     now: Date.now,
     verify: createVerifier(config.jwt),
     adminRole: config.jwt.adminRole,
+    rollup: {
+      settleMs: config.rollup.settleSeconds * 1000,
+      nightlyDays: config.rollup.nightlyDays,
+    },
   }),
 );
 

@@ -10,16 +10,25 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { apiTotalsOf } from '../shared/api-totals.ts';
 import type { EventsDetail } from '../shared/bus.ts';
 import type { StorageConfig } from '../shared/config.ts';
 import { applyIncrements, IncrementSet } from '../shared/counters.ts';
 import { batchGet, batchPut, keyString, mapLimit } from '../shared/dynamo.ts';
 import { actorOf, type TallyEvent } from '../shared/events.ts';
+import { factLogItem } from '../shared/fact-log.ts';
+import { type Fact, factOf } from '../shared/facts.ts';
 import { type Key, keys, period } from '../shared/keys.ts';
 import type { Log } from '../shared/logger.ts';
-import { COUNTER, contributions } from '../shared/metrics.ts';
-import { eventDay, toRawItem } from '../shared/raw-events.ts';
-import { bucketOf, hourOf } from '../shared/time.ts';
+import {
+  addCounters,
+  COUNTER,
+  type Counters,
+  contributions,
+  DOMAIN_EVENTS,
+} from '../shared/metrics.ts';
+import { eventDay, rawTtl, toRawItem } from '../shared/raw-events.ts';
+import { bucketOf } from '../shared/time.ts';
 
 export interface IngestDeps {
   ddb: DynamoDBDocumentClient;
@@ -141,10 +150,10 @@ export async function ingest(
   }
 
   try {
-    await applyLiveCounters(deps, stored, bucket);
+    await applyLiveLayer(deps, stored, bucket);
   } catch (error) {
     // The events are stored; only the speed layer is behind until the next rollup.
-    deps.log.error('live counters not applied; the rollup will correct them', {
+    deps.log.error('live layer not updated; the rollup will correct it', {
       error,
       events: stored.length,
     });
@@ -212,21 +221,48 @@ async function newEvents(deps: IngestDeps, candidates: Candidate[]): Promise<Can
   return fresh;
 }
 
-/** Counts new distinct users (markers) and adds every increment, once per key. */
-async function applyLiveCounters(
+/**
+ * The speed layer for the events this call stored: their facts go to the fact log, new distinct
+ * users get their markers, and every counter increment is added, once per key.
+ */
+async function applyLiveLayer(
   deps: IngestDeps,
   events: TallyEvent[],
   bucket: string,
 ): Promise<void> {
   const { storage } = deps;
   const set = new IncrementSet();
+  const logs = new Map<string, { projectId: string; day: string; facts: Fact[]; ttl: number }>();
+  const api = new Map<string, Counters>();
   for (const e of events) {
-    const c = contributions(e);
-    const t = Date.parse(e.timestamp);
-    set.add(keys.counterBucket(e.projectId, period.day(eventDay(e)), bucket), c);
-    set.add(keys.counterBucket(e.projectId, period.hour(hourOf(t)), bucket), c);
+    const f = factOf(e);
+    const day = eventDay(e);
+    const c = contributions(f);
+    set.add(keys.counterBucket(e.projectId, period.day(day), bucket), c);
     set.add(keys.totals(e.projectId), c);
+    const logKey = `${e.projectId}\u0000${day}`;
+    const log = logs.get(logKey) ?? {
+      projectId: e.projectId,
+      day,
+      facts: [],
+      ttl: rawTtl(e, storage),
+    };
+    log.facts.push(f);
+    logs.set(logKey, log);
+    if (f.n === DOMAIN_EVENTS.apiRequest && f.ty === 'track') {
+      addCounters(
+        (api.get(e.projectId) ?? api.set(e.projectId, {}).get(e.projectId)) as Counters,
+        apiTotalsOf(f),
+      );
+    }
   }
+  const unprocessed = await batchPut(
+    deps.ddb,
+    storage.tableName,
+    [...logs.values()].map((l) => factLogItem(l.projectId, l.day, bucket, l.facts, l.ttl)),
+  );
+  if (unprocessed.length) throw new Error(`${unprocessed.length} fact log items left unprocessed`);
+
   for (const u of await markActiveUsers(deps, events, bucket)) {
     set.add(keys.counterBucket(u.projectId, period.day(u.day), bucket), {
       [COUNTER.activeUsers]: 1,
@@ -234,6 +270,7 @@ async function applyLiveCounters(
     });
     if (u.isNew) set.add(keys.totals(u.projectId), { [COUNTER.newUsers]: 1 });
   }
+  for (const [projectId, counters] of api) set.add(keys.apiTotals(projectId), counters);
   await applyIncrements(deps.ddb, storage.tableName, set.list());
 }
 

@@ -20,6 +20,8 @@ export const ENV = {
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   sqsEndpoint: 'SQS_ENDPOINT',
   maxReceiveCount: 'TALLY_MAX_RECEIVE_COUNT',
+  rollupSettleSeconds: 'TALLY_ROLLUP_SETTLE_SECONDS',
+  rollupNightlyDays: 'TALLY_ROLLUP_NIGHTLY_DAYS',
   jwksUrl: 'JWT_JWKS_URL',
   jwtSecret: 'JWT_HS256_SECRET',
   jwtIssuer: 'JWT_ISSUER',
@@ -184,11 +186,31 @@ export function jwtConfig(env: Env): JwtConfig {
   };
 }
 
+export interface RollupConfig {
+  readonly storage: StorageConfig;
+  /**
+   * How long after a live bucket ends it may still be written to; must exceed the ingest
+   * function's timeout. Only buckets older than this are folded into a rebuild.
+   */
+  readonly settleSeconds: number;
+  /** Days the nightly rebuild covers, to fold late events into closed days. */
+  readonly nightlyDays: number;
+}
+
+export function rollupConfig(env: Env): RollupConfig {
+  return {
+    storage: storageConfig(env),
+    settleSeconds: integer(env, ENV.rollupSettleSeconds, 120, 0, 3600),
+    nightlyDays: integer(env, ENV.rollupNightlyDays, 7, 1, 400),
+  };
+}
+
 export interface AdminConfig {
   readonly storage: StorageConfig;
   readonly jwt: JwtConfig;
+  readonly rollup: RollupConfig;
 }
 
 export function adminConfig(env: Env): AdminConfig {
-  return { storage: storageConfig(env), jwt: jwtConfig(env) };
+  return { storage: storageConfig(env), jwt: jwtConfig(env), rollup: rollupConfig(env) };
 }

@@ -72,6 +72,8 @@ export interface RollupItem {
 export interface ServedPeriod {
   counters: Counters;
   rollup: RollupItem | undefined;
+  /** Every live bucket of the period, folded or not (bucket start → counters). */
+  buckets: { bucket: string; counters: Counters }[];
 }
 
 const NON_COUNTER = new Set(['pk', 'sk']);
@@ -91,13 +93,16 @@ export async function readPeriod(
 
   const rollup = items.find((i) => i.sk === ROLLUP_SK) as RollupItem | undefined;
   const counters: Counters = { ...(rollup?.c ?? {}) };
-  const from = rollup ? `${BUCKET_PREFIX}${rollup.watermark}` : BUCKET_PREFIX;
-  for (const item of items) {
-    const sk = item.sk as string;
-    if (!sk.startsWith(BUCKET_PREFIX) || sk < from) continue;
-    addCounters(counters, countersOf(item));
+  const buckets = items
+    .filter((i) => (i.sk as string).startsWith(BUCKET_PREFIX))
+    .map((i) => ({
+      bucket: (i.sk as string).slice(BUCKET_PREFIX.length),
+      counters: countersOf(i),
+    }));
+  for (const b of buckets) {
+    if (!rollup || b.bucket >= rollup.watermark) addCounters(counters, b.counters);
   }
-  return { counters, rollup };
+  return { counters, rollup, buckets };
 }
 
 /** The numeric attributes of a counter item. */

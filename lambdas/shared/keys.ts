@@ -66,6 +66,36 @@ export const keys = {
 
   /** All-time totals of a project: one item, kept exact by the rollup's corrections. */
   totals: (projectId: string): Key => ({ pk: `C#${projectId}#ALL`, sk: 'T' }),
+
+  /** All-time API calls by endpoint, status and duration bucket (for /metrics). */
+  apiTotals: (projectId: string): Key => ({ pk: `C#${projectId}#API`, sk: 'T' }),
+
+  /**
+   * One ingest invocation's facts for one project and event day: the live layer of every report,
+   * and the time-ordered activity feed. Sorted by storage bucket.
+   */
+  factLog: (projectId: string, day: string, bucket: string, id: string): Key => ({
+    pk: factLogPartition(projectId, day),
+    sk: `${BUCKET_PREFIX}${bucket}#${id}`,
+  }),
+
+  /** The rollup's figures of one conversation on one day. */
+  conversationDay: (projectId: string, day: string, conversationId: string): Key => ({
+    pk: `CV#${projectId}#${day}`,
+    sk: conversationId,
+  }),
+
+  /** The rollup's figures of one resource (`type#id`) on one day. */
+  resourceDay: (projectId: string, day: string, resource: string): Key => ({
+    pk: `RS#${projectId}#${day}`,
+    sk: resource,
+  }),
+
+  /** The rollup's figures of one API endpoint (`METHOD path`) on one day. */
+  apiDay: (projectId: string, day: string, endpoint: string): Key => ({
+    pk: `AP#${projectId}#${day}`,
+    sk: endpoint,
+  }),
 } as const;
 
 export function rawEventPartition(projectId: string, day: string, shard: number): string {
@@ -75,6 +105,17 @@ export function rawEventPartition(projectId: string, day: string, shard: number)
 export function userDayPartition(projectId: string, day: string, shard: number): string {
   return `UD#${projectId}#${day}#${shard}`;
 }
+
+export function factLogPartition(projectId: string, day: string): string {
+  return `FL#${projectId}#${day}`;
+}
+
+/** Partitions of the rollup's per-day side items. */
+export const sidePartition = {
+  conversations: (projectId: string, day: string) => `CV#${projectId}#${day}`,
+  resources: (projectId: string, day: string) => `RS#${projectId}#${day}`,
+  api: (projectId: string, day: string) => `AP#${projectId}#${day}`,
+} as const;
 
 export function counterPartition(projectId: string, period: string): string {
   return `C#${projectId}#${period}`;

@@ -1,9 +1,9 @@
 /**
  * What each event adds to the additive counters. The ingest (live counters) and the rollup
- * (rebuilt figures) both call `contributions`, so live and rebuilt numbers cannot disagree on
- * what counts as a message, a conversation or a token.
+ * (rebuilt figures) both call `contributions`, on the event's fact, so live and rebuilt numbers
+ * cannot disagree on what counts as a message, a conversation or a token.
  */
-import type { TallyEvent } from './events.ts';
+import type { Fact } from './facts.ts';
 
 /** Additive counter attributes. Per-model tokens are `tokens:<model>`, per-type counts `type:<type>`. */
 export const COUNTER = {
@@ -15,12 +15,16 @@ export const COUNTER = {
   responseTimeCount: 'rtCount',
   apiCalls: 'apiCalls',
   apiErrors: 'apiErrors',
+  errors: 'errors',
   activeUsers: 'activeUsers',
   newUsers: 'newUsers',
 } as const;
 
 export const tokensOfModel = (model: string) => `tokens:${model}`;
 export const eventsOfType = (type: string) => `type:${type}`;
+
+/** Counters that add up across days into the all-time totals (distinct users per day do not). */
+export const isAdditiveAcrossDays = (counter: string) => counter !== COUNTER.activeUsers;
 
 /** Event names with a meaning in the reports (DESIGN.md "Event model"). */
 export const DOMAIN_EVENTS = {
@@ -49,35 +53,30 @@ export function tokensOf(p: Record<string, unknown>): number | undefined {
   return (input ?? 0) + (output ?? 0);
 }
 
-/** The counter increments one event contributes (users are counted separately, from markers). */
-export function contributions(e: TallyEvent): Counters {
-  const out: Counters = { [COUNTER.events]: 1, [eventsOfType(e.type)]: 1 };
-  if (e.type !== 'track') return out;
-  const p = e.properties;
-  switch (e.event) {
-    case DOMAIN_EVENTS.messageSent: {
+/** The counter increments one event (its fact) contributes; users are counted from markers. */
+export function contributions(f: Fact): Counters {
+  const out: Counters = { [COUNTER.events]: 1, [eventsOfType(f.ty)]: 1 };
+  if (f.err) out[COUNTER.errors] = 1;
+  if (f.ty !== 'track') return out;
+  switch (f.n) {
+    case DOMAIN_EVENTS.messageSent:
       out[COUNTER.messages] = 1;
-      const tokens = tokensOf(p);
-      if (tokens !== undefined && tokens > 0) {
-        out[COUNTER.tokens] = tokens;
-        if (typeof p.model === 'string' && p.model !== '') out[tokensOfModel(p.model)] = tokens;
+      if (f.tok !== undefined) {
+        out[COUNTER.tokens] = f.tok;
+        if (f.mdl) out[tokensOfModel(f.mdl)] = f.tok;
       }
-      const rt = num(p.responseTimeMs);
-      if (rt !== undefined && rt >= 0) {
-        out[COUNTER.responseTimeSumMs] = rt;
+      if (f.rt !== undefined) {
+        out[COUNTER.responseTimeSumMs] = f.rt;
         out[COUNTER.responseTimeCount] = 1;
       }
       break;
-    }
     case DOMAIN_EVENTS.conversationStarted:
       out[COUNTER.conversations] = 1;
       break;
-    case DOMAIN_EVENTS.apiRequest: {
+    case DOMAIN_EVENTS.apiRequest:
       out[COUNTER.apiCalls] = 1;
-      const status = num(p.statusCode);
-      if (status !== undefined && status >= 400) out[COUNTER.apiErrors] = 1;
+      if (f.sc !== undefined && f.sc >= 400) out[COUNTER.apiErrors] = 1;
       break;
-    }
   }
   return out;
 }

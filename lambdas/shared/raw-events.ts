@@ -35,13 +35,18 @@ export function toRawItem(
     [RAW.type]: e.type,
     [RAW.storedBucket]: storedBucket,
     [RAW.body]: deflateRawSync(JSON.stringify(e)),
-    [RAW.ttl]: Math.floor((Date.parse(e.receivedAt) + storage.retentionDays * MS.day) / 1000),
+    [RAW.ttl]: rawTtl(e, storage),
   };
   const name = e.event ?? e.name;
   if (name) item[RAW.name] = name;
   const actor = actorOf(e);
   if (actor) item[RAW.actor] = actor;
   return item;
+}
+
+/** When a raw event (and its facts) expire: `retentionDays` after it was received (epoch s). */
+export function rawTtl(e: TallyEvent, storage: Pick<StorageConfig, 'retentionDays'>): number {
+  return Math.floor((Date.parse(e.receivedAt) + storage.retentionDays * MS.day) / 1000);
 }
 
 export function fromRawItem(item: RawItem): TallyEvent {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Summary } from '../../lambdas/admin/summary.ts';
+import type { Summary } from '../../lambdas/admin/reports/summary.ts';
 import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/shared/bus.ts';
 import { appendDeadLetter } from '../../local/dead-letters.ts';
 import type { LocalStack } from '../../local/stack.ts';

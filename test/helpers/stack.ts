@@ -14,6 +14,8 @@ export function startTestStack(
     dataDir: mkdtempSync(join(tmpdir(), `tally-${name}-`)),
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     tableName: `${name}-${Date.now()}`,
+    // Tests run the rollup when they mean to (POST …/metrics/refresh), never behind their back.
+    rollupIntervalMs: 0,
     ...options,
   });
 }

@@ -1,9 +1,11 @@
 /** The summary report: the side panel's headline figures, from live counters and rollups. */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readPeriod, readTotals } from '../shared/counters.ts';
-import { period } from '../shared/keys.ts';
-import { COUNTER, type Counters } from '../shared/metrics.ts';
-import { dayOf } from '../shared/time.ts';
+import * as v from 'valibot';
+import { readPeriod, readTotals } from '../../shared/counters.ts';
+import { period } from '../../shared/keys.ts';
+import { COUNTER, type Counters } from '../../shared/metrics.ts';
+import { dayOf } from '../../shared/time.ts';
+import type { ReportDeps } from '../read.ts';
+import { projectParam, report } from '../report.ts';
 
 export interface Summary {
   project: string;
@@ -18,12 +20,6 @@ export interface Summary {
   asOf: string;
 }
 
-export interface ReportDeps {
-  ddb: DynamoDBDocumentClient;
-  tableName: string;
-  now: () => number;
-}
-
 const n = (c: Counters, k: string) => c[k] ?? 0;
 
 /** Average of a sum/count pair, to 0.1, or null without samples. */
@@ -31,13 +27,16 @@ export function average(sum: number, count: number): number | null {
   return count > 0 ? Math.round((sum / count) * 10) / 10 : null;
 }
 
-export async function summary(deps: ReportDeps, projectId: string): Promise<Summary> {
+/** Two reads whatever the volume: the all-time totals item and today's counter partition. */
+export async function summary(
+  deps: Pick<ReportDeps, 'ddb' | 'tableName' | 'now'>,
+  projectId: string,
+): Promise<Summary> {
   const now = deps.now();
-  const [totals, today] = await Promise.all([
+  const [t, today] = await Promise.all([
     readTotals(deps.ddb, deps.tableName, projectId),
     readPeriod(deps.ddb, deps.tableName, projectId, period.day(dayOf(now))),
   ]);
-  const t = totals;
   return {
     project: projectId,
     totalEvents: n(t, COUNTER.events),
@@ -50,3 +49,9 @@ export async function summary(deps: ReportDeps, projectId: string): Promise<Summ
     asOf: new Date(now).toISOString(),
   };
 }
+
+export const summaryReport = report({
+  route: 'GET /api/v1/analytics/summary',
+  query: v.object({ project: projectParam }),
+  run: ({ deps, projectId }) => summary(deps, projectId),
+});

@@ -1,8 +1,8 @@
 /** Projects: created on first use (a write key for a new project creates it) and listed per token. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from '../shared/dynamo.ts';
-import { keys } from '../shared/keys.ts';
+import { queryAll } from './dynamo.ts';
+import { keys } from './keys.ts';
 
 /** Creates the project's item unless it exists. */
 export async function ensureProject(

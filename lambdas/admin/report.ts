@@ -1,0 +1,119 @@
+/**
+ * How an admin endpoint is defined: its route key, a valibot schema of its query string (which
+ * validates requests and generates the OpenAPI parameters), the logic, and for exports the rows
+ * of its main table. Every endpoint is authenticated, needs the admin role and is scoped to one
+ * project by `adminRoute`.
+ */
+import * as v from 'valibot';
+import { ValidationError } from '../shared/errors.ts';
+import type { HttpEvent } from '../shared/http.ts';
+import type { Principal, Verifier } from '../shared/jwt.ts';
+import { RANGES } from './range.ts';
+import type { ReportDeps } from './read.ts';
+
+export interface AdminDeps extends ReportDeps {
+  verify: Verifier;
+  adminRole: string;
+  /** Rollup settings, for the refresh endpoint. */
+  rollup: { settleMs: number; nightlyDays: number };
+}
+
+/** The query string as API Gateway gives it. */
+export type RawQuery = Record<string, string | undefined>;
+
+export interface ReportRequest<Q> {
+  deps: AdminDeps;
+  projectId: string;
+  query: Q;
+  principal: Principal;
+  event: HttpEvent;
+}
+
+export interface Report<Q = RawQuery> {
+  /** `GET /api/v1/analytics/users/top`, as in the route table. */
+  route: string;
+  /** Validates the query string; its output is what `run` gets. */
+  query: v.GenericSchema<RawQuery, Q>;
+  run(request: ReportRequest<Q>): Promise<unknown>;
+  /** The rows of the report's main table, for `export/csv`. Default: the body's scalar fields. */
+  rows?(body: never): Record<string, unknown>[];
+  /** @default 200 */
+  status?: number;
+}
+
+/** Defines a report (an identity function that keeps `Q` inferred from the schema). */
+export function report<Q>(r: Report<Q>): Report<Q> {
+  return r;
+}
+
+// ---- query-string pieces, shared so every report spells a parameter the same way ----
+
+export const PROJECT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export const projectParam = v.optional(
+  v.pipe(
+    v.string(),
+    v.regex(PROJECT_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+    v.description('Project (default: the token’s only project, else "default")'),
+  ),
+);
+
+/** `range` or `from`/`to`: resolve them with `parseRange`. */
+export const rangeParams = {
+  range: v.optional(
+    v.pipe(v.picklist(RANGES), v.description('Last 24 hours, or N days ending today (default 7d)')),
+  ),
+  from: v.optional(
+    v.pipe(v.string(), v.regex(ISO_DAY, 'must be YYYY-MM-DD'), v.description('First day, UTC')),
+  ),
+  to: v.optional(
+    v.pipe(v.string(), v.regex(ISO_DAY, 'must be YYYY-MM-DD'), v.description('Last day, UTC')),
+  ),
+};
+
+/** A positive integer in a query string, with a default and a ceiling. */
+export const intParam = (fallback: number, max: number, description: string) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, 'must be a whole number'),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(max),
+      v.description(`${description} (default ${fallback}, at most ${max})`),
+    ),
+    String(fallback),
+  );
+
+export const limitParam = (fallback = 50, max = 500) => intParam(fallback, max, 'Items per page');
+
+/** An opaque cursor from a previous page's `nextCursor`. */
+export const cursorParam = v.optional(
+  v.pipe(v.string(), v.maxLength(2048), v.description('`nextCursor` of the previous page')),
+);
+
+export const booleanParam = (description: string) =>
+  v.optional(
+    v.pipe(
+      v.picklist(['true', 'false', '1', '0']),
+      v.transform((s) => s === 'true' || s === '1'),
+      v.description(description),
+    ),
+  );
+
+export const textParam = (description: string, max = 256) =>
+  v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(max), v.description(description)));
+
+/** Cursors are opaque to clients: base64url JSON. */
+export const encodeCursor = (state: unknown) =>
+  Buffer.from(JSON.stringify(state)).toString('base64url');
+
+export function decodeCursor<T>(cursor: string | undefined): T | undefined {
+  if (!cursor) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
+  } catch {
+    throw new ValidationError('cursor is not one this API gave out');
+  }
+}

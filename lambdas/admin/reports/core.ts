@@ -1,0 +1,52 @@
+/** Admin endpoints that are not reports: projects and the on-demand rollup. */
+import * as v from 'valibot';
+import { runJob } from '../../rollup/jobs.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { listProjects } from '../../shared/projects.ts';
+import { projectParam, rangeParams, report } from '../report.ts';
+
+const log = createLogger('rollup');
+
+export const coreReports = [
+  report({
+    route: 'GET /api/v1/analytics/projects',
+    query: v.object({ project: projectParam }),
+    run: async ({ deps, principal }) => ({
+      projects: await listProjects(deps.ddb, deps.tableName, principal.projects),
+    }),
+    rows: (body: { projects: Record<string, unknown>[] }) => body.projects,
+  }),
+  report({
+    route: 'POST /api/v1/analytics/metrics/refresh',
+    query: v.object({ project: projectParam, from: rangeParams.from, to: rangeParams.to }),
+    run: async ({ deps, projectId, query }) => {
+      const started = deps.now();
+      const results = await runJob(
+        {
+          ddb: deps.ddb,
+          storage: deps.storage,
+          now: deps.now,
+          log,
+          settleMs: deps.rollup.settleMs,
+        },
+        {
+          projects: [projectId],
+          ...(query.from ? { from: query.from } : {}),
+          ...(query.to ? { to: query.to } : {}),
+        },
+        deps.rollup.nightlyDays,
+      );
+      return {
+        project: projectId,
+        days: results.map(({ day, events, watermark, correction }) => ({
+          day,
+          events,
+          watermark,
+          correction,
+        })),
+        tookMs: deps.now() - started,
+      };
+    },
+    rows: (body: { days: Record<string, unknown>[] }) => body.days,
+  }),
+];

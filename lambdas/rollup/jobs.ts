@@ -1,0 +1,69 @@
+/** Rollup jobs: what the schedules, the refresh endpoint and the CLI ask for. */
+import { ValidationError } from '../shared/errors.ts';
+import { listProjects } from '../shared/projects.ts';
+import { addDays, dayOf, daysBetween } from '../shared/time.ts';
+import { type DayResult, type RollupDeps, rollupDay } from './rollup.ts';
+
+/** A schedule's or an operator's request. */
+export interface RollupJob {
+  /** `hourly`: yesterday and today; `nightly`: the last `nightlyDays`; or an explicit range. */
+  mode?: 'hourly' | 'nightly';
+  from?: string;
+  to?: string;
+  /** Default: every project. */
+  projects?: string[];
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** The most days one job may rebuild (a backfill is several jobs). */
+export const MAX_JOB_DAYS = 400;
+
+/** The days a job covers. */
+export function jobDays(job: RollupJob, now: number, nightlyDays: number): string[] {
+  const today = dayOf(now);
+  if (job.from || job.to) {
+    const from = job.from ?? job.to ?? today;
+    const to = job.to ?? today;
+    if (
+      !DAY.test(from) ||
+      !DAY.test(to) ||
+      Number.isNaN(Date.parse(from)) ||
+      Number.isNaN(Date.parse(to))
+    ) {
+      throw new ValidationError('from and to are dates, YYYY-MM-DD');
+    }
+    if (from > to) throw new ValidationError(`from (${from}) is after to (${to})`);
+    const days = daysBetween(from, to);
+    if (days.length > MAX_JOB_DAYS) {
+      throw new ValidationError(
+        `a rebuild covers at most ${MAX_JOB_DAYS} days; split ${from}..${to}`,
+      );
+    }
+    return days;
+  }
+  if (job.mode === 'nightly') return daysBetween(addDays(today, -(nightlyDays - 1)), today);
+  return [addDays(today, -1), today];
+}
+
+/** Runs a job: every day of every project asked for, one day at a time. */
+export async function runJob(
+  deps: RollupDeps,
+  job: RollupJob,
+  nightlyDays: number,
+): Promise<DayResult[]> {
+  const days = jobDays(job, deps.now(), nightlyDays);
+  const projects =
+    job.projects ??
+    (await listProjects(deps.ddb, deps.storage.tableName, undefined)).map((p) => p.projectId);
+  const results: DayResult[] = [];
+  for (const projectId of projects) {
+    for (const day of days) results.push(await rollupDay(deps, projectId, day));
+  }
+  deps.log.info('rollup done', {
+    projects: projects.length,
+    days: days.length,
+    events: results.reduce((n, r) => n + r.events, 0),
+    corrected: results.filter((r) => Object.keys(r.correction).length).length,
+  });
+  return results;
+}

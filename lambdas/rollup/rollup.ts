@@ -1,0 +1,353 @@
+/**
+ * The rollup: rebuilds a day's exact figures from its raw events and overwrites what is stored,
+ * so that live counters (the speed layer) are corrected and reports read aggregates, never raw
+ * events. Running it twice gives the same result.
+ *
+ * It reads the raw events stored before a watermark W (a bucket boundary old enough that no
+ * ingest can still be writing into an earlier bucket), and commits, in one transaction, the day's
+ * rollup item with W and the all-time totals' correction: what the day now adds up to minus what
+ * the totals had counted for it (the previous rollup plus the live buckets it folds). Live buckets
+ * at or after W stay live; those before W are then deleted.
+ */
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type Parts, partsOf } from '../shared/aggregate.ts';
+import type { StorageConfig } from '../shared/config.ts';
+import { readPeriod } from '../shared/counters.ts';
+import {
+  type DayRollup,
+  encodeSide,
+  SIDE_KINDS,
+  type SideKind,
+  sidePartitionOf,
+  sideSortKey,
+} from '../shared/day-store.ts';
+import { batchGet, keyString, mapLimit, queryAll, sleep } from '../shared/dynamo.ts';
+import { type Fact, factOf } from '../shared/facts.ts';
+import { keys, period, rawEventPartition } from '../shared/keys.ts';
+import type { Log } from '../shared/logger.ts';
+import { COUNTER, type Counters, isAdditiveAcrossDays } from '../shared/metrics.ts';
+import { fromRawItem, RAW } from '../shared/raw-events.ts';
+import { bucketOf, daysBetween } from '../shared/time.ts';
+
+export interface RollupDeps {
+  ddb: DynamoDBDocumentClient;
+  storage: StorageConfig;
+  now: () => number;
+  log: Log;
+  /**
+   * How long after a bucket ends it may still be written to: longer than the ingest function's
+   * timeout. Buckets that ended earlier than this are folded.
+   */
+  settleMs: number;
+}
+
+export interface DayResult {
+  projectId: string;
+  day: string;
+  events: number;
+  watermark: string;
+  /** What the all-time totals were corrected by (non-zero only after a crash or a race). */
+  correction: Counters;
+}
+
+const TRANSACTION_ATTEMPTS = 4;
+
+/** Rebuilds one day of one project. */
+export async function rollupDay(
+  deps: RollupDeps,
+  projectId: string,
+  day: string,
+): Promise<DayResult> {
+  const { storage } = deps;
+  const watermark = bucketOf(deps.now() - deps.settleMs, storage.bucketSeconds);
+
+  for (let attempt = 1; ; attempt++) {
+    const served = await readPeriod(deps.ddb, storage.tableName, projectId, period.day(day));
+    const previous = served.rollup as DayRollup | undefined;
+    const { facts, actors } = await readFacts(deps, projectId, day, watermark);
+    const parts = partsOf(facts);
+    await repairUsers(deps, projectId, day, actors);
+    if (actors.size) parts.counters[COUNTER.activeUsers] = actors.size;
+    const newUsers = await countNewUsers(deps, projectId, day, [...actors.keys()], watermark);
+    if (newUsers) parts.counters[COUNTER.newUsers] = newUsers;
+
+    // What the totals hold for this day before the watermark: the previous rollup plus the live
+    // buckets between its watermark and ours.
+    const baseline: Counters = { ...(previous?.c ?? {}) };
+    for (const b of served.buckets) {
+      if (b.bucket < watermark && (!previous || b.bucket >= previous.watermark)) {
+        for (const [k, v] of Object.entries(b.counters)) baseline[k] = (baseline[k] ?? 0) + v;
+      }
+    }
+    const correction: Counters = {};
+    for (const k of new Set([...Object.keys(baseline), ...Object.keys(parts.counters)])) {
+      if (!isAdditiveAcrossDays(k)) continue;
+      const delta = (parts.counters[k] ?? 0) - (baseline[k] ?? 0);
+      if (delta !== 0) correction[k] = delta;
+    }
+
+    const chunks = await writeSides(deps, projectId, day, watermark, parts);
+    const item: DayRollup = {
+      c: parts.counters,
+      x: parts.agg,
+      watermark,
+      rebuiltAt: new Date(deps.now()).toISOString(),
+      chunks,
+      events: facts.length,
+    };
+    try {
+      await commit(deps, projectId, day, item, previous?.watermark, correction);
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name !== 'TransactionCanceledException' || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      // Another rollup of this day committed first: start again from what it stored.
+      await sleep(50 * attempt);
+      continue;
+    }
+    await cleanUp(
+      deps,
+      projectId,
+      day,
+      watermark,
+      served.buckets.map((b) => b.bucket),
+    );
+    if (Object.keys(correction).length) {
+      deps.log.warn('rollup corrected the totals', { projectId, day, correction });
+    }
+    return { projectId, day, events: facts.length, watermark, correction };
+  }
+}
+
+interface ActorFirst {
+  first: Fact;
+  bucket: string;
+}
+
+/** The facts of the day's raw events stored before the watermark, and each actor's first fact. */
+async function readFacts(deps: RollupDeps, projectId: string, day: string, watermark: string) {
+  const facts: Fact[] = [];
+  const actors = new Map<string, ActorFirst>();
+  const shards = Array.from({ length: deps.storage.eventShards }, (_, s) => s);
+  await mapLimit(shards, 4, async (shard) => {
+    const items = await queryAll(deps.ddb, {
+      TableName: deps.storage.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#sb < :w',
+      ExpressionAttributeNames: { '#sb': RAW.storedBucket },
+      ExpressionAttributeValues: {
+        ':pk': rawEventPartition(projectId, day, shard),
+        ':w': watermark,
+      },
+    });
+    for (const item of items) {
+      const f = factOf(fromRawItem(item));
+      facts.push(f);
+      if (!f.u) continue;
+      const prior = actors.get(f.u);
+      if (!prior || f.t < prior.first.t) {
+        actors.set(f.u, { first: f, bucket: item[RAW.storedBucket] as string });
+      }
+    }
+  });
+  // Aggregation must not depend on which shard answered first.
+  facts.sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { facts, actors };
+}
+
+/**
+ * Re-creates the (day, user) markers and profiles a crash left missing, so that a later event
+ * of the user does not count them a second time.
+ */
+async function repairUsers(
+  deps: RollupDeps,
+  projectId: string,
+  day: string,
+  actors: Map<string, ActorFirst>,
+): Promise<void> {
+  if (!actors.size) return;
+  const { storage, ddb } = deps;
+  const names = [...actors.keys()];
+  const [markers, profiles] = await Promise.all([
+    batchGet(
+      ddb,
+      storage.tableName,
+      names.map((a) => keys.userDay(projectId, day, a, storage.userShards)),
+      { consistent: true, projection: [] },
+    ),
+    batchGet(
+      ddb,
+      storage.tableName,
+      names.map((a) => keys.user(projectId, a, storage.userShards)),
+      { consistent: true, projection: [] },
+    ),
+  ]);
+  const puts: Record<string, unknown>[] = [];
+  for (const [actor, { first, bucket }] of actors) {
+    const firstIso = new Date(first.t).toISOString();
+    const marker = keys.userDay(projectId, day, actor, storage.userShards);
+    if (!markers.has(keyString(marker)))
+      puts.push({ ...marker, first: firstIso, createdBucket: bucket });
+    const profile = keys.user(projectId, actor, storage.userShards);
+    if (!profiles.has(keyString(profile))) {
+      puts.push({ ...profile, actor, firstSeen: firstIso, firstDay: day, createdBucket: bucket });
+    }
+  }
+  await mapLimit(puts, 8, async (Item) => {
+    try {
+      await ddb.send(
+        new PutCommand({
+          TableName: storage.tableName,
+          Item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  });
+}
+
+/** Users whose profile was created by an event of this day stored before the watermark. */
+async function countNewUsers(
+  deps: RollupDeps,
+  projectId: string,
+  day: string,
+  actors: string[],
+  watermark: string,
+): Promise<number> {
+  const profiles = await batchGet(
+    deps.ddb,
+    deps.storage.tableName,
+    actors.map((a) => keys.user(projectId, a, deps.storage.userShards)),
+    { consistent: true, projection: ['firstDay', 'createdBucket'] },
+  );
+  let n = 0;
+  for (const p of profiles.values()) {
+    if (p.firstDay === day && typeof p.createdBucket === 'string' && p.createdBucket < watermark)
+      n++;
+  }
+  return n;
+}
+
+/** Writes the side maps as a new generation; returns the chunk count of each. */
+async function writeSides(
+  deps: RollupDeps,
+  projectId: string,
+  day: string,
+  generation: string,
+  parts: Parts,
+): Promise<Record<SideKind, number>> {
+  const chunks = {} as Record<SideKind, number>;
+  const items: Record<string, unknown>[] = [];
+  for (const kind of SIDE_KINDS) {
+    const encoded = encodeSide(parts[kind] as Record<string, unknown>);
+    chunks[kind] = encoded.length;
+    encoded.forEach((z, i) => {
+      items.push({ pk: sidePartitionOf(projectId, day), sk: sideSortKey(generation, kind, i), z });
+    });
+  }
+  await mapLimit(items, 4, (Item) =>
+    deps.ddb.send(new PutCommand({ TableName: deps.storage.tableName, Item })),
+  );
+  return chunks;
+}
+
+/** The rollup item and the totals' correction, atomically, if nobody committed in between. */
+async function commit(
+  deps: RollupDeps,
+  projectId: string,
+  day: string,
+  item: DayRollup,
+  previousWatermark: string | undefined,
+  correction: Counters,
+): Promise<void> {
+  const entries = Object.entries(correction);
+  const condition =
+    previousWatermark === undefined
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : {
+          ConditionExpression: 'watermark = :previous',
+          ExpressionAttributeValues: { ':previous': previousWatermark },
+        };
+  const totals = entries.length
+    ? [
+        {
+          Update: {
+            TableName: deps.storage.tableName,
+            Key: keys.totals(projectId),
+            UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
+            ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+          },
+        },
+      ]
+    : [];
+  await deps.ddb.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: deps.storage.tableName,
+            Item: { ...keys.counterRollup(projectId, period.day(day)), ...item },
+            ...condition,
+          },
+        },
+        ...totals,
+      ],
+    }),
+  );
+}
+
+/**
+ * Deletes folded live buckets and older side generations. Only older ones: a rollup that started
+ * later may already have committed a newer generation, which must survive this one's clean-up.
+ */
+async function cleanUp(
+  deps: RollupDeps,
+  projectId: string,
+  day: string,
+  watermark: string,
+  buckets: string[],
+): Promise<void> {
+  const { storage, ddb } = deps;
+  const sides = await queryAll(ddb, {
+    TableName: storage.tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': sidePartitionOf(projectId, day) },
+    ProjectionExpression: 'pk, sk',
+  });
+  const stale = sides
+    .filter((i) => (i.sk as string) < `${watermark}#`)
+    .map((i) => ({ pk: i.pk as string, sk: i.sk as string }));
+  const folded = buckets
+    .filter((b) => b < watermark)
+    .map((b) => keys.counterBucket(projectId, period.day(day), b));
+  const deletes = [...stale, ...folded];
+  for (let i = 0; i < deletes.length; i += 25) {
+    let pending = deletes.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; pending.length && attempt < 6; attempt++) {
+      if (attempt) await sleep(25 * 2 ** attempt);
+      const res = await ddb.send(
+        new BatchWriteCommand({ RequestItems: { [storage.tableName]: pending } }),
+      );
+      pending = (res.UnprocessedItems?.[storage.tableName] ?? []) as typeof pending;
+    }
+  }
+}
+
+/** Rebuilds every day from `from` to `to` of one project. */
+export async function rollupProject(
+  deps: RollupDeps,
+  projectId: string,
+  from: string,
+  to: string,
+): Promise<DayResult[]> {
+  const out: DayResult[] = [];
+  for (const day of daysBetween(from, to)) out.push(await rollupDay(deps, projectId, day));
+  return out;
+}

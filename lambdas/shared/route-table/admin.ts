@@ -1,0 +1,48 @@
+/** Admin API routes that are not reports: projects, write keys, the rollup, service endpoints. */
+import type { RouteDef } from '../routes.ts';
+
+export const ADMIN_ROUTES: readonly RouteDef[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/analytics/summary',
+    fn: 'admin',
+    auth: 'admin',
+    summary: 'Headline figures: events, users, conversations, messages, tokens, response time',
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/analytics/projects',
+    fn: 'admin',
+    auth: 'admin',
+    summary: 'Projects the token may read',
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/analytics/write-keys',
+    fn: 'admin',
+    auth: 'admin',
+    summary: "A project's write keys (prefixes only, never secrets)",
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/analytics/write-keys',
+    fn: 'admin',
+    auth: 'admin',
+    summary: 'Create a write key; the secret is in this response only',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/analytics/write-keys/{keyId}',
+    fn: 'admin',
+    auth: 'admin',
+    summary: 'Revoke a write key (effective within a minute)',
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/analytics/metrics/refresh',
+    fn: 'admin',
+    auth: 'admin',
+    summary:
+      'Run the rollup for the project now (default: yesterday and today; or from/to) and answer when done',
+  },
+];

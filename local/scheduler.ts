@@ -1,0 +1,31 @@
+/**
+ * The local stand-in for EventBridge Scheduler: runs the rollup Lambda's hourly job (yesterday and
+ * today, every project) on a timer, through the same handler module. A run never overlaps the last.
+ */
+export function startRollupScheduler(intervalMs: number, log: (line: string) => void) {
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    running ??= (async () => {
+      try {
+        const { handler } = await import('../lambdas/rollup/handler.ts');
+        const { days, events } = await handler({ mode: 'hourly' }, {} as never);
+        log(`rollup: rebuilt ${days} project-days from ${events} events`);
+      } catch (error) {
+        log(`rollup failed: ${(error as Error).message}`);
+      } finally {
+        running = undefined;
+      }
+    })();
+  };
+  if (intervalMs > 0) {
+    timer = setInterval(tick, intervalMs);
+    timer.unref();
+  }
+  return {
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * The rollup against DynamoDB Local: it rebuilds exact figures from raw events, corrects the live
+ * counters after a crash or a double count, leaves later events live, and is idempotent.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ingest } from '../../../lambdas/ingest/ingest.ts';
+import { rollupDay } from '../../../lambdas/rollup/rollup.ts';
+import { partsOf } from '../../../lambdas/shared/aggregate.ts';
+import { applyIncrements, readTotals } from '../../../lambdas/shared/counters.ts';
+import { readDay } from '../../../lambdas/shared/day-store.ts';
+import { batchPut } from '../../../lambdas/shared/dynamo.ts';
+import type { TallyEvent } from '../../../lambdas/shared/events.ts';
+import { factOf } from '../../../lambdas/shared/facts.ts';
+import { keys, period } from '../../../lambdas/shared/keys.ts';
+import { contributions } from '../../../lambdas/shared/metrics.ts';
+import { toRawItem } from '../../../lambdas/shared/raw-events.ts';
+import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
+import { silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+
+const DAY = '2026-11-20';
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+const MIN = 60_000;
+let t: TestTable;
+let clock = T0;
+
+const ingestDeps = () => ({
+  ddb: t.ddb,
+  storage: t.storage,
+  now: () => clock,
+  log: silentLog,
+  maxReceiveCount: 5,
+});
+const rollupDeps = () => ({
+  ddb: t.ddb,
+  storage: t.storage,
+  now: () => clock,
+  log: silentLog,
+  settleMs: 90_000,
+});
+const store = () => ({ ddb: t.ddb, tableName: t.tableName });
+
+function dataset(): TallyEvent[] {
+  const at = (m: number) => new Date(T0 - 60 * MIN + m * MIN).toISOString();
+  return [
+    tallyEvent({
+      userId: 'ada',
+      event: 'conversation.started',
+      timestamp: at(1),
+      properties: { conversationId: 'c1', agentId: 'a1' },
+    }),
+    tallyEvent({
+      userId: 'ada',
+      event: 'message.sent',
+      timestamp: at(2),
+      properties: {
+        conversationId: 'c1',
+        agentId: 'a1',
+        tokens: 100,
+        model: 'gpt-4o',
+        responseTimeMs: 400,
+        role: 'assistant',
+      },
+    }),
+    tallyEvent({
+      userId: 'ada',
+      event: 'message.sent',
+      timestamp: at(3),
+      properties: {
+        conversationId: 'c1',
+        agentId: 'a1',
+        tokens: 50,
+        model: 'gpt-4o',
+        responseTimeMs: 800,
+        role: 'assistant',
+      },
+    }),
+    tallyEvent({
+      userId: 'bob',
+      event: 'message.sent',
+      timestamp: at(4),
+      properties: {
+        conversationId: 'c2',
+        tokens: 30,
+        model: 'claude',
+        responseTimeMs: 200,
+        role: 'user',
+      },
+    }),
+    tallyEvent({
+      userId: 'bob',
+      event: 'api.request',
+      timestamp: at(5),
+      properties: { endpoint: '/chat', method: 'POST', statusCode: 500, durationMs: 120 },
+    }),
+    tallyEvent({
+      anonymousId: 'v1',
+      userId: undefined,
+      type: 'page',
+      event: undefined,
+      name: 'Home',
+      timestamp: at(6),
+    }),
+  ];
+}
+
+beforeEach(async () => {
+  t = await createTestTable({ bucketSeconds: 300 });
+  clock = T0;
+});
+
+async function served() {
+  const day = await readDay(store(), 'p1', DAY, {
+    users: true,
+    conversations: true,
+    resources: true,
+    api: true,
+  });
+  return { day, totals: await readTotals(t.ddb, t.tableName, 'p1') };
+}
+
+describe('rollup', () => {
+  it('agrees exactly with the live layer when nothing went wrong', async () => {
+    const events = dataset();
+    await ingest(ingestDeps(), [sqsRecord(events)]);
+    const live = await served();
+    clock = T0 + 10 * MIN;
+    const result = await rollupDay(rollupDeps(), 'p1', DAY);
+    expect(result).toMatchObject({ events: 6, correction: {} });
+    const rebuilt = await served();
+    expect(rebuilt.day.counters).toEqual(live.day.counters);
+    expect(rebuilt.totals).toEqual(live.totals);
+    expect(rebuilt.day.parts).toEqual(live.day.parts);
+    expect(rebuilt.day.rollup?.watermark).toBe('2026-11-20T10:05');
+    // And the figures are the right ones.
+    const expected = partsOf(events.map(factOf));
+    expect(rebuilt.day.parts.users).toEqual(expected.users);
+    expect(rebuilt.day.counters).toMatchObject({
+      events: 6,
+      messages: 3,
+      tokens: 180,
+      conversations: 1,
+      apiCalls: 1,
+      apiErrors: 1,
+      activeUsers: 3,
+      newUsers: 3,
+    });
+    // Folded live buckets are gone; the day is one rollup item.
+    expect((await t.query(`C#p1#D#${DAY}`)).map((i) => i.sk)).toEqual(['R']);
+  });
+
+  it('counts events stored by an ingest that crashed before counting them', async () => {
+    const events = dataset();
+    await ingest(ingestDeps(), [sqsRecord(events.slice(0, 3))]);
+    // The crash: raw events written, nothing else.
+    await batchPut(
+      t.ddb,
+      t.tableName,
+      events.slice(3).map((e) => toRawItem(e, t.storage, '2026-11-20T10:00')),
+    );
+    expect((await served()).totals.events).toBe(3);
+    clock = T0 + 10 * MIN;
+    const result = await rollupDay(rollupDeps(), 'p1', DAY);
+    expect(result.correction).toMatchObject({
+      events: 3,
+      messages: 1,
+      tokens: 30,
+      apiCalls: 1,
+      newUsers: 2,
+    });
+    const { day, totals } = await served();
+    expect(totals).toMatchObject({ events: 6, messages: 3, tokens: 180, newUsers: 3 });
+    expect(day.counters).toMatchObject({ events: 6, activeUsers: 3, newUsers: 3 });
+    // The markers the crash left missing exist now, so bob's next event does not count him again.
+    clock = T0 + 20 * MIN;
+    await ingest(ingestDeps(), [
+      sqsRecord([tallyEvent({ userId: 'bob', timestamp: '2026-11-20T10:15:00.000Z' })]),
+    ]);
+    expect((await served()).day.counters).toMatchObject({ events: 7, activeUsers: 3 });
+  });
+
+  it('removes a double count (two copies of one event counted concurrently)', async () => {
+    const events = dataset();
+    await ingest(ingestDeps(), [sqsRecord(events)]);
+    const dup = events[1] as TallyEvent;
+    await applyIncrements(t.ddb, t.tableName, [
+      {
+        key: keys.counterBucket('p1', period.day(DAY), '2026-11-20T10:00'),
+        counters: contributions(factOf(dup)),
+      },
+      { key: keys.totals('p1'), counters: contributions(factOf(dup)) },
+    ]);
+    expect((await served()).totals.tokens).toBe(280);
+    clock = T0 + 10 * MIN;
+    const result = await rollupDay(rollupDeps(), 'p1', DAY);
+    expect(result.correction).toMatchObject({ events: -1, messages: -1, tokens: -100 });
+    expect((await served()).totals).toMatchObject({ events: 6, tokens: 180, messages: 3 });
+  });
+
+  it('is idempotent, and leaves events stored after the watermark live', async () => {
+    await ingest(ingestDeps(), [sqsRecord(dataset())]);
+    clock = T0 + 10 * MIN;
+    await rollupDay(rollupDeps(), 'p1', DAY);
+    const first = await served();
+    const again = await rollupDay(rollupDeps(), 'p1', DAY);
+    expect(again.correction).toEqual({});
+    expect(await served()).toEqual(first);
+
+    // A late event for the same day, stored now: live until a later rollup folds it.
+    await ingest(ingestDeps(), [
+      sqsRecord([
+        tallyEvent({
+          userId: 'cy',
+          event: 'message.sent',
+          timestamp: '2026-11-20T09:30:00.000Z',
+          properties: { tokens: 5 },
+        }),
+      ]),
+    ]);
+    const withLate = await served();
+    expect(withLate.day.counters).toMatchObject({ events: 7, tokens: 185, activeUsers: 4 });
+    expect(withLate.totals).toMatchObject({ events: 7, tokens: 185, newUsers: 4 });
+    expect(withLate.day.parts.users.cy).toMatchObject({ events: 1, tokens: 5 });
+    clock = T0 + 30 * MIN;
+    const later = await rollupDay(rollupDeps(), 'p1', DAY);
+    expect(later.correction).toEqual({});
+    expect(await served()).toMatchObject({
+      day: { counters: withLate.day.counters },
+      totals: withLate.totals,
+    });
+  });
+});
