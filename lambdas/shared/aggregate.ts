@@ -111,6 +111,16 @@ export function emptyParts(): Parts {
   };
 }
 
+/** The entry of `k`, created with `make` when absent. */
+function entry<T>(r: Record<string, T>, k: string, make: () => T): T {
+  let value = r[k];
+  if (value === undefined) {
+    value = make();
+    r[k] = value;
+  }
+  return value;
+}
+
 const inc = (r: Record<string, number>, k: string, by = 1) => {
   r[k] = (r[k] ?? 0) + by;
 };
@@ -133,7 +143,12 @@ export function addFact(p: Parts, f: Fact): void {
     (a.hours.tokens[hour] as number) += tokens;
     if (f.rt !== undefined) addValue(a.rt, f.rt);
     const model = f.mdl ?? '(unknown)';
-    const m = (a.models[model] ??= { messages: 0, tokens: 0, inputTokens: 0, outputTokens: 0 });
+    const m = entry(a.models, model, () => ({
+      messages: 0,
+      tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    }));
     m.messages++;
     m.tokens += tokens;
     m.inputTokens += f.tin ?? 0;
@@ -142,7 +157,13 @@ export function addFact(p: Parts, f: Fact): void {
   }
 
   if (f.u) {
-    const u = (p.users[f.u] ??= { events: 0, messages: 0, tokens: 0, first: f.t, last: f.t });
+    const u = entry(p.users, f.u, () => ({
+      events: 0,
+      messages: 0,
+      tokens: 0,
+      first: f.t,
+      last: f.t,
+    }));
     u.events++;
     if (isMessage) u.messages++;
     u.tokens += tokens;
@@ -152,7 +173,7 @@ export function addFact(p: Parts, f: Fact): void {
 
   const resources = resourcesOf(f);
   if (f.cv && (isMessage || f.ca)) {
-    const c = (p.conversations[f.cv] ??= {
+    const c = entry(p.conversations, f.cv, () => ({
       messages: 0,
       tokens: 0,
       rtSum: 0,
@@ -160,7 +181,7 @@ export function addFact(p: Parts, f: Fact): void {
       first: f.t,
       last: f.t,
       resources: [],
-    });
+    }));
     if (f.u && !f.u.startsWith('anon:') && !c.userId) c.userId = f.u;
     if (isMessage) {
       c.messages++;
@@ -182,7 +203,7 @@ export function addFact(p: Parts, f: Fact): void {
   }
 
   for (const key of resources) {
-    const r = (p.resources[key] ??= {
+    const r = entry(p.resources, key, () => ({
       events: 0,
       messages: 0,
       tokens: 0,
@@ -191,7 +212,7 @@ export function addFact(p: Parts, f: Fact): void {
       errors: 0,
       ratingSum: 0,
       ratingCount: 0,
-    });
+    }));
     r.events++;
     if (isMessage) {
       r.messages++;
@@ -209,12 +230,12 @@ export function addFact(p: Parts, f: Fact): void {
   }
 
   if (f.ty === 'track' && f.n === DOMAIN_EVENTS.apiRequest) {
-    const s = (p.api[apiKey(f.me, f.ep)] ??= {
+    const s = entry(p.api, apiKey(f.me, f.ep), () => ({
       count: 0,
       errors: 0,
       status: {},
       dur: emptyDistribution(),
-    });
+    }));
     s.count++;
     if (f.sc !== undefined) {
       inc(s.status, String(f.sc));
@@ -246,7 +267,12 @@ export function mergeAggregate(a: Aggregate, b: Aggregate | undefined): Aggregat
   }
   mergeDistribution(a.rt, b.rt);
   for (const [model, m] of Object.entries(b.models)) {
-    const t = (a.models[model] ??= { messages: 0, tokens: 0, inputTokens: 0, outputTokens: 0 });
+    const t = entry(a.models, model, () => ({
+      messages: 0,
+      tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    }));
     t.messages += m.messages;
     t.tokens += m.tokens;
     t.inputTokens += m.inputTokens;

@@ -31,7 +31,7 @@ export function emptyDistribution(): Distribution {
 }
 
 const bucketOf = (value: number) => Math.ceil(Math.log(value) / LOG_GAMMA);
-const valueOf = (bucket: number) => (2 * GAMMA ** bucket) / (GAMMA + 1);
+const bucketValue = (bucket: number) => (2 * GAMMA ** bucket) / (GAMMA + 1);
 
 function toSketch(d: Distribution): void {
   if (!d.v) return;
@@ -107,7 +107,7 @@ export function quantile(d: Distribution, q: number): number | undefined {
     .sort((a, b) => a[0] - b[0]);
   for (const [i, c] of buckets) {
     seen += c;
-    if (rank <= seen) return Math.min(d.max, Math.max(d.min, valueOf(i)));
+    if (rank <= seen) return Math.min(d.max, Math.max(d.min, bucketValue(i)));
   }
   return d.max;
 }
