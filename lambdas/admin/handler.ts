@@ -24,6 +24,8 @@ const route = routerFor(
       settleMs: config.rollup.settleSeconds * 1000,
       nightlyDays: config.rollup.nightlyDays,
     },
+    tokenPrices: config.tokenPrices,
+    insights: config.insights,
   }),
 );
 

@@ -5,6 +5,7 @@
  * project by `adminRoute`.
  */
 import * as v from 'valibot';
+import type { InsightsConfig, ModelPrice } from '../shared/config.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { HttpEvent } from '../shared/http.ts';
 import type { Principal, Verifier } from '../shared/jwt.ts';
@@ -16,6 +17,9 @@ export interface AdminDeps extends ReportDeps {
   adminRole: string;
   /** Rollup settings, for the refresh endpoint. */
   rollup: { settleMs: number; nightlyDays: number };
+  /** USD per million tokens, by model (config TALLY_TOKEN_PRICES). */
+  tokenPrices: Readonly<Record<string, ModelPrice>>;
+  insights: InsightsConfig;
 }
 
 /** The query string as API Gateway gives it. */

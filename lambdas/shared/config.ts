@@ -22,6 +22,10 @@ export const ENV = {
   maxReceiveCount: 'TALLY_MAX_RECEIVE_COUNT',
   rollupSettleSeconds: 'TALLY_ROLLUP_SETTLE_SECONDS',
   rollupNightlyDays: 'TALLY_ROLLUP_NIGHTLY_DAYS',
+  tokenPrices: 'TALLY_TOKEN_PRICES',
+  sentimentProvider: 'TALLY_SENTIMENT_PROVIDER',
+  intentRules: 'TALLY_INTENT_RULES',
+  comprehendEndpoint: 'COMPREHEND_ENDPOINT',
   jwksUrl: 'JWT_JWKS_URL',
   jwtSecret: 'JWT_HS256_SECRET',
   jwtIssuer: 'JWT_ISSUER',
@@ -205,12 +209,139 @@ export function rollupConfig(env: Env): RollupConfig {
   };
 }
 
+/** USD per million tokens of one model, by kind; `total` prices tokens reported without a kind. */
+export interface ModelPrice {
+  readonly input: number;
+  readonly output: number;
+  readonly total?: number;
+}
+
+/**
+ * Public list prices (USD per million tokens) of a few common models, as examples: set
+ * TALLY_TOKEN_PRICES to your own table (it replaces this one).
+ */
+export const DEFAULT_TOKEN_PRICES: Readonly<Record<string, ModelPrice>> = {
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
+  'claude-3-5-sonnet': { input: 3, output: 15 },
+  'claude-3-haiku': { input: 0.25, output: 1.25 },
+};
+
+function tokenPrices(env: Env): Record<string, ModelPrice> {
+  const raw = optional(env, ENV.tokenPrices);
+  if (raw === undefined) return { ...DEFAULT_TOKEN_PRICES };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(
+      `${ENV.tokenPrices} must be JSON like {"gpt-4o":{"input":2.5,"output":10}}`,
+    );
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`${ENV.tokenPrices} must be an object of model → price`);
+  }
+  const out: Record<string, ModelPrice> = {};
+  for (const [model, price] of Object.entries(parsed as Record<string, unknown>)) {
+    const p = price as Record<string, unknown> | null;
+    const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+    if (!p || !ok(p.input) || !ok(p.output) || (p.total !== undefined && !ok(p.total))) {
+      throw new ConfigError(
+        `${ENV.tokenPrices}: ${model} needs non-negative numbers input and output (and optionally total), got ${JSON.stringify(price)}`,
+      );
+    }
+    out[model] = {
+      input: p.input as number,
+      output: p.output as number,
+      ...(p.total !== undefined ? { total: p.total as number } : {}),
+    };
+  }
+  return out;
+}
+
+/** A rule that gives a message an intent when its text matches `pattern` (case-insensitive). */
+export interface IntentRule {
+  readonly intent: string;
+  readonly pattern: string;
+}
+
+/** Used when TALLY_INTENT_RULES is not set; the first matching rule wins, else `other`. */
+export const DEFAULT_INTENT_RULES: readonly IntentRule[] = [
+  { intent: 'cancel', pattern: '\\b(cancel|unsubscribe|close my account|refund)\\b' },
+  {
+    intent: 'complaint',
+    pattern: '\\b(not working|broken|terrible|awful|angry|disappointed|complain)',
+  },
+  { intent: 'purchase', pattern: '\\b(buy|purchase|pricing|price|upgrade|subscribe|plan)\\b' },
+  { intent: 'support', pattern: "\\b(help|error|issue|problem|bug|can't|cannot|how do i)\\b" },
+  { intent: 'greeting', pattern: '^\\s*(hi|hello|hey|good (morning|afternoon|evening))\\b' },
+  { intent: 'question', pattern: '\\?\\s*$' },
+];
+
+function intentRules(env: Env): readonly IntentRule[] {
+  const raw = optional(env, ENV.intentRules);
+  if (raw === undefined) return DEFAULT_INTENT_RULES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(
+      `${ENV.intentRules} must be JSON like [{"intent":"refund","pattern":"refund"}]`,
+    );
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(`${ENV.intentRules} must be an array of rules`);
+  return parsed.map((r: unknown, i) => {
+    const rule = r as Partial<IntentRule> | null;
+    if (
+      !rule ||
+      typeof rule.intent !== 'string' ||
+      !rule.intent ||
+      typeof rule.pattern !== 'string'
+    ) {
+      throw new ConfigError(`${ENV.intentRules}[${i}] needs a string intent and pattern`);
+    }
+    try {
+      new RegExp(rule.pattern, 'i');
+    } catch {
+      throw new ConfigError(
+        `${ENV.intentRules}[${i}].pattern is not a valid regular expression: ${rule.pattern}`,
+      );
+    }
+    return { intent: rule.intent, pattern: rule.pattern };
+  });
+}
+
+export interface InsightsConfig {
+  /** Lexicon-based sentiment in process, or Amazon Comprehend (AWS only). */
+  readonly sentimentProvider: 'lexicon' | 'comprehend';
+  readonly comprehendEndpoint: string | undefined;
+  readonly intentRules: readonly IntentRule[];
+}
+
 export interface AdminConfig {
   readonly storage: StorageConfig;
   readonly jwt: JwtConfig;
   readonly rollup: RollupConfig;
+  readonly tokenPrices: Readonly<Record<string, ModelPrice>>;
+  readonly insights: InsightsConfig;
 }
 
 export function adminConfig(env: Env): AdminConfig {
-  return { storage: storageConfig(env), jwt: jwtConfig(env), rollup: rollupConfig(env) };
+  return {
+    storage: storageConfig(env),
+    jwt: jwtConfig(env),
+    rollup: rollupConfig(env),
+    tokenPrices: tokenPrices(env),
+    insights: {
+      sentimentProvider: oneOf(
+        env,
+        ENV.sentimentProvider,
+        ['lexicon', 'comprehend'] as const,
+        'lexicon',
+      ),
+      comprehendEndpoint: optional(env, ENV.comprehendEndpoint),
+      intentRules: intentRules(env),
+    },
+  };
 }
