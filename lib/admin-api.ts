@@ -1,12 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/config.ts';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { TallyAuth } from './auth.ts';
+import type { TallyRollup } from './rollup.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
 
 export interface TallyAdminApiProps {
   readonly storage: TallyStorage;
   readonly auth: TallyAuth;
+  /** The rollup whose settings `POST …/metrics/refresh` runs with. */
+  readonly rollup: TallyRollup;
+  /** Sentiment of message insights: in process, or Amazon Comprehend. @default 'lexicon' */
+  readonly sentimentProvider?: 'lexicon' | 'comprehend';
+  /** USD per million tokens by model, as JSON (TALLY_TOKEN_PRICES). @default - the example table in config.ts */
+  readonly tokenPrices?: Record<string, { input: number; output: number; total?: number }>;
 }
 
 /** The read path: the admin function, verifying JWTs with jose, reading aggregates and managing write keys. */
@@ -20,9 +29,19 @@ export class TallyAdminApi extends Construct {
       description: 'Admin API: reports from counters and rollups, JWT-protected',
       memorySize: 512,
       timeout: Duration.seconds(29),
-      environment: props.auth.environment,
+      environment: {
+        ...props.auth.environment,
+        ...props.rollup.environment,
+        [ENV.sentimentProvider]: props.sentimentProvider ?? 'lexicon',
+        ...(props.tokenPrices ? { [ENV.tokenPrices]: JSON.stringify(props.tokenPrices) } : {}),
+      },
     });
-    // Read for reports; write for write-key management.
+    // Read for reports; write for write keys and for the on-demand rollup.
     props.storage.connect(this.adminFunction, 'readWrite');
+    if (props.sentimentProvider === 'comprehend') {
+      this.adminFunction.addToRolePolicy(
+        new PolicyStatement({ actions: ['comprehend:BatchDetectSentiment'], resources: ['*'] }),
+      );
+    }
   }
 }

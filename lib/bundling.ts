@@ -8,6 +8,7 @@ export const LAMBDA_ENTRIES = {
   track: 'lambdas/track/handler.ts',
   ingest: 'lambdas/ingest/handler.ts',
   admin: 'lambdas/admin/handler.ts',
+  rollup: 'lambdas/rollup/handler.ts',
 } as const;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

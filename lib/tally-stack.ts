@@ -5,11 +5,14 @@ import { type ExternalIssuer, TallyAuth } from './auth.ts';
 import { TallyDashboardSite } from './dashboard-site.ts';
 import { TallyHttpApi } from './http-api.ts';
 import { TallyIngestion } from './ingestion.ts';
+import { TallyRollup } from './rollup.ts';
 import { TallyStorage } from './storage.ts';
 
 export interface TallyStackProps extends StackProps {
   /** @default - a Cognito user pool issues admin tokens */
   readonly externalIssuer?: ExternalIssuer;
+  /** Sentiment of message insights. @default 'lexicon' */
+  readonly sentimentProvider?: 'lexicon' | 'comprehend';
 }
 
 /** The whole service. The stack only composes; each construct owns its resources. */
@@ -23,7 +26,13 @@ export class TallyStack extends Stack {
       props.externalIssuer ? { external: props.externalIssuer } : {},
     );
     const ingestion = new TallyIngestion(this, 'Ingestion', { storage, serviceTokens: auth });
-    const admin = new TallyAdminApi(this, 'Admin', { storage, auth });
+    const rollup = new TallyRollup(this, 'Rollup', { storage });
+    const admin = new TallyAdminApi(this, 'Admin', {
+      storage,
+      auth,
+      rollup,
+      ...(props.sentimentProvider ? { sentimentProvider: props.sentimentProvider } : {}),
+    });
     const http = new TallyHttpApi(this, 'Http', {
       functions: { track: ingestion.trackFunction, admin: admin.adminFunction },
     });
@@ -38,6 +47,7 @@ export class TallyStack extends Stack {
       description: 'Dashboard (and the API on the same origin)',
     });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
+    new CfnOutput(this, 'RollupFunctionName', { value: rollup.rollupFunction.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingestion.deadLetterQueue.queueUrl });
     if (auth.userPool) new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
   }

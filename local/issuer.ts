@@ -16,8 +16,8 @@ export interface TokenRequest {
   /** OAuth scopes, space-separated (`track` lets a service send events with this token). */
   scope?: string;
   projects?: string[];
-  /** `1h`, `30d`, … (jose's time-span syntax). */
-  expiresIn?: string;
+  /** `1h`, `30d`, … (jose's time-span syntax), or an absolute time in epoch seconds. */
+  expiresIn?: string | number;
   subject?: string;
 }
 

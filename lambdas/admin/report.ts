@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import type { InsightsConfig, ModelPrice } from '../shared/config.ts';
 import { ValidationError } from '../shared/errors.ts';
-import type { HttpEvent } from '../shared/http.ts';
+import type { HttpEvent, HttpResult } from '../shared/http.ts';
 import type { Principal, Verifier } from '../shared/jwt.ts';
 import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
@@ -37,13 +37,27 @@ export interface Report<Q = RawQuery> {
   /** `GET /api/v1/analytics/users/top`, as in the route table. */
   route: string;
   /** Validates the query string; its output is what `run` gets. */
-  query: v.GenericSchema<RawQuery, Q>;
+  query: v.GenericSchema<unknown, Q>;
   run(request: ReportRequest<Q>): Promise<unknown>;
   /** The rows of the report's main table, for `export/csv`. Default: the body's scalar fields. */
   rows?(body: never): Record<string, unknown>[];
   /** @default 200 */
   status?: number;
 }
+
+const RAW = Symbol.for('tally.rawResponse');
+
+/** A report answer that is not JSON (a CSV export): passed through as is. */
+export interface RawResponse {
+  readonly [RAW]: true;
+  readonly result: HttpResult;
+}
+
+export const rawResponse = (result: HttpResult): RawResponse => ({ [RAW]: true, result });
+
+/** Branded by a registered symbol rather than a class, so it survives a module loaded twice. */
+export const isRawResponse = (value: unknown): value is RawResponse =>
+  typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RAW] === true;
 
 /** Defines a report (an identity function that keeps `Q` inferred from the schema). */
 export function report<Q>(r: Report<Q>): Report<Q> {

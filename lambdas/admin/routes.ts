@@ -8,7 +8,15 @@ import { type HttpResult, json } from '../shared/http.ts';
 import { requireRole, resolveProject } from '../shared/jwt.ts';
 import type { RouteLogic } from '../shared/router.ts';
 import { describeIssues } from '../shared/schemas.ts';
-import type { AdminDeps, RawQuery, Report } from './report.ts';
+import { openApiDocument } from './openapi.ts';
+import {
+  type AdminDeps,
+  isRawResponse,
+  PROJECT_PATTERN,
+  type RawQuery,
+  type Report,
+} from './report.ts';
+import { exportReport } from './reports/export.ts';
 import { coreReports } from './reports/core.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
@@ -21,6 +29,7 @@ export type { AdminDeps } from './report.ts';
 
 /** Every admin endpoint, in one list (the export and OpenAPI endpoints read it too). */
 export const REPORTS: Report<unknown>[] = [
+  exportReport(() => REPORTS),
   summaryReport,
   ...coreReports,
   ...writeKeyReports,
@@ -43,15 +52,25 @@ export function adminRoute(deps: AdminDeps, report: Report<unknown>): RouteLogic
     const principal = await deps.verify(event.headers.authorization);
     requireRole(principal, deps.adminRole);
     const raw = event.queryStringParameters ?? {};
-    const query = parseQuery(report, raw);
+    if (raw.project !== undefined && !PROJECT_PATTERN.test(raw.project)) {
+      throw new ValidationError('invalid query: project must be 1-64 letters, digits, ".", "_" or "-"');
+    }
+    // Scope before parameters: a caller learns nothing about a project it may not read.
     const projectId = resolveProject(principal, raw.project);
-    return json(
-      report.status ?? 200,
-      await report.run({ deps, projectId, query, principal, event }),
-    );
+    const query = parseQuery(report, raw);
+    const body = await report.run({ deps, projectId, query, principal, event });
+    return isRawResponse(body) ? body.result : json(report.status ?? 200, body);
   };
 }
 
 export function adminRoutes(deps: AdminDeps): Record<string, RouteLogic> {
-  return Object.fromEntries(REPORTS.map((r) => [r.route, adminRoute(deps, r)]));
+  const document = JSON.stringify(openApiDocument(REPORTS));
+  return {
+    ...Object.fromEntries(REPORTS.map((r) => [r.route, adminRoute(deps, r)])),
+    'GET /openapi.json': async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=300' },
+      body: document,
+    }),
+  };
 }

@@ -80,7 +80,7 @@ describe('TallyStack', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x' },
     });
-    expect(Object.keys(fns)).toHaveLength(3);
+    expect(Object.keys(fns)).toHaveLength(4);
     for (const fn of Object.values(fns) as { Properties: Record<string, unknown> }[]) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.Environment).toMatchObject({
@@ -127,6 +127,36 @@ describe('TallyStack', () => {
         ]),
       }),
     });
+  });
+
+  it('runs the rollup hourly and nightly, and gives the admin function the same settings', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Rebuilds exact daily statistics from raw events',
+      Timeout: 900,
+      Environment: { Variables: Match.objectLike({ TALLY_ROLLUP_SETTLE_SECONDS: '120', TALLY_ROLLUP_NIGHTLY_DAYS: '7' }) },
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(7 * * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ mode: 'hourly' }) }),
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(37 2 * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ mode: 'nightly' }) }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Admin API'),
+      Environment: { Variables: Match.objectLike({ TALLY_ROLLUP_SETTLE_SECONDS: '120', TALLY_SENTIMENT_PROVIDER: 'lexicon' }) },
+    });
+  });
+
+  it('refuses a rollup settle time shorter than the ingest timeout', async () => {
+    const { TallyRollup } = await import('../../lib/rollup.ts');
+    const { TallyStorage } = await import('../../lib/storage.ts');
+    const { Duration, Stack } = await import('aws-cdk-lib');
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
+    expect(() => new TallyRollup(stack, 'R', { storage: new TallyStorage(stack, 'T'), settle: Duration.seconds(30) })).toThrow(
+      /at least 90 s, got 30 s/,
+    );
   });
 
   it('configures admin JWT verification against Cognito by default', () => {

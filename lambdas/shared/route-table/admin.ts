@@ -45,4 +45,18 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
     summary:
       'Run the rollup for the project now (default: yesterday and today; or from/to) and answer when done',
   },
+  {
+    method: 'GET',
+    path: '/api/v1/analytics/export/{format}',
+    fn: 'admin',
+    auth: 'admin',
+    summary: 'Any report as a download: format json or csv, report=<report path> plus that report’s own parameters',
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    fn: 'admin',
+    auth: 'public',
+    summary: 'This API, described in OpenAPI 3.0 (browse it at /docs.html)',
+  },
 ];

@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/config.ts';
+import type { TallyStorage } from './storage.ts';
+import { TallyFunction } from './tally-function.ts';
+
+export interface TallyRollupProps {
+  readonly storage: TallyStorage;
+  /** How long after a live bucket ends it may still be written to; above the ingest timeout. @default Duration.minutes(2) */
+  readonly settle?: Duration;
+  /** Days the nightly rebuild covers. @default 7 */
+  readonly nightlyDays?: number;
+}
+
+/**
+ * The rollup: a function that rebuilds exact daily figures from raw events, run by EventBridge
+ * Scheduler every hour (yesterday and today) and every night (the last `nightlyDays`, to fold
+ * late events into closed days). Invoke it with `{"from":"YYYY-MM-DD","to":"…"}` to backfill.
+ */
+export class TallyRollup extends Construct {
+  readonly rollupFunction: TallyFunction;
+  /** Environment the admin function needs to run the same rollup on demand. */
+  readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: TallyRollupProps) {
+    super(scope, id);
+    const settle = props.settle ?? Duration.minutes(2);
+    const nightlyDays = props.nightlyDays ?? 7;
+    if (settle.toSeconds() < 90) {
+      throw new Error(`settle must exceed the ingest timeout (60 s) with margin: at least 90 s, got ${settle.toSeconds()} s`);
+    }
+    if (!Number.isInteger(nightlyDays) || nightlyDays < 1 || nightlyDays > 400) {
+      throw new Error(`nightlyDays must be an integer in [1, 400], got ${nightlyDays}`);
+    }
+    this.environment = {
+      [ENV.rollupSettleSeconds]: String(settle.toSeconds()),
+      [ENV.rollupNightlyDays]: String(nightlyDays),
+    };
+    this.rollupFunction = new TallyFunction(this, 'Rollup', {
+      name: 'rollup',
+      description: 'Rebuilds exact daily statistics from raw events',
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+      environment: this.environment,
+    });
+    props.storage.connect(this.rollupFunction, 'readWrite');
+
+    new Schedule(this, 'Hourly', {
+      description: 'Rebuild yesterday and today',
+      schedule: ScheduleExpression.cron({ minute: '7' }),
+      target: new LambdaInvoke(this.rollupFunction, {
+        input: ScheduleTargetInput.fromObject({ mode: 'hourly' }),
+        retryAttempts: 2,
+      }),
+    });
+    new Schedule(this, 'Nightly', {
+      description: `Rebuild the last ${nightlyDays} days`,
+      schedule: ScheduleExpression.cron({ hour: '2', minute: '37' }),
+      target: new LambdaInvoke(this.rollupFunction, {
+        input: ScheduleTargetInput.fromObject({ mode: 'nightly' }),
+        retryAttempts: 2,
+      }),
+    });
+  }
+}
