@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { TallyAuth } from './auth.ts';
 import type { TallyRollup } from './rollup.ts';
 import type { TallyStorage } from './storage.ts';

@@ -29,7 +29,9 @@ export class TallyRollup extends Construct {
     const settle = props.settle ?? Duration.minutes(2);
     const nightlyDays = props.nightlyDays ?? 7;
     if (settle.toSeconds() < 90) {
-      throw new Error(`settle must exceed the ingest timeout (60 s) with margin: at least 90 s, got ${settle.toSeconds()} s`);
+      throw new Error(
+        `settle must exceed the ingest timeout (60 s) with margin: at least 90 s, got ${settle.toSeconds()} s`,
+      );
     }
     if (!Number.isInteger(nightlyDays) || nightlyDays < 1 || nightlyDays > 400) {
       throw new Error(`nightlyDays must be an integer in [1, 400], got ${nightlyDays}`);

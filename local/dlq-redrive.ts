@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { readDeadLetters, writeDeadLetters } from './dead-letters.ts';
+import { appendDeadLetter, readDeadLetters, writeDeadLetters } from './dead-letters.ts';
 import type { DeadLetter } from './queue.ts';
 import { ENDPOINTS_FILE } from './stack.ts';
 
@@ -27,6 +27,9 @@ export async function redrive(dataDir: string, options: { dryRun?: boolean } = {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  // Take the letters out first and put back only those that could not be sent: a redriven
+  // message that fails again is appended while this runs, and must not be overwritten.
+  writeDeadLetters(dataDir, []);
   const kept: DeadLetter[] = [];
   let sent = 0;
   try {
@@ -41,7 +44,7 @@ export async function redrive(dataDir: string, options: { dryRun?: boolean } = {
       }
     }
   } finally {
-    writeDeadLetters(dataDir, kept);
+    for (const letter of kept) appendDeadLetter(dataDir, letter);
     client.destroy();
   }
   return { sent, kept: kept.length, letters };

@@ -16,7 +16,9 @@ if (!existsSync(file)) {
   console.error(`No ${file}: start Tally with \`npm start\` first.`);
   process.exit(1);
 }
-const { baseUrl, adminToken, projectId } = JSON.parse(readFileSync(file, 'utf8')) as LocalCredentials;
+const { baseUrl, adminToken, projectId } = JSON.parse(
+  readFileSync(file, 'utf8'),
+) as LocalCredentials;
 const query = new URLSearchParams({ project: values.project ?? projectId });
 if (values.from) query.set('from', values.from);
 if (values.to) query.set('to', values.to);
@@ -41,7 +43,9 @@ if (!res.ok) {
   process.exit(1);
 }
 for (const d of body.days ?? []) {
-  const fixed = Object.keys(d.correction).length ? `  corrected ${JSON.stringify(d.correction)}` : '';
+  const fixed = Object.keys(d.correction).length
+    ? `  corrected ${JSON.stringify(d.correction)}`
+    : '';
   console.log(`${d.day}  ${String(d.events).padStart(8)} events${fixed}`);
 }
 console.log(`rebuilt ${body.days?.length ?? 0} days in ${body.tookMs} ms`);

@@ -30,9 +30,11 @@ function trackingBody(path: string): Json | undefined {
 }
 
 function tag(route: RouteDef): string {
-  if (route.path.startsWith('/v1/track/') || route.path.startsWith('/v1/events')) return 'Domain tracking';
+  if (route.path.startsWith('/v1/track/') || route.path.startsWith('/v1/events'))
+    return 'Domain tracking';
   if (route.path.startsWith('/v1/')) return 'Tracking (Segment-compatible)';
-  if (route.path.includes('/write-keys') || route.path.includes('/projects')) return 'Projects and keys';
+  if (route.path.includes('/write-keys') || route.path.includes('/projects'))
+    return 'Projects and keys';
   if (route.path.startsWith('/api/')) return 'Reports';
   return 'Service';
 }
@@ -57,11 +59,18 @@ function operation(route: RouteDef, report: Report<unknown> | undefined): Json {
       });
     }
   }
+  const contentType = route.path === '/metrics' ? 'text/plain' : 'application/json';
   const responses: Json = {
-    [String(report?.status ?? 200)]: { description: 'OK', content: { 'application/json': {} } },
+    [String(report?.status ?? 200)]: { description: 'OK', content: { [contentType]: {} } },
     '400': errorResponse('Invalid request; the body names each problem'),
   };
-  const op: Json = { summary: route.summary, tags: [tag(route)], operationId: routeKey(route), parameters, responses };
+  const op: Json = {
+    summary: route.summary,
+    tags: [tag(route)],
+    operationId: routeKey(route),
+    parameters,
+    responses,
+  };
   if (route.auth === 'writeKey') {
     op.security = [{ writeKeyBasic: [] }, { bearer: [] }];
     responses['207'] = {
@@ -113,9 +122,14 @@ export function openApiDocument(reports: readonly Report<unknown>[]): Json {
         writeKeyBasic: {
           type: 'http',
           scheme: 'basic',
-          description: 'The write key as the username, an empty password (as Segment clients send it)',
+          description:
+            'The write key as the username, an empty password (as Segment clients send it)',
         },
-        bearer: { type: 'http', scheme: 'bearer', description: 'A write key (tracking) or a JWT (admin)' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A write key (tracking) or a JWT (admin)',
+        },
       },
       schemas: {
         Error: {

@@ -8,6 +8,7 @@ import { type HttpResult, json } from '../shared/http.ts';
 import { requireRole, resolveProject } from '../shared/jwt.ts';
 import type { RouteLogic } from '../shared/router.ts';
 import { describeIssues } from '../shared/schemas.ts';
+import { metricsEndpoint } from './metrics-endpoint.ts';
 import { openApiDocument } from './openapi.ts';
 import {
   type AdminDeps,
@@ -16,8 +17,8 @@ import {
   type RawQuery,
   type Report,
 } from './report.ts';
-import { exportReport } from './reports/export.ts';
 import { coreReports } from './reports/core.ts';
+import { exportReport } from './reports/export.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
 import { serviceReports } from './reports/service.ts';
@@ -53,7 +54,9 @@ export function adminRoute(deps: AdminDeps, report: Report<unknown>): RouteLogic
     requireRole(principal, deps.adminRole);
     const raw = event.queryStringParameters ?? {};
     if (raw.project !== undefined && !PROJECT_PATTERN.test(raw.project)) {
-      throw new ValidationError('invalid query: project must be 1-64 letters, digits, ".", "_" or "-"');
+      throw new ValidationError(
+        'invalid query: project must be 1-64 letters, digits, ".", "_" or "-"',
+      );
     }
     // Scope before parameters: a caller learns nothing about a project it may not read.
     const projectId = resolveProject(principal, raw.project);
@@ -67,9 +70,14 @@ export function adminRoutes(deps: AdminDeps): Record<string, RouteLogic> {
   const document = JSON.stringify(openApiDocument(REPORTS));
   return {
     ...Object.fromEntries(REPORTS.map((r) => [r.route, adminRoute(deps, r)])),
+    // Not a report: Prometheus text, readable with a metrics-only token too.
+    'GET /metrics': metricsEndpoint(deps),
     'GET /openapi.json': async () => ({
       statusCode: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=300' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'max-age=300',
+      },
       body: document,
     }),
   };

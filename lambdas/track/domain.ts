@@ -209,6 +209,9 @@ const FIELDS = {
     'completionTokens',
   ),
   model: aliases(text(), 'model', 'model_used', 'modelUsed'),
+  // The message text, kept so message insights can score its sentiment and intent.
+  content: aliases(text(), 'content', 'text'),
+  agentId: aliases(ID, 'agent_id', 'agentId'),
   responseTimeMs: { ...RESPONSE_TIME, durationMs: MILLIS, duration_ms: MILLIS },
 
   eventType: aliases(text(200), 'event_type', 'eventType', 'event'),
@@ -376,6 +379,9 @@ function message(item: Item): Translated {
       responseTimeMs: read(item, FIELDS.responseTimeMs),
       inputTokens: read(item, FIELDS.inputTokens),
       outputTokens: read(item, FIELDS.outputTokens),
+      content: read(item, FIELDS.content),
+      channel: read(item, FIELDS.channel),
+      agentId: read(item, FIELDS.agentId),
     }),
     // Scoped by conversation: some services number messages per conversation.
     messageId: stableId(DOMAIN_EVENTS.messageSent, conversationId, messageId),

@@ -96,16 +96,32 @@ async function acceptMessages(
     throw new ValidationError(describeRejections(rejected, items.length), { rejected });
   }
 
+  // A messageId repeated within one request is one event. Publishing it once keeps its copies
+  // out of concurrent ingest batches, where each copy would look new and be counted.
+  const unique: typeof judged.accepted = [];
+  const copies: number[][] = [];
+  const position = new Map<string, number>();
+  for (const a of judged.accepted) {
+    const at = position.get(a.event.messageId);
+    if (at === undefined) {
+      position.set(a.event.messageId, unique.length);
+      unique.push(a);
+      copies.push([a.index]);
+    } else {
+      copies[at]?.push(a.index);
+    }
+  }
+
   const result = await publish(
     deps.eventBridge,
     projectId,
-    judged.accepted,
+    unique,
     deps.publishBaseDelayMs === undefined
       ? { busName: deps.busName }
       : { busName: deps.busName, baseDelayMs: deps.publishBaseDelayMs },
   );
   if (result.failed.length) {
-    const failed = result.failed.map((i) => judged.accepted[i]?.index as number);
+    const failed = result.failed.flatMap((i) => copies[i] ?? []).sort((a, b) => a - b);
     throw new UnavailableError(
       'The event bus did not accept some events; retry them (messageIds make retries safe)',
       RETRY_AFTER_SECONDS,
@@ -117,8 +133,10 @@ async function acceptMessages(
   }
 
   const accepted = judged.accepted.length;
-  if (rejected.length === 0) return json(200, { success: true, accepted });
-  return json(207, { success: false, accepted, rejected });
+  const repeats = accepted - unique.length;
+  const duplicates = repeats ? { duplicates: repeats } : {};
+  if (rejected.length === 0) return json(200, { success: true, accepted, ...duplicates });
+  return json(207, { success: false, accepted, ...duplicates, rejected });
 }
 
 function describeRejections(rejected: Rejection[], total: number): string {

@@ -18,13 +18,16 @@ const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   stack = await startTestStack('auth');
-  const stranger = await loadIssuer(join(mkdtempSync(join(tmpdir(), 'tally-stranger-')), 'key.json'));
+  const stranger = await loadIssuer(
+    join(mkdtempSync(join(tmpdir(), 'tally-stranger-')), 'key.json'),
+  );
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   tokens['a bad signature'] = await stranger.mint();
   tokens['an expired token'] = await stack.issuer.mint({ expiresIn: now - 60 });
-  tokens['alg none'] = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ roles: ['admin'], iss: 'tally-local', aud: 'tally', exp: now + 600 })}.`;
-  tokens['garbage'] = 'not-a-jwt';
+  tokens['alg none'] =
+    `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ roles: ['admin'], iss: 'tally-local', aud: 'tally', exp: now + 600 })}.`;
+  tokens.garbage = 'not-a-jwt';
   tokens.viewer = await stack.issuer.mint({ role: 'viewer' });
   tokens.otherProject = await stack.issuer.mint({ projects: ['someone-else'] });
 });
@@ -34,20 +37,31 @@ const adminRoutes = ROUTES.filter((r) => r.auth === 'admin');
 const url = (path: string) =>
   `${stack.baseUrl}${path.replace(/\{format\}/, 'json').replace(/\{[^}]+\}/g, 'x')}`;
 const call = (route: (typeof ROUTES)[number], headers: Record<string, string>, query = '') =>
-  request(`${url(route.path)}${query}`, { method: route.method, headers, ...(route.method === 'GET' ? {} : { body: {} }) });
+  request(`${url(route.path)}${query}`, {
+    method: route.method,
+    headers,
+    ...(route.method === 'GET' ? {} : { body: {} }),
+  });
 
 describe.each(adminRoutes.map((r) => [routeKey(r), r] as const))('%s', (_, route) => {
   it('refuses a request without a token (401)', async () => {
     const res = await call(route, {});
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'Missing or invalid credentials' } });
+    expect(res.body).toEqual({
+      error: { code: 'unauthorized', message: 'Missing or invalid credentials' },
+    });
   });
 
-  it.each(['a bad signature', 'an expired token', 'alg none', 'garbage'])('refuses %s with the same 401', async (kind) => {
-    const res = await call(route, bearer(tokens[kind] as string));
-    expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: { code: 'unauthorized', message: 'Missing or invalid credentials' } });
-  });
+  it.each(['a bad signature', 'an expired token', 'alg none', 'garbage'])(
+    'refuses %s with the same 401',
+    async (kind) => {
+      const res = await call(route, bearer(tokens[kind] as string));
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({
+        error: { code: 'unauthorized', message: 'Missing or invalid credentials' },
+      });
+    },
+  );
 
   it('refuses a valid token without the admin role (403)', async () => {
     const res = await call(route, bearer(tokens.viewer as string));
@@ -58,7 +72,9 @@ describe.each(adminRoutes.map((r) => [routeKey(r), r] as const))('%s', (_, route
   it('refuses a project outside the token’s list (403)', async () => {
     const res = await call(route, bearer(tokens.otherProject as string), '?project=default');
     expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ error: { code: 'forbidden', message: 'This token does not cover project default' } });
+    expect(res.body).toMatchObject({
+      error: { code: 'forbidden', message: 'This token does not cover project default' },
+    });
   });
 });
 

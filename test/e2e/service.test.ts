@@ -12,9 +12,15 @@ let stack: LocalStack;
 beforeAll(async () => {
   stack = await startTestStack('service');
   for (const name of ['checkout', '=cmd|calc']) {
-    await request(`${stack.baseUrl}/api/v1/analytics/write-keys`, { headers: bearer(stack.credentials.adminToken), body: { name } });
+    await request(`${stack.baseUrl}/api/v1/analytics/write-keys`, {
+      headers: bearer(stack.credentials.adminToken),
+      body: { name },
+    });
   }
-  await request(`${stack.baseUrl}/v1/track`, { headers: basic(stack.credentials.writeKey), body: { userId: 'u', event: 'x' } });
+  await request(`${stack.baseUrl}/v1/track`, {
+    headers: basic(stack.credentials.writeKey),
+    body: { userId: 'u', event: 'x' },
+  });
   await stack.idle();
 });
 afterAll(() => stack?.stop());
@@ -23,14 +29,20 @@ const admin = () => bearer(stack.credentials.adminToken);
 
 describe('export', () => {
   it('exports a report as JSON with its own parameters, as a download', async () => {
-    const res = await fetch(`${stack.baseUrl}/api/v1/analytics/export/json?report=summary`, { headers: admin() });
+    const res = await fetch(`${stack.baseUrl}/api/v1/analytics/export/json?report=summary`, {
+      headers: admin(),
+    });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="tally-summary-default-\d{4}-\d{2}-\d{2}\.json"$/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="tally-summary-default-\d{4}-\d{2}-\d{2}\.json"$/,
+    );
     expect(await res.json()).toMatchObject({ project: 'default', totalEvents: 1 });
   });
 
   it('exports a list as CSV a spreadsheet opens: BOM, header row, one row per item, formulas defused', async () => {
-    const res = await fetch(`${stack.baseUrl}/api/v1/analytics/export/csv?report=write-keys`, { headers: admin() });
+    const res = await fetch(`${stack.baseUrl}/api/v1/analytics/export/csv?report=write-keys`, {
+      headers: admin(),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -44,15 +56,30 @@ describe('export', () => {
   });
 
   it('names a missing report (404), a bad format (400) and invalid parameters of the report (400)', async () => {
-    expect((await request(`${stack.baseUrl}/api/v1/analytics/export/csv?report=nope`, { headers: admin() })).status).toBe(404);
-    expect((await request(`${stack.baseUrl}/api/v1/analytics/export/xml?report=summary`, { headers: admin() })).status).toBe(400);
+    expect(
+      (
+        await request(`${stack.baseUrl}/api/v1/analytics/export/csv?report=nope`, {
+          headers: admin(),
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(`${stack.baseUrl}/api/v1/analytics/export/xml?report=summary`, {
+          headers: admin(),
+        })
+      ).status,
+    ).toBe(400);
     const res = await request(`${stack.baseUrl}/api/v1/analytics/export/csv`, { headers: admin() });
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toContain('report');
   });
 
   it('flattens nested values into columns', () => {
-    const csv = toCsv([{ a: 1, b: { c: 'x', d: [1, 2] } }, { a: 2, e: '+1' }]);
+    const csv = toCsv([
+      { a: 1, b: { c: 'x', d: [1, 2] } },
+      { a: 2, e: '+1' },
+    ]);
     expect(csv.slice(1).trim().split('\n')).toEqual(['a,b.c,b.d,e', '1,x,1;2,', "2,,,'+1"]);
   });
 });
@@ -61,13 +88,26 @@ describe('OpenAPI', () => {
   it('describes every route of the route table, with report parameters from their schemas', async () => {
     const res = await request(`${stack.baseUrl}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = res.body as { openapi: string; paths: Record<string, Record<string, { operationId: string; parameters: { name: string }[]; requestBody?: unknown }>> };
+    const doc = res.body as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { operationId: string; parameters: { name: string }[]; requestBody?: unknown }
+        >
+      >;
+    };
     expect(doc.openapi).toBe('3.0.3');
-    const operations = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
+    const operations = Object.values(doc.paths).flatMap((p) =>
+      Object.values(p).map((o) => o.operationId),
+    );
     expect(operations.sort()).toEqual(ROUTES.map(routeKey).sort());
     const refresh = doc.paths['/api/v1/analytics/metrics/refresh']?.post;
     expect(refresh?.parameters.map((p) => p.name).sort()).toEqual(['from', 'project', 'to']);
-    const track = doc.paths['/v1/track']?.post as { requestBody: { content: { 'application/json': { schema: { required: string[] } } } } };
+    const track = doc.paths['/v1/track']?.post as {
+      requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
+    };
     expect(track.requestBody.content['application/json'].schema.required).toContain('event');
   });
 
@@ -78,7 +118,9 @@ describe('OpenAPI', () => {
       const page = await browser.newPage();
       await page.goto(`${stack.baseUrl}/docs.html`);
       await page.waitForSelector('.opblock-summary-path');
-      const paths = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.replace(/\u200b/g, '')));
+      const paths = await page.$$eval('.opblock-summary-path', (els) =>
+        els.map((e) => e.textContent?.replace(/\u200b/g, '')),
+      );
       expect(paths).toContain('/v1/batch');
       expect(paths).toContain('/api/v1/analytics/summary');
     } finally {

@@ -64,6 +64,8 @@ describe('a 2,500-event batch with 100 duplicate messageIds and 10 invalid items
       rejected: { index: number; messageId: string; reason: string }[];
     };
     expect(body.accepted).toBe(2490);
+    // 100 items repeat an earlier messageId; 2 of the originals are invalid, so 98 are repeats of an accepted item.
+    expect((body as { duplicates?: number }).duplicates).toBe(98);
     expect(body.rejected.map((r) => r.index)).toEqual(invalid);
     expect(body.rejected.every((r) => r.reason.startsWith('event: '))).toBe(true);
     expect(body.rejected.map((r) => r.messageId)).toEqual(invalid.map((i) => `bulk-${i}`));

@@ -133,7 +133,12 @@ describe('TallyStack', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Rebuilds exact daily statistics from raw events',
       Timeout: 900,
-      Environment: { Variables: Match.objectLike({ TALLY_ROLLUP_SETTLE_SECONDS: '120', TALLY_ROLLUP_NIGHTLY_DAYS: '7' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          TALLY_ROLLUP_SETTLE_SECONDS: '120',
+          TALLY_ROLLUP_NIGHTLY_DAYS: '7',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(7 * * * ? *)',
@@ -145,7 +150,12 @@ describe('TallyStack', () => {
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Admin API'),
-      Environment: { Variables: Match.objectLike({ TALLY_ROLLUP_SETTLE_SECONDS: '120', TALLY_SENTIMENT_PROVIDER: 'lexicon' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          TALLY_ROLLUP_SETTLE_SECONDS: '120',
+          TALLY_SENTIMENT_PROVIDER: 'lexicon',
+        }),
+      },
     });
   });
 
@@ -154,9 +164,13 @@ describe('TallyStack', () => {
     const { TallyStorage } = await import('../../lib/storage.ts');
     const { Duration, Stack } = await import('aws-cdk-lib');
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
-    expect(() => new TallyRollup(stack, 'R', { storage: new TallyStorage(stack, 'T'), settle: Duration.seconds(30) })).toThrow(
-      /at least 90 s, got 30 s/,
-    );
+    expect(
+      () =>
+        new TallyRollup(stack, 'R', {
+          storage: new TallyStorage(stack, 'T'),
+          settle: Duration.seconds(30),
+        }),
+    ).toThrow(/at least 90 s, got 30 s/);
   });
 
   it('configures admin JWT verification against Cognito by default', () => {

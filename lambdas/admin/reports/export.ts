@@ -24,7 +24,13 @@ function matchReport(reports: Report<unknown>[], path: string) {
         return '([^/]+)';
       });
     const m = new RegExp(`^${pattern}$`).exec(path);
-    if (m) return { report: r, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] as string)])) };
+    if (m)
+      return {
+        report: r,
+        params: Object.fromEntries(
+          names.map((n, i) => [n, decodeURIComponent(m[i + 1] as string)]),
+        ),
+      };
   }
   return undefined;
 }
@@ -33,8 +39,12 @@ function matchReport(reports: Report<unknown>[], path: string) {
 function flatten(row: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
   for (const [k, value] of Object.entries(row)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (Array.isArray(value)) out[key] = value.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(';');
-    else if (value && typeof value === 'object') flatten(value as Record<string, unknown>, key, out);
+    if (Array.isArray(value))
+      out[key] = value
+        .map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x)))
+        .join(';');
+    else if (value && typeof value === 'object')
+      flatten(value as Record<string, unknown>, key, out);
     else out[key] = value;
   }
   return out;
@@ -45,7 +55,9 @@ function defaultRows(body: unknown): Record<string, unknown>[] {
   if (Array.isArray(body)) return body as Record<string, unknown>[];
   if (!body || typeof body !== 'object') return [{ value: body }];
   const lists = Object.values(body).filter(Array.isArray);
-  return lists.length === 1 ? (lists[0] as Record<string, unknown>[]) : [body as Record<string, unknown>];
+  return lists.length === 1
+    ? (lists[0] as Record<string, unknown>[])
+    : [body as Record<string, unknown>];
 }
 
 /** A cell a spreadsheet would run as a formula gets a leading quote (CSV injection). */
@@ -73,15 +85,24 @@ export const exportReport = (reports: () => Report<unknown>[]) =>
     run: async (request) => {
       const format = request.event.pathParameters?.format;
       if (format !== 'json' && format !== 'csv') throw new ValidationError('format is json or csv');
-      const { report: path, ...rest } = request.query as { report: string } & Record<string, string>;
+      const { report: path, ...rest } = request.query as { report: string } & Record<
+        string,
+        string
+      >;
       const found = matchReport(reports(), path);
       if (!found) throw new NotFoundError(`No report ${path}`);
       const inner = v.safeParse(found.report.query, rest);
-      if (!inner.success) throw new ValidationError(`invalid query for ${path}: ${inner.issues.map((i) => i.message).join('; ')}`);
+      if (!inner.success)
+        throw new ValidationError(
+          `invalid query for ${path}: ${inner.issues.map((i) => i.message).join('; ')}`,
+        );
       const body = await found.report.run({
         ...request,
         query: inner.output,
-        event: { ...request.event, pathParameters: { ...request.event.pathParameters, ...found.params } },
+        event: {
+          ...request.event,
+          pathParameters: { ...request.event.pathParameters, ...found.params },
+        },
       });
       const day = new Date(request.deps.now()).toISOString().slice(0, 10);
       const filename = `tally-${path.replace(/\//g, '-')}-${request.projectId}-${day}.${format}`;

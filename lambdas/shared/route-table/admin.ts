@@ -50,7 +50,16 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
     path: '/api/v1/analytics/export/{format}',
     fn: 'admin',
     auth: 'admin',
-    summary: 'Any report as a download: format json or csv, report=<report path> plus that report’s own parameters',
+    summary:
+      'Any report as a download: format json or csv, report=<report path> plus that report’s own parameters',
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    fn: 'admin',
+    auth: 'admin',
+    summary:
+      "Prometheus text format: each project's all-time figures (admin or metrics-only token)",
   },
   {
     method: 'GET',

@@ -365,6 +365,24 @@ describe('translate message (POST /v1/track/message)', () => {
     });
   });
 
+  it('keeps the text, channel and agent, for insights and per-resource reports', () => {
+    const out = translate('message', {
+      message_id: 'm1',
+      conversation_id: 'c1',
+      role: 'user',
+      content: 'My order never arrived, this is terrible',
+      channel_id: 'whatsapp',
+      agent_id: 'support-bot',
+    });
+    expect(out).toMatchObject({
+      properties: {
+        content: 'My order never arrived, this is terrible',
+        channel: 'whatsapp',
+        agentId: 'support-bot',
+      },
+    });
+  });
+
   it('keeps messageIds of different messages apart even when ids contain colons', () => {
     const a = accepted('message', { message_id: 'b:c', conversation_id: 'a', user_id: 'u' });
     const b = accepted('message', { message_id: 'c', conversation_id: 'a:b', user_id: 'u' });

@@ -204,6 +204,23 @@ describe('Segment endpoints', () => {
     });
   });
 
+  it('publishes a messageId repeated within one request once, and says so', async () => {
+    const res = await call(
+      httpEvent('POST /v1/batch', {
+        headers: basicAuth('tk_good'),
+        body: {
+          batch: [
+            { type: 'track', userId: 'u', event: 'A', messageId: 'same' },
+            { type: 'track', userId: 'u', event: 'B', messageId: 'other' },
+            { type: 'track', userId: 'u', event: 'A', messageId: 'same' },
+          ],
+        },
+      }),
+    );
+    expect(res).toMatchObject({ status: 200, body: { success: true, accepted: 3, duplicates: 1 } });
+    expect(published().map((e) => e.messageId)).toEqual(['same', 'other']);
+  });
+
   it('POST /v1/batch refuses a body without a batch array', async () => {
     const res = await call(
       httpEvent('POST /v1/batch', { headers: basicAuth('tk_good'), body: { events: [] } }),

@@ -1,0 +1,222 @@
+/**
+ * `GET /metrics`: each project's all-time figures in Prometheus text format, for a scraper with a
+ * bearer token (the admin role, or the metrics-only role). Not a report: it answers text/plain.
+ * Every request builds a fresh registry from stored totals, so the output is the same whichever
+ * Lambda container answers, and no default process metrics leak in.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { Counter, Gauge, type Histogram, Registry } from 'prom-client';
+import * as v from 'valibot';
+import { type ApiTotal, LATENCY_BUCKETS, parseApiTotals } from '../shared/api-totals.ts';
+import { readPeriod, readTotals } from '../shared/counters.ts';
+import { mapLimit } from '../shared/dynamo.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import type { HttpResult } from '../shared/http.ts';
+import { keys, period } from '../shared/keys.ts';
+import { COUNTER, type Counters } from '../shared/metrics.ts';
+import { listProjects } from '../shared/projects.ts';
+import type { RouteLogic } from '../shared/router.ts';
+import { describeIssues } from '../shared/schemas.ts';
+import { dayOf } from '../shared/time.ts';
+import { type AdminDeps, projectParam } from './report.ts';
+
+/** A token with this role may read /metrics and nothing else. */
+export const METRICS_ROLE = 'metrics';
+
+/** What /metrics shows of one project. */
+export interface ProjectMetrics {
+  projectId: string;
+  /** All-time totals (`C#<p>#ALL`). */
+  totals: Counters;
+  /** Today's (UTC) served day counters. */
+  today: Counters;
+  api: ApiTotal[];
+}
+
+const query = v.object({ project: projectParam });
+/** Projects read at once; each costs three small reads. */
+const PROJECT_CONCURRENCY = 4;
+
+const n = (c: Counters, k: string) => c[k] ?? 0;
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const TOKENS_PREFIX = 'tokens:';
+
+async function readProjectMetrics(
+  deps: AdminDeps,
+  projectId: string,
+  today: string,
+): Promise<ProjectMetrics> {
+  const [totals, day, api] = await Promise.all([
+    readTotals(deps.ddb, deps.tableName, projectId),
+    readPeriod(deps.ddb, deps.tableName, projectId, period.day(today)),
+    deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.apiTotals(projectId) })),
+  ]);
+  return {
+    projectId,
+    totals,
+    today: day.counters,
+    api: api.Item ? parseApiTotals(api.Item) : [],
+  };
+}
+
+/**
+ * A histogram from stored cumulative bucket counts. prom-client's Histogram only takes single
+ * observations, so this is a collector of precomputed samples: the registry formats any metric
+ * whose `get()` answers name, help, type and values (its typings list only its own classes).
+ */
+function precomputedHistogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  values: { labels: Record<string, string>; value: number; metricName: string }[],
+): void {
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values }),
+  };
+  registry.registerMetric(metric as unknown as Histogram);
+}
+
+/**
+ * The registry of one scrape. Counters are created per request, so `inc(stored total)` from zero
+ * exposes exactly the stored total; the histogram is precomputed (see `precomputedHistogram`).
+ */
+export function metricsRegistry(projects: ProjectMetrics[]): Registry {
+  const registry = new Registry();
+  const registers = [registry];
+  const project = ['project'] as const;
+
+  const totalUsers = new Gauge({
+    name: 'analytics_total_users',
+    help: 'Distinct users ever seen (all time)',
+    labelNames: project,
+    registers,
+  });
+  const activeUsers = new Gauge({
+    name: 'analytics_active_users',
+    help: 'Distinct users active today (UTC day)',
+    labelNames: project,
+    registers,
+  });
+  const conversations = new Counter({
+    name: 'analytics_conversations_total',
+    help: 'Conversations started',
+    labelNames: project,
+    registers,
+  });
+  const messages = new Counter({
+    name: 'analytics_messages_total',
+    help: 'Chat messages sent',
+    labelNames: project,
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'analytics_tokens_total',
+    help: 'Tokens used, by model ("unknown": messages that named no model)',
+    labelNames: ['project', 'model'] as const,
+    registers,
+  });
+  const events = new Counter({
+    name: 'analytics_events_total',
+    help: 'Events stored, of every type',
+    labelNames: project,
+    registers,
+  });
+  const requests = new Counter({
+    name: 'analytics_api_requests_total',
+    help: 'API calls reported by tracked services, by endpoint, method and status',
+    labelNames: ['project', 'endpoint', 'method', 'status'] as const,
+    registers,
+  });
+  const latency: { labels: Record<string, string>; value: number; metricName: string }[] = [];
+  const latencyName = 'analytics_api_response_time_seconds';
+
+  for (const p of projects) {
+    const labels = { project: p.projectId };
+    const t = p.totals;
+    totalUsers.set(labels, n(t, COUNTER.newUsers));
+    activeUsers.set(labels, n(p.today, COUNTER.activeUsers));
+    conversations.inc(labels, n(t, COUNTER.conversations));
+    messages.inc(labels, n(t, COUNTER.messages));
+    events.inc(labels, n(t, COUNTER.events));
+
+    const models = Object.keys(t)
+      .filter((k) => k.startsWith(TOKENS_PREFIX))
+      .sort(byText);
+    let modelled = 0;
+    for (const k of models) {
+      modelled += n(t, k);
+      tokens.inc({ ...labels, model: k.slice(TOKENS_PREFIX.length) }, n(t, k));
+    }
+    // Never negative: a counter cannot go down, and the rollup corrects the two separately.
+    const unmodelled = Math.max(0, n(t, COUNTER.tokens) - modelled);
+    if (unmodelled > 0) tokens.inc({ ...labels, model: 'unknown' }, unmodelled);
+
+    const api = [...p.api].sort(
+      (a, b) => byText(a.endpoint, b.endpoint) || byText(a.method, b.method),
+    );
+    for (const e of api) {
+      for (const status of Object.keys(e.byStatus).sort(byText)) {
+        const count = e.byStatus[status] ?? 0;
+        requests.inc({ ...labels, endpoint: e.endpoint, method: e.method, status }, count);
+      }
+      // Calls without a duration are counted above but are not in the histogram.
+      if (e.count === 0) continue;
+      const series = { ...labels, endpoint: e.endpoint, method: e.method };
+      for (const le of LATENCY_BUCKETS) {
+        latency.push({
+          metricName: `${latencyName}_bucket`,
+          labels: { ...series, le: String(le) },
+          value: e.buckets[String(le)] ?? 0,
+        });
+      }
+      latency.push(
+        { metricName: `${latencyName}_bucket`, labels: { ...series, le: '+Inf' }, value: e.count },
+        { metricName: `${latencyName}_sum`, labels: series, value: e.sumSeconds },
+        { metricName: `${latencyName}_count`, labels: series, value: e.count },
+      );
+    }
+  }
+  precomputedHistogram(
+    registry,
+    latencyName,
+    'Duration of API calls reported by tracked services, seconds',
+    latency,
+  );
+  return registry;
+}
+
+/** The `GET /metrics` logic: auth, the projects the token may see, one registry per request. */
+export function metricsEndpoint(deps: AdminDeps): RouteLogic {
+  return async (event): Promise<HttpResult> => {
+    const principal = await deps.verify(event.headers.authorization);
+    if (!principal.roles.includes(deps.adminRole) && !principal.roles.includes(METRICS_ROLE)) {
+      throw new ForbiddenError(`The ${deps.adminRole} or ${METRICS_ROLE} role is required`);
+    }
+    const parsed = v.safeParse(query, event.queryStringParameters ?? {});
+    if (!parsed.success)
+      throw new ValidationError(`invalid query: ${describeIssues(parsed.issues)}`);
+    const requested = parsed.output.project;
+    if (requested && principal.projects && !principal.projects.includes(requested)) {
+      throw new ForbiddenError(`This token does not cover project ${requested}`);
+    }
+    const projects = (await listProjects(deps.ddb, deps.tableName, principal.projects)).filter(
+      (p) => !requested || p.projectId === requested,
+    );
+    if (requested && projects.length === 0) throw new NotFoundError(`No project ${requested}`);
+
+    const today = dayOf(deps.now());
+    const figures = await mapLimit(projects, PROJECT_CONCURRENCY, (p) =>
+      readProjectMetrics(deps, p.projectId, today),
+    );
+    const registry = metricsRegistry(figures);
+    return {
+      statusCode: 200,
+      headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
+      body: await registry.metrics(),
+    };
+  };
+}

@@ -1,0 +1,348 @@
+/**
+ * `GET /metrics`: exact Prometheus samples for a known dataset stored by ingest, output that
+ * parses as the text exposition format, and who may scrape what.
+ */
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { metricsEndpoint } from '../../../lambdas/admin/metrics-endpoint.ts';
+import type { AdminDeps } from '../../../lambdas/admin/report.ts';
+import { ingest } from '../../../lambdas/ingest/ingest.ts';
+import {
+  DEFAULT_INTENT_RULES,
+  DEFAULT_TOKEN_PRICES,
+  jwtConfig,
+} from '../../../lambdas/shared/config.ts';
+import type { TallyEvent } from '../../../lambdas/shared/events.ts';
+import { errorResponse } from '../../../lambdas/shared/http.ts';
+import { createVerifier } from '../../../lambdas/shared/jwt.ts';
+import { ensureProject } from '../../../lambdas/shared/projects.ts';
+import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
+import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+
+const now = Date.parse('2026-11-22T12:00:00Z');
+const ISSUER = 'https://issuer.test';
+let t: TestTable;
+let deps: AdminDeps;
+let signingKey: CryptoKey;
+let otherKey: CryptoKey;
+
+const event = (projectId: string, overrides: Partial<TallyEvent>) =>
+  tallyEvent({
+    projectId,
+    timestamp: '2026-11-22T10:00:00.000Z',
+    receivedAt: '2026-11-22T10:00:00.000Z',
+    ...overrides,
+  });
+const api = (method: string, endpoint: string, statusCode: number, durationMs?: number) =>
+  event('p1', {
+    userId: 'u1',
+    event: 'api.request',
+    properties: {
+      method,
+      endpoint,
+      statusCode,
+      ...(durationMs === undefined ? {} : { durationMs }),
+    },
+  });
+
+beforeAll(async () => {
+  t = await createTestTable();
+  const pair = await generateKeyPair('ES256');
+  signingKey = pair.privateKey;
+  otherKey = (await generateKeyPair('ES256')).privateKey;
+  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
+  const config = jwtConfig({
+    JWT_JWKS_URL: `${ISSUER}/.well-known/jwks.json`,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: 'tally',
+  });
+  deps = {
+    ddb: t.ddb,
+    tableName: t.tableName,
+    storage: t.storage,
+    now: () => now,
+    verify: createVerifier(config, createLocalJWKSet({ keys: [jwk] })),
+    adminRole: 'admin',
+    rollup: { settleMs: 0, nightlyDays: 1 },
+    tokenPrices: DEFAULT_TOKEN_PRICES,
+    insights: {
+      sentimentProvider: 'lexicon',
+      comprehendEndpoint: undefined,
+      intentRules: DEFAULT_INTENT_RULES,
+    },
+  };
+
+  for (const p of ['p1', 'p2', 'p3']) await ensureProject(t.ddb, t.tableName, p, p);
+  const message = (userId: string, properties: Record<string, unknown>) =>
+    event('p1', { userId, event: 'message.sent', properties });
+  const events = [
+    message('u1', { tokens: 100, model: 'gpt-4o' }),
+    message('u2', { tokens: 50, model: 'claude-3-haiku' }),
+    message('u1', { tokens: 30 }),
+    event('p1', { userId: 'u1', event: 'conversation.started' }),
+    api('POST', '/chat', 200, 250),
+    api('POST', '/chat', 200, 500),
+    api('POST', '/chat', 500, 2000),
+    api('GET', '/health', 200),
+    // Yesterday: a user of all time, not active today.
+    event('p1', { userId: 'u3', event: 'Signed Up', timestamp: '2026-11-21T10:00:00.000Z' }),
+  ];
+  const p2 = [
+    event('p2', {
+      userId: 'x1',
+      event: 'message.sent',
+      properties: { tokens: 7, model: 'odd "quoted" model' },
+    }),
+  ];
+  const res = await ingest(
+    { ddb: t.ddb, storage: t.storage, now: () => now, log: silentLog, maxReceiveCount: 5 },
+    [sqsRecord(events), sqsRecord(p2)],
+  );
+  expect(res.batchItemFailures).toEqual([]);
+});
+
+function token(
+  claims: Record<string, unknown>,
+  opts: { otherKey?: boolean; exp?: number | string } = {},
+) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setIssuer(ISSUER)
+    .setAudience('tally')
+    .setSubject('prometheus')
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 600)
+    .setExpirationTime(opts.exp ?? '5m')
+    .sign(opts.otherKey ? otherKey : signingKey);
+}
+
+async function scrape(authorization?: string, query?: Record<string, string>) {
+  const res = await metricsEndpoint(deps)(
+    httpEvent('GET /metrics', {
+      headers: authorization ? { authorization } : {},
+      ...(query ? { query } : {}),
+    }),
+  ).catch(errorResponse);
+  return { status: res.statusCode, headers: res.headers ?? {}, body: String(res.body) };
+}
+
+const P1_SAMPLES = [
+  'analytics_total_users{project="p1"} 3',
+  'analytics_active_users{project="p1"} 2',
+  'analytics_conversations_total{project="p1"} 1',
+  'analytics_messages_total{project="p1"} 3',
+  'analytics_tokens_total{project="p1",model="claude-3-haiku"} 50',
+  'analytics_tokens_total{project="p1",model="gpt-4o"} 100',
+  'analytics_tokens_total{project="p1",model="unknown"} 30',
+  'analytics_events_total{project="p1"} 9',
+  'analytics_api_requests_total{project="p1",endpoint="/chat",method="POST",status="200"} 2',
+  'analytics_api_requests_total{project="p1",endpoint="/chat",method="POST",status="500"} 1',
+  'analytics_api_requests_total{project="p1",endpoint="/health",method="GET",status="200"} 1',
+  ...(
+    [
+      ['0.005', 0],
+      ['0.01', 0],
+      ['0.025', 0],
+      ['0.05', 0],
+      ['0.1', 0],
+      ['0.25', 1],
+      ['0.5', 2],
+      ['1', 2],
+      ['2.5', 3],
+      ['5', 3],
+      ['10', 3],
+      ['+Inf', 3],
+    ] as const
+  ).map(
+    ([le, n]) =>
+      `analytics_api_response_time_seconds_bucket{project="p1",endpoint="/chat",method="POST",le="${le}"} ${n}`,
+  ),
+  'analytics_api_response_time_seconds_sum{project="p1",endpoint="/chat",method="POST"} 2.75',
+  'analytics_api_response_time_seconds_count{project="p1",endpoint="/chat",method="POST"} 3',
+];
+
+const P2_SAMPLES = [
+  'analytics_total_users{project="p2"} 1',
+  'analytics_active_users{project="p2"} 1',
+  'analytics_conversations_total{project="p2"} 0',
+  'analytics_messages_total{project="p2"} 1',
+  'analytics_tokens_total{project="p2",model="odd \\"quoted\\" model"} 7',
+  'analytics_events_total{project="p2"} 1',
+];
+
+// A project with no events yet shows zeros, not gaps.
+const P3_SAMPLES = [
+  'analytics_total_users{project="p3"} 0',
+  'analytics_active_users{project="p3"} 0',
+  'analytics_conversations_total{project="p3"} 0',
+  'analytics_messages_total{project="p3"} 0',
+  'analytics_events_total{project="p3"} 0',
+];
+
+const samplesOf = (body: string) => body.split('\n').filter((l) => l && !l.startsWith('#'));
+const family = (line: string) => /^[a-z_]+/.exec(line)?.[0] ?? '';
+
+/** The samples, grouped per family in output order, as Prometheus would group them. */
+const grouped = (lines: string[]) => {
+  const order = [
+    'analytics_total_users',
+    'analytics_active_users',
+    'analytics_conversations_total',
+    'analytics_messages_total',
+    'analytics_tokens_total',
+    'analytics_events_total',
+    'analytics_api_requests_total',
+    'analytics_api_response_time_seconds',
+  ];
+  const base = (l: string) => family(l).replace(/_(bucket|sum|count)$/, '');
+  return order.flatMap((name) => lines.filter((l) => base(l) === name));
+};
+
+// ---- a strict reader of the text exposition format (version 0.0.4) ----
+
+const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\["\\\\n])*"';
+const VALUE = '(?:NaN|[+-]Inf|-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{(${LABEL}(?:,${LABEL})*)?\\})? (${VALUE})$`);
+const HELP = new RegExp(`^# HELP (${NAME}) .*$`);
+const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
+
+interface Family {
+  type: string;
+  samples: { name: string; labels: Record<string, string>; value: number }[];
+}
+
+/** Parses the exposition, throwing on the first line that breaks the format. */
+function parseExposition(text: string): Map<string, Family> {
+  expect(text.endsWith('\n')).toBe(true);
+  const families = new Map<string, Family>();
+  let current: string | undefined;
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue;
+    const where = `line ${i + 1}: ${line}`;
+    const help = HELP.exec(line);
+    const type = TYPE.exec(line);
+    const sample = SAMPLE.exec(line);
+    if (help) continue;
+    if (type) {
+      const name = type[1] as string;
+      if (families.has(name)) throw new Error(`${where}: family declared twice`);
+      families.set(name, { type: type[2] as string, samples: [] });
+      current = name;
+      continue;
+    }
+    if (!sample) throw new Error(`${where}: not a valid line`);
+    const [, name = '', labelText = ''] = sample;
+    const f = current ? families.get(current) : undefined;
+    const suffix = f?.type === 'histogram' ? /^(.*)_(bucket|sum|count)$/.exec(name)?.[1] : name;
+    if (!f || suffix !== current) throw new Error(`${where}: sample outside its family`);
+    const labels: Record<string, string> = {};
+    for (const m of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      if ((m[1] as string) in labels) throw new Error(`${where}: label repeated`);
+      labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
+    }
+    f.samples.push({ name, labels, value: Number(sample[3]) });
+  }
+  for (const [name, f] of families) {
+    if (f.type === 'counter' && !name.endsWith('_total')) throw new Error(`${name}: counter name`);
+    if (f.type === 'histogram') checkHistogram(name, f);
+  }
+  return families;
+}
+
+const bound = (le: string | undefined) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
+
+/** Buckets cumulative and ending at +Inf = _count, for every series. */
+function checkHistogram(name: string, f: Family) {
+  const series = new Map<string, Family['samples']>();
+  for (const s of f.samples) {
+    const { le: _le, ...rest } = s.labels;
+    const key = JSON.stringify(rest);
+    series.set(key, [...(series.get(key) ?? []), s]);
+  }
+  for (const samples of series.values()) {
+    const buckets = samples.filter((s) => s.name === `${name}_bucket`);
+    const count = samples.find((s) => s.name === `${name}_count`)?.value;
+    expect(samples.some((s) => s.name === `${name}_sum`)).toBe(true);
+    expect(buckets.at(-1)?.labels.le).toBe('+Inf');
+    expect(buckets.at(-1)?.value).toBe(count);
+    for (let i = 1; i < buckets.length; i++) {
+      expect(bound(buckets[i]?.labels.le)).toBeGreaterThan(bound(buckets[i - 1]?.labels.le));
+      expect(buckets[i]?.value).toBeGreaterThanOrEqual(buckets[i - 1]?.value as number);
+    }
+  }
+}
+
+describe('GET /metrics', () => {
+  it('shows every project, exactly, in Prometheus text format 0.0.4', async () => {
+    const res = await scrape(`Bearer ${await token({ roles: ['admin'] })}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+
+    const families = parseExposition(res.body);
+    expect(Object.fromEntries([...families].map(([name, f]) => [name, f.type]))).toEqual({
+      analytics_total_users: 'gauge',
+      analytics_active_users: 'gauge',
+      analytics_conversations_total: 'counter',
+      analytics_messages_total: 'counter',
+      analytics_tokens_total: 'counter',
+      analytics_events_total: 'counter',
+      analytics_api_requests_total: 'counter',
+      analytics_api_response_time_seconds: 'histogram',
+    });
+    expect(samplesOf(res.body)).toEqual(grouped([...P1_SAMPLES, ...P2_SAMPLES, ...P3_SAMPLES]));
+    // The escaped label reads back as the model's name.
+    expect(families.get('analytics_tokens_total')?.samples.at(-1)?.labels.model).toBe(
+      'odd "quoted" model',
+    );
+    // No default process metrics: every family is Tally's.
+    expect(res.body).not.toMatch(/process_|nodejs_/);
+  });
+
+  it('narrows to one project with ?project=', async () => {
+    const res = await scrape(`Bearer ${await token({ roles: ['metrics'] })}`, { project: 'p1' });
+    expect(res.status).toBe(200);
+    expect(samplesOf(res.body)).toEqual(grouped(P1_SAMPLES));
+  });
+
+  type Authorization = () => Promise<string | undefined>;
+  const bearerOf =
+    (claims: Record<string, unknown>, opts?: Parameters<typeof token>[1]): Authorization =>
+    async () =>
+      `Bearer ${await token(claims, opts)}`;
+  it.each([
+    ['no token', 401, async () => undefined],
+    ['not a bearer token', 401, async () => 'Basic dXNlcjpwYXNz'],
+    ['a bad signature', 401, bearerOf({ roles: ['admin'] }, { otherKey: true })],
+    [
+      'an expired token',
+      401,
+      bearerOf({ roles: ['metrics'] }, { exp: Math.floor(Date.now() / 1000) - 60 }),
+    ],
+    ['a viewer token', 403, bearerOf({ roles: ['viewer'] })],
+    ['a token without roles', 403, bearerOf({})],
+    ['a metrics-only token', 200, bearerOf({ roles: ['metrics'] })],
+    ['an admin token', 200, bearerOf({ roles: ['admin'] })],
+  ] as [string, number, Authorization][])('with %s: %i', async (_, status, authorization) => {
+    const res = await scrape(await authorization());
+    expect(res.status).toBe(status);
+    if (status !== 200) expect(res.body).not.toContain('analytics_');
+    if (status === 401) expect(res.headers['www-authenticate']).toBe('Bearer realm="tally"');
+  });
+
+  it('shows a project-limited token only its projects', async () => {
+    const limited = `Bearer ${await token({ roles: ['metrics'], projects: ['p2'] })}`;
+    const res = await scrape(limited);
+    expect(res.status).toBe(200);
+    expect(samplesOf(res.body)).toEqual(grouped(P2_SAMPLES));
+    expect(res.body).not.toContain('project="p1"');
+    expect((await scrape(limited, { project: 'p1' })).status).toBe(403);
+    expect(samplesOf((await scrape(limited, { project: 'p2' })).body)).toEqual(grouped(P2_SAMPLES));
+  });
+
+  it('answers 404 for an unknown project and 400 for a malformed one', async () => {
+    const admin = `Bearer ${await token({ roles: ['admin'] })}`;
+    expect((await scrape(admin, { project: 'nope' })).status).toBe(404);
+    expect((await scrape(admin, { project: 'bad name!' })).status).toBe(400);
+  });
+});
