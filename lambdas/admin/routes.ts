@@ -18,6 +18,7 @@ import {
   type Report,
 } from './report.ts';
 import { coreReports } from './reports/core.ts';
+import { dashboardReport } from './reports/dashboard.ts';
 import { exportReport } from './reports/export.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
@@ -31,6 +32,7 @@ export type { AdminDeps } from './report.ts';
 /** Every admin endpoint, in one list (the export and OpenAPI endpoints read it too). */
 export const REPORTS: Report<unknown>[] = [
   exportReport(() => REPORTS),
+  dashboardReport(() => REPORTS),
   summaryReport,
   ...coreReports,
   ...writeKeyReports,

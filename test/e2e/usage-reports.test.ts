@@ -186,7 +186,12 @@ describe('usage reports through the local twin', () => {
       { method: 'POST', headers: bearer(stack.credentials.adminToken) },
     );
     expect(refresh.status).toBe(200);
-    expect(await read()).toEqual(before);
+    // The month-end forecast moves with the clock (elapsed days are fractional); all else is fixed.
+    const withoutForecast = (all: Record<string, unknown>) => ({
+      ...all,
+      tokens: { ...(all.tokens as Record<string, unknown>), forecast: undefined },
+    });
+    expect(withoutForecast(await read())).toEqual(withoutForecast(before));
   });
 
   it('never shows another project, and refuses a project the token does not cover', async () => {

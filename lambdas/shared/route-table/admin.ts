@@ -55,6 +55,13 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/analytics/dashboard',
+    fn: 'admin',
+    auth: 'admin',
+    summary: "Everything the dashboard's first screen shows, in one response",
+  },
+  {
+    method: 'GET',
     path: '/metrics',
     fn: 'admin',
     auth: 'admin',

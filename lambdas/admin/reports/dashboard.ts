@@ -1,0 +1,41 @@
+/**
+ * `GET /api/v1/analytics/dashboard`: everything the dashboard's first screen shows, in one
+ * response: the summary, the last 7 days against the 7 before, the daily series, the most active
+ * users, the latest activity, and API health. It runs the same reports a client could call one
+ * by one, so the numbers are the same.
+ */
+import * as v from 'valibot';
+import { NotFoundError } from '../../shared/errors.ts';
+import { projectParam, type Report, type ReportRequest, report } from '../report.ts';
+
+/** The reports the dashboard is made of, with the query each gets. */
+const PARTS = {
+  summary: ['GET /api/v1/analytics/summary', {}],
+  overview: ['GET /api/v1/analytics/overview', { range: '7d' }],
+  daily: ['GET /api/v1/analytics/daily-stats', { days: '14' }],
+  topUsers: ['GET /api/v1/analytics/users/top', { range: '7d', limit: '5' }],
+  recentActivity: ['GET /api/v1/analytics/users/activities', { range: '24h', limit: '10' }],
+  api: ['GET /api/v1/analytics/api-usage', { range: '24h', limit: '5' }],
+} as const satisfies Record<string, readonly [string, Record<string, string>]>;
+
+export const dashboardReport = (reports: () => Report<unknown>[]) =>
+  report({
+    route: 'GET /api/v1/analytics/dashboard',
+    query: v.object({ project: projectParam }),
+    run: async (request: ReportRequest<unknown>) => {
+      const byRoute = new Map(reports().map((r) => [r.route, r]));
+      const entries = await Promise.all(
+        Object.entries(PARTS).map(async ([name, [route, query]]) => {
+          const part = byRoute.get(route);
+          if (!part) throw new NotFoundError(`The dashboard needs ${route}`);
+          const parsed = v.parse(part.query, { ...query, project: request.projectId });
+          return [name, await part.run({ ...request, query: parsed })] as const;
+        }),
+      );
+      return {
+        project: request.projectId,
+        asOf: new Date(request.deps.now()).toISOString(),
+        ...Object.fromEntries(entries),
+      };
+    },
+  });

@@ -1,0 +1,303 @@
+/**
+ * The pure part of the people reports: rows from aggregates and facts, rankings, conversation
+ * status, and keyset pages. No I/O here, so every rule is unit-testable without DynamoDB.
+ */
+import type { ConversationStats, ResourceStats, UserStats } from '../../../shared/aggregate.ts';
+import type { Fact } from '../../../shared/facts.ts';
+import { average } from '../summary.ts';
+
+/** How an anonymous visitor's actor id starts (see `actorOf` in events.ts). */
+export const ANONYMOUS_PREFIX = 'anon:';
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : iso(ms));
+
+/**
+ * Orders strings as DynamoDB orders sort keys (UTF-8 bytes, not UTF-16 units), so pages merged
+ * from several `sk > :after` queries agree with the keys' own order.
+ */
+export function byUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** `x` rounded to `digits` decimals. */
+export const round = (x: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/** `num / den` to `digits` decimals; null without a denominator. */
+export const ratio = (num: number, den: number, digits: number): number | null =>
+  den > 0 ? round(num / den, digits) : null;
+
+// ---- activity feed ----
+
+/** Newest first; ties by messageId, so a page boundary never depends on sort stability. */
+export function newestFirst(a: Fact, b: Fact): number {
+  return b.t - a.t || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** A userId, or an anonymousId, from an actor id. */
+export function identityOf(actor: string | undefined): {
+  userId: string | null;
+  anonymousId: string | null;
+} {
+  if (actor === undefined) return { userId: null, anonymousId: null };
+  return actor.startsWith(ANONYMOUS_PREFIX)
+    ? { userId: null, anonymousId: actor.slice(ANONYMOUS_PREFIX.length) }
+    : { userId: actor, anonymousId: null };
+}
+
+export interface Activity {
+  messageId: string;
+  userId: string | null;
+  anonymousId: string | null;
+  /** The event name (`activity.login`, `message.sent`), page/screen name, else the type. */
+  activityType: string;
+  type: string;
+  timestamp: string;
+}
+
+export function activityOf(f: Fact): Activity {
+  return {
+    messageId: f.id,
+    ...identityOf(f.u),
+    activityType: f.n ?? f.ty,
+    type: f.ty,
+    timestamp: iso(f.t),
+  };
+}
+
+// ---- users ----
+
+export interface UserRow {
+  /** The actor: a userId, or `anon:<anonymousId>`. */
+  userId: string;
+  events: number;
+  messages: number;
+  tokens: number;
+  /** First and last event within the range. */
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export function userRow(userId: string, s: UserStats): UserRow {
+  return {
+    userId,
+    events: s.events,
+    messages: s.messages,
+    tokens: s.tokens,
+    firstSeen: iso(s.first),
+    lastSeen: iso(s.last),
+  };
+}
+
+/** Most events first, then messages, tokens, and userId for a stable order. */
+export function rankUsers(users: Record<string, UserStats>): UserRow[] {
+  return Object.entries(users)
+    .map(([id, s]) => userRow(id, s))
+    .sort(
+      (a, b) =>
+        b.events - a.events ||
+        b.messages - a.messages ||
+        b.tokens - a.tokens ||
+        byUtf8(a.userId, b.userId),
+    );
+}
+
+/** A user row whose stats may be missing (then zeros, and no first/last). */
+export type ActiveUserRow = Omit<UserRow, 'firstSeen' | 'lastSeen'> & {
+  firstSeen: string | null;
+  lastSeen: string | null;
+};
+
+/**
+ * The rows of active users, by userId. A user with a day marker but no stats (a crash between
+ * storing an event and writing its facts, until the rollup repairs it) still appears, with zeros.
+ */
+export function activeUserRows(
+  active: Iterable<string>,
+  users: Record<string, UserStats>,
+): ActiveUserRow[] {
+  const ids = new Set([...active, ...Object.keys(users)]);
+  return [...ids].sort(byUtf8).map((id) => {
+    const s = users[id];
+    return s
+      ? userRow(id, s)
+      : { userId: id, events: 0, messages: 0, tokens: 0, firstSeen: null, lastSeen: null };
+  });
+}
+
+// ---- conversations ----
+
+/**
+ * The last reported status; but an end tracked after that report (or with none) reads `ended`;
+ * with neither, `active`. A `started` report of "active" must not outlive a tracked end.
+ */
+export function statusOf(c: ConversationStats): string {
+  if (c.ended !== undefined && (c.statusAt === undefined || c.statusAt < c.ended)) return 'ended';
+  return c.status ?? (c.ended !== undefined ? 'ended' : 'active');
+}
+
+export interface ResourceRef {
+  type: string;
+  id: string;
+}
+
+/** `agent#a1` → `{ type: 'agent', id: 'a1' }` (the type is up to the first `#`). */
+export function splitResource(key: string): ResourceRef {
+  const at = key.indexOf('#');
+  return at < 0 ? { type: key, id: '' } : { type: key.slice(0, at), id: key.slice(at + 1) };
+}
+
+export const resourceKey = (type: string, id: string) => `${type}#${id}`;
+
+export interface ConversationRow {
+  conversationId: string;
+  userId: string | null;
+  messages: number;
+  tokens: number;
+  avgResponseTimeMs: number | null;
+  status: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** ended − started when both were tracked in the range, else last − first activity. */
+  durationMs: number;
+  firstActivityAt: string;
+  lastActivityAt: string;
+  resources: ResourceRef[];
+}
+
+export function conversationRow(conversationId: string, c: ConversationStats): ConversationRow {
+  return {
+    conversationId,
+    userId: c.userId ?? null,
+    messages: c.messages,
+    tokens: c.tokens,
+    avgResponseTimeMs: average(c.rtSum, c.rtCount),
+    status: statusOf(c),
+    startedAt: isoOrNull(c.started),
+    endedAt: isoOrNull(c.ended),
+    durationMs:
+      c.started !== undefined && c.ended !== undefined ? c.ended - c.started : c.last - c.first,
+    firstActivityAt: iso(c.first),
+    lastActivityAt: iso(c.last),
+    resources: [...c.resources].sort(byUtf8).map(splitResource),
+  };
+}
+
+/** Position of a row in the newest-activity-first order. */
+export interface ConversationKey {
+  last: number;
+  id: string;
+}
+
+export const compareConversations = (a: ConversationKey, b: ConversationKey): number =>
+  b.last - a.last || byUtf8(a.id, b.id);
+
+/** Conversations matching the filters, newest activity first. */
+export function listConversations(
+  conversations: Record<string, ConversationStats>,
+  filter: { actor?: string | undefined; status?: string | undefined },
+): { key: ConversationKey; row: ConversationRow }[] {
+  return Object.entries(conversations)
+    .filter(([, c]) => filter.actor === undefined || c.userId === filter.actor)
+    .map(([id, c]) => ({ key: { last: c.last, id }, row: conversationRow(id, c) }))
+    .filter(({ row }) => filter.status === undefined || row.status === filter.status)
+    .sort((a, b) => compareConversations(a.key, b.key));
+}
+
+// ---- resources ----
+
+export interface ResourceRow extends ResourceRef {
+  events: number;
+  /** Distinct conversations whose messages or conversation events named the resource. */
+  conversations: number;
+  messages: number;
+  tokens: number;
+  avgResponseTimeMs: number | null;
+  errors: number;
+  /** errors / events, 4 decimals. */
+  errorRate: number | null;
+  /** Mean rating of feedback.submitted events, 2 decimals; null without ratings. */
+  satisfaction: number | null;
+  ratings: number;
+}
+
+/** Distinct conversations per resource key. */
+export function conversationsPerResource(
+  conversations: Record<string, ConversationStats>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of Object.values(conversations)) {
+    for (const r of new Set(c.resources)) out.set(r, (out.get(r) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Distinct conversations that involved one resource. */
+export const conversationsWith = (
+  conversations: Record<string, ConversationStats>,
+  key: string,
+): number => Object.values(conversations).filter((c) => c.resources.includes(key)).length;
+
+export const emptyResourceStats = (): ResourceStats => ({
+  events: 0,
+  messages: 0,
+  tokens: 0,
+  rtSum: 0,
+  rtCount: 0,
+  errors: 0,
+  ratingSum: 0,
+  ratingCount: 0,
+});
+
+export function resourceRow(key: string, s: ResourceStats, conversations: number): ResourceRow {
+  return {
+    ...splitResource(key),
+    events: s.events,
+    conversations,
+    messages: s.messages,
+    tokens: s.tokens,
+    avgResponseTimeMs: average(s.rtSum, s.rtCount),
+    errors: s.errors,
+    errorRate: ratio(s.errors, s.events, 4),
+    satisfaction: ratio(s.ratingSum, s.ratingCount, 2),
+    ratings: s.ratingCount,
+  };
+}
+
+/** Most messages first, then events, then type and id. */
+export function rankResources(
+  resources: Record<string, ResourceStats>,
+  conversations: Record<string, ConversationStats>,
+  type?: string,
+): ResourceRow[] {
+  const perResource = conversationsPerResource(conversations);
+  return Object.entries(resources)
+    .map(([key, s]) => resourceRow(key, s, perResource.get(key) ?? 0))
+    .filter((r) => type === undefined || r.type === type)
+    .sort(
+      (a, b) =>
+        b.messages - a.messages ||
+        b.events - a.events ||
+        byUtf8(a.type, b.type) ||
+        byUtf8(a.id, b.id),
+    );
+}
+
+// ---- pages ----
+
+/**
+ * One page of `sorted` after a keyset position: the rows for which `isAfter` holds form a suffix
+ * of the sorted list, so a row added or removed between pages neither repeats nor shifts others.
+ */
+export function pageAfter<T>(
+  sorted: T[],
+  limit: number,
+  isAfter: ((row: T) => boolean) | undefined,
+): { items: T[]; more: boolean } {
+  const start = isAfter ? sorted.findIndex(isAfter) : 0;
+  if (start < 0) return { items: [], more: false };
+  return { items: sorted.slice(start, start + limit), more: start + limit < sorted.length };
+}

@@ -1,0 +1,188 @@
+/**
+ * Users: the most active ones (`users/top`) and the list (`users/list`), either the users active
+ * in a range (day markers and per-day user stats) or every known user (profile items).
+ */
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { type Item, mapLimit } from '../../../shared/dynamo.ts';
+import { parseRange } from '../../range.ts';
+import { activeUsersOf, type ReportDeps, readRange } from '../../read.ts';
+import {
+  booleanParam,
+  cursorParam,
+  limitParam,
+  projectParam,
+  rangeParams,
+  report,
+} from '../../report.ts';
+import {
+  type ActiveUserRow,
+  activeUserRows,
+  byUtf8,
+  pageAfter,
+  rankUsers,
+  type UserRow,
+} from './compute.ts';
+import { fingerprint, type RangeOut, rangeOut, readCursor, writeCursor } from './params.ts';
+
+const TOP = 'GET /api/v1/analytics/users/top';
+const LIST = 'GET /api/v1/analytics/users/list';
+
+export interface TopUsersBody {
+  project: string;
+  range: RangeOut;
+  /** Distinct users active in the range. */
+  totalUsers: number;
+  users: UserRow[];
+}
+
+export const topUsersReport = report({
+  route: TOP,
+  query: v.object({ project: projectParam, ...rangeParams, limit: limitParam(10, 500) }),
+  run: async ({ deps, projectId, query }): Promise<TopUsersBody> => {
+    const range = parseRange(query, deps.now());
+    const { total } = await readRange(deps, projectId, range.days, { users: true });
+    const ranked = rankUsers(total.users);
+    return {
+      project: projectId,
+      range: rangeOut(range),
+      totalUsers: ranked.length,
+      users: ranked.slice(0, query.limit),
+    };
+  },
+  rows: (body: TopUsersBody) => body.users as unknown as Record<string, unknown>[],
+});
+
+/**
+ * The partition of one shard of a project's profiles. It mirrors `keys.user`, which builds it
+ * from an actor; keys.ts has no helper for a shard's partition yet (asked for), and a unit test
+ * checks the two agree.
+ */
+export const profilePartition = (projectId: string, shard: number) => `U#${projectId}#${shard}`;
+
+/** The first `n` profiles of one partition after `after` (sort key order). */
+async function profilesAfter(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  after: string | undefined,
+  n: number,
+): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: after === undefined ? 'pk = :pk' : 'pk = :pk AND sk > :after',
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(after === undefined ? {} : { ':after': after }),
+        },
+        Limit: n - out.length,
+        ExclusiveStartKey: start,
+      }),
+    );
+    out.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start && out.length < n);
+  return out;
+}
+
+export interface ProfileRow {
+  /** The actor: a userId, or `anon:<anonymousId>`. */
+  userId: string;
+  /** Time of the user's first event ever. */
+  firstSeen: string | null;
+  traits: Record<string, unknown> | null;
+}
+
+/**
+ * A page of every known user, by userId: each shard's first `limit + 1` profiles after the
+ * cursor, merged. The global first `limit + 1` are among them, so the page is exact and `more`
+ * says whether another page exists.
+ */
+export async function listProfiles(
+  deps: ReportDeps,
+  projectId: string,
+  after: string | undefined,
+  limit: number,
+): Promise<{ profiles: ProfileRow[]; more: boolean }> {
+  const shards = Array.from({ length: deps.storage.userShards }, (_, s) => s);
+  const perShard = await mapLimit(shards, 8, (s) =>
+    profilesAfter(deps.ddb, deps.tableName, profilePartition(projectId, s), after, limit + 1),
+  );
+  const merged = perShard.flat().sort((a, b) => byUtf8(a.sk as string, b.sk as string));
+  return {
+    profiles: merged.slice(0, limit).map((i) => ({
+      userId: i.sk as string,
+      firstSeen: typeof i.firstSeen === 'string' ? i.firstSeen : null,
+      traits:
+        i.traits && typeof i.traits === 'object' ? (i.traits as Record<string, unknown>) : null,
+    })),
+    more: merged.length > limit,
+  };
+}
+
+export interface UserListBody {
+  project: string;
+  activeOnly: boolean;
+  /** The range, with active_only only. */
+  range?: RangeOut;
+  users: (ActiveUserRow | ProfileRow)[];
+  nextCursor: string | null;
+}
+
+const afterUser = v.object({ a: v.string() });
+
+export const userListReport = report({
+  route: LIST,
+  query: v.object({
+    project: projectParam,
+    active_only: booleanParam('Only users active in the range, with their stats (default false)'),
+    ...rangeParams,
+    limit: limitParam(50, 500),
+    cursor: cursorParam,
+  }),
+  run: async ({ deps, projectId, query }): Promise<UserListBody> => {
+    const activeOnly = query.active_only ?? false;
+    const q = fingerprint([
+      LIST,
+      projectId,
+      activeOnly,
+      ...(activeOnly ? [query.range, query.from, query.to] : []),
+    ]);
+    const after = readCursor(query.cursor, afterUser, q)?.a;
+    const next = (more: boolean, last: { userId: string } | undefined) =>
+      more && last ? writeCursor({ a: last.userId }, q) : null;
+
+    if (!activeOnly) {
+      const { profiles, more } = await listProfiles(deps, projectId, after, query.limit);
+      return {
+        project: projectId,
+        activeOnly,
+        users: profiles,
+        nextCursor: next(more, profiles.at(-1)),
+      };
+    }
+    const range = parseRange(query, deps.now());
+    const [active, view] = await Promise.all([
+      activeUsersOf(deps, projectId, range.days),
+      readRange(deps, projectId, range.days, { users: true }),
+    ]);
+    const rows = activeUserRows(active, view.total.users);
+    const { items, more } = pageAfter(
+      rows,
+      query.limit,
+      after === undefined ? undefined : (r) => byUtf8(r.userId, after) > 0,
+    );
+    return {
+      project: projectId,
+      activeOnly,
+      range: rangeOut(range),
+      users: items,
+      nextCursor: next(more, items.at(-1)),
+    };
+  },
+  rows: (body: UserListBody) => body.users as unknown as Record<string, unknown>[],
+});
