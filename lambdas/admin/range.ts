@@ -75,3 +75,12 @@ function before(from: string, n: number): DayRange {
   const start = addDays(from, -n);
   return { from: start, to, days: daysBetween(start, to) };
 }
+
+/** The `range` block of a report body: `7d` (or `custom`), first and last day. */
+export interface RangeOut {
+  name: ReportRange['range'];
+  from: string;
+  to: string;
+}
+
+export const rangeOut = (r: ReportRange): RangeOut => ({ name: r.range, from: r.from, to: r.to });

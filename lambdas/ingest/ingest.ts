@@ -8,7 +8,7 @@
  * the truth from the raw events (see counters.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { apiTotalsOf } from '../shared/api-totals.ts';
 import type { EventsDetail } from '../shared/bus.ts';
@@ -271,7 +271,67 @@ async function applyLiveLayer(
     if (u.isNew) set.add(keys.totals(u.projectId), { [COUNTER.newUsers]: 1 });
   }
   for (const [projectId, counters] of api) set.add(keys.apiTotals(projectId), counters);
-  await applyIncrements(deps.ddb, storage.tableName, set.list());
+  await Promise.all([
+    applyIncrements(deps.ddb, storage.tableName, set.list()),
+    saveTraits(deps, events),
+  ]);
+}
+
+/**
+ * Keeps the traits of `identify` calls on the user's profile, merged as Segment does (a later
+ * call's traits overwrite the same names, others stay). Identify calls are rare next to other
+ * events, so two small writes per user identified in a batch are cheap.
+ */
+async function saveTraits(deps: IngestDeps, events: TallyEvent[]): Promise<void> {
+  const byUser = new Map<
+    string,
+    { projectId: string; actor: string; traits: Record<string, unknown> }
+  >();
+  const ordered = events
+    .filter((e) => e.type === 'identify' && Object.keys(e.traits).length)
+    .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+  for (const e of ordered) {
+    const actor = actorOf(e);
+    if (!actor) continue;
+    const id = `${e.projectId}\u0000${actor}`;
+    const entry = byUser.get(id) ?? { projectId: e.projectId, actor, traits: {} };
+    Object.assign(entry.traits, e.traits);
+    byUser.set(id, entry);
+  }
+  await mapLimit([...byUser.values()], 8, async ({ projectId, actor, traits }) => {
+    const Key = keys.user(projectId, actor, deps.storage.userShards);
+    const names = Object.keys(traits).filter(Boolean);
+    if (!names.length) return;
+    // Only on an existing profile: creating one here would hide a new user from markActiveUsers.
+    const common = {
+      TableName: deps.storage.tableName,
+      Key,
+      ConditionExpression: 'attribute_exists(pk)',
+    };
+    try {
+      await deps.ddb.send(
+        new UpdateCommand({
+          ...common,
+          UpdateExpression: 'SET #t = if_not_exists(#t, :empty)',
+          ExpressionAttributeNames: { '#t': 'traits' },
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      );
+      await deps.ddb.send(
+        new UpdateCommand({
+          ...common,
+          UpdateExpression: `SET ${names.map((_, i) => `#t.#k${i} = :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: {
+            '#t': 'traits',
+            ...Object.fromEntries(names.map((n, i) => [`#k${i}`, n])),
+          },
+          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, traits[n]])),
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  });
 }
 
 interface UserDay {

@@ -194,7 +194,17 @@ async function repairUsers(
       puts.push({ ...marker, first: firstIso, createdBucket: bucket });
     const profile = keys.user(projectId, actor, storage.userShards);
     if (!profiles.has(keyString(profile))) {
-      puts.push({ ...profile, actor, firstSeen: firstIso, firstDay: day, createdBucket: bucket });
+      const identity = actor.startsWith('anon:')
+        ? { anonymousId: actor.slice('anon:'.length) }
+        : { userId: actor };
+      puts.push({
+        ...profile,
+        actor,
+        ...identity,
+        firstSeen: firstIso,
+        firstDay: day,
+        createdBucket: bucket,
+      });
     }
   }
   await mapLimit(puts, 8, async (Item) => {

@@ -75,7 +75,7 @@ export interface StorageConfig {
   readonly eventShards: number;
   /** Shards for user profiles and user-day markers. */
   readonly userShards: number;
-  /** Width of a live counter bucket; the rollup folds whole buckets. */
+  /** Width of a live counter bucket, whole minutes (60 to 3600 s); the rollup folds whole buckets. */
   readonly bucketSeconds: number;
   /** Raw events expire this many days after they were received (also the dedupe window). */
   readonly retentionDays: number;
@@ -87,7 +87,7 @@ export function storageConfig(env: Env): StorageConfig {
     dynamodbEndpoint: optional(env, ENV.dynamodbEndpoint),
     eventShards: integer(env, ENV.eventShards, 8, 1, 256),
     userShards: integer(env, ENV.userShards, 8, 1, 256),
-    bucketSeconds: integer(env, ENV.bucketSeconds, 300, 1, 3600),
+    bucketSeconds: integer(env, ENV.bucketSeconds, 300, 60, 3600),
     retentionDays: integer(env, ENV.retentionDays, 395, 8, 3650),
   };
 }

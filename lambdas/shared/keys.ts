@@ -42,7 +42,7 @@ export const keys = {
 
   /** A user's profile (first seen, traits). Sharded so one project's reads spread out. */
   user: (projectId: string, actor: string, shards: number): Key => ({
-    pk: `U#${projectId}#${shardOf(actor, shards)}`,
+    pk: userPartition(projectId, shardOf(actor, shards)),
     sk: actor,
   }),
 
@@ -100,6 +100,10 @@ export const keys = {
 
 export function rawEventPartition(projectId: string, day: string, shard: number): string {
   return `E#${projectId}#${day}#${shard}`;
+}
+
+export function userPartition(projectId: string, shard: number): string {
+  return `U#${projectId}#${shard}`;
 }
 
 export function userDayPartition(projectId: string, day: string, shard: number): string {

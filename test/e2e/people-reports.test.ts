@@ -523,7 +523,7 @@ async function checkEveryReport() {
       { userId: 'ada', firstSeen: at(D1, '09:00'), traits: null },
       { userId: 'anon:v1', firstSeen: at(D1, '10:00'), traits: null },
       { userId: 'bob', firstSeen: at(D1, '11:00'), traits: null },
-      { userId: 'cy', firstSeen: at(D3, '08:00'), traits: null },
+      { userId: 'cy', firstSeen: at(D3, '08:00'), traits: { plan: 'pro' } },
     ],
     nextCursor: null,
   });

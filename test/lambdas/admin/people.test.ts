@@ -17,7 +17,6 @@ import {
   statusOf,
 } from '../../../lambdas/admin/reports/people/compute.ts';
 import { walkLog } from '../../../lambdas/admin/reports/people/log.ts';
-import { profilePartition } from '../../../lambdas/admin/reports/people/users.ts';
 import { peopleReports } from '../../../lambdas/admin/reports/people.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
@@ -25,7 +24,6 @@ import { rollupDay } from '../../../lambdas/rollup/rollup.ts';
 import type { ConversationStats } from '../../../lambdas/shared/aggregate.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { shardOf } from '../../../lambdas/shared/hash.ts';
 import { keys } from '../../../lambdas/shared/keys.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
@@ -141,12 +139,6 @@ describe('rules', () => {
     expect(report?.rows?.({ conversations: [row] } as never)).toEqual([
       { ...row, resources: ['agent/a1', 'channel/web'] },
     ]);
-  });
-
-  it('read profiles from the partitions keys.user writes', () => {
-    for (const actor of ['ada', 'anon:v1', 'bob', 'x'.repeat(50)]) {
-      expect(profilePartition('p1', shardOf(actor, 8))).toBe(keys.user('p1', actor, 8).pk);
-    }
   });
 });
 

@@ -140,6 +140,32 @@ describe('ingest', () => {
     expect((await readTotals(t.ddb, t.tableName, 'p1')).events).toBe(1);
   });
 
+  it('keeps identify traits on the profile, merged call after call', async () => {
+    await ingest(deps(), [
+      sqsRecord([
+        tallyEvent({
+          type: 'identify',
+          event: undefined,
+          userId: 'ada',
+          traits: { plan: 'free', email: 'a@x.test' },
+        }),
+      ]),
+    ]);
+    await ingest(deps(), [
+      sqsRecord([
+        tallyEvent({
+          type: 'identify',
+          event: undefined,
+          userId: 'ada',
+          traits: { plan: 'pro' },
+          timestamp: '2026-11-20T11:00:00.000Z',
+        }),
+      ]),
+    ]);
+    const [profile] = await t.query(keys.user('p1', 'ada', t.storage.userShards).pk);
+    expect(profile).toMatchObject({ sk: 'ada', traits: { plan: 'pro', email: 'a@x.test' } });
+  });
+
   it('keeps projects apart', async () => {
     await ingest(deps(), [
       sqsRecord([tallyEvent({ projectId: 'a' })]),

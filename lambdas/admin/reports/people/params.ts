@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import { ValidationError } from '../../../shared/errors.ts';
-import type { ReportRange } from '../../range.ts';
 import { decodeCursor, encodeCursor } from '../../report.ts';
 
 /** Longest id the reports accept: facts keep at most 200 characters of any id or name. */
@@ -67,11 +66,4 @@ export function readCursor<T>(
   return parsed.output.s;
 }
 
-/** The `range` block of a body, as every report answers it: `7d` (or `custom`), first and last day. */
-export interface RangeOut {
-  name: ReportRange['range'];
-  from: string;
-  to: string;
-}
-
-export const rangeOut = (r: ReportRange): RangeOut => ({ name: r.range, from: r.from, to: r.to });
+export { type RangeOut, rangeOut } from '../../range.ts';

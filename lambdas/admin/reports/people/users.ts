@@ -5,6 +5,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { type Item, mapLimit } from '../../../shared/dynamo.ts';
+import { userPartition } from '../../../shared/keys.ts';
 import { parseRange } from '../../range.ts';
 import { activeUsersOf, type ReportDeps, readRange } from '../../read.ts';
 import {
@@ -58,7 +59,6 @@ export const topUsersReport = report({
  * from an actor; keys.ts has no helper for a shard's partition yet (asked for), and a unit test
  * checks the two agree.
  */
-export const profilePartition = (projectId: string, shard: number) => `U#${projectId}#${shard}`;
 
 /** The first `n` profiles of one partition after `after` (sort key order). */
 async function profilesAfter(
@@ -110,7 +110,7 @@ export async function listProfiles(
 ): Promise<{ profiles: ProfileRow[]; more: boolean }> {
   const shards = Array.from({ length: deps.storage.userShards }, (_, s) => s);
   const perShard = await mapLimit(shards, 8, (s) =>
-    profilesAfter(deps.ddb, deps.tableName, profilePartition(projectId, s), after, limit + 1),
+    profilesAfter(deps.ddb, deps.tableName, userPartition(projectId, s), after, limit + 1),
   );
   const merged = perShard.flat().sort((a, b) => byUtf8(a.sk as string, b.sk as string));
   return {

@@ -1,6 +1,3 @@
-/** Arithmetic and shapes shared by the usage reports: rounding, ratios, changes, orderings. */
-import type { ReportRange } from '../../range.ts';
-
 /** `x` rounded to `digits` decimals. */
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;
@@ -35,5 +32,4 @@ export function byCountDesc<T>(pick: (t: T) => readonly [count: number, key: str
 /** Code-unit order: the same in every locale and runtime. */
 export const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The `range` block of a report body. */
-export const rangeOut = (r: ReportRange) => ({ name: r.range, from: r.from, to: r.to });
+export { rangeOut } from '../../range.ts';
