@@ -6,8 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emptyParts, mergeParts, type Parts } from '../shared/aggregate.ts';
 import type { StorageConfig } from '../shared/config.ts';
 import { type DayView, type Need, readDay } from '../shared/day-store.ts';
-import { mapLimit, queryAll } from '../shared/dynamo.ts';
-import { userDayPartition } from '../shared/keys.ts';
+import { mapLimit } from '../shared/dynamo.ts';
 import { COUNTER } from '../shared/metrics.ts';
 
 export interface ReportDeps {
@@ -41,24 +40,17 @@ export async function readRange(
   return { days: views, total };
 }
 
-/** The distinct users active on any of `days`: the union of the days' user markers. */
+/**
+ * The distinct users active on any of `days`: the union of each day's users (rebuilt chunk plus
+ * live facts). One or two reads per day, where the per-day user markers would take one per shard.
+ */
 export async function activeUsersOf(
   deps: ReportDeps,
   projectId: string,
   days: string[],
 ): Promise<Set<string>> {
-  const partitions = days.flatMap((day) =>
-    Array.from({ length: deps.storage.userShards }, (_, s) => userDayPartition(projectId, day, s)),
-  );
+  const { days: views } = await readRange(deps, projectId, days, { users: true });
   const users = new Set<string>();
-  await mapLimit(partitions, DAY_CONCURRENCY, async (pk) => {
-    const items = await queryAll(deps.ddb, {
-      TableName: deps.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ProjectionExpression: 'sk',
-    });
-    for (const i of items) users.add(i.sk as string);
-  });
+  for (const view of views) for (const actor of Object.keys(view.parts.users)) users.add(actor);
   return users;
 }
