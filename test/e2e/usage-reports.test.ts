@@ -1,7 +1,7 @@
 /**
  * The usage reports through the local twin: events sent to the tracking API on three days are
  * reported exactly, the same before and after `metrics/refresh`, for their project only; bad
- * parameters are 400s; every curl of docs/reports-usage.md works.
+ * parameters are 400s; every curl of docs/api-usage-reports.md works.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -217,8 +217,8 @@ describe('usage reports through the local twin', () => {
   });
 });
 
-describe('docs/reports-usage.md examples', () => {
-  const examples = readFileSync('docs/reports-usage.md', 'utf8')
+describe('docs/api-usage-reports.md examples', () => {
+  const examples = readFileSync('docs/api-usage-reports.md', 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('curl '));
 

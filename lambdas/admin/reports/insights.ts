@@ -1,6 +1,6 @@
 /**
  * Message insights: sentiment and intent of each chat message of a page, and the page's messages
- * summed per conversation, per channel and in total (see docs/reports-insights.md).
+ * summed per conversation, per channel and in total (see docs/api-insights-and-metrics.md).
  */
 import * as v from 'valibot';
 import { parseRange } from '../range.ts';
