@@ -10,14 +10,15 @@ export interface TallyRollupProps {
   readonly storage: TallyStorage;
   /** How long after a live bucket ends it may still be written to; above the ingest timeout. @default Duration.minutes(2) */
   readonly settle?: Duration;
-  /** Days the nightly rebuild covers. @default 7 */
+  /** Days the nightly rebuild covers. @default 3 */
   readonly nightlyDays?: number;
 }
 
 /**
  * The rollup: a function that rebuilds exact daily figures from raw events, run by EventBridge
- * Scheduler every hour (yesterday and today) and every night (the last `nightlyDays`, to fold
- * late events into closed days). Invoke it with `{"from":"YYYY-MM-DD","to":"…"}` to backfill.
+ * Scheduler every hour (today) and every night (the last `nightlyDays`, yesterday included, to
+ * fold late events into closed days). Each rebuild re-reads its days' raw events, so the hourly
+ * run stays on today: that is what keeps the read cost per event small. Invoke it with `{"from":"YYYY-MM-DD","to":"…"}` to backfill.
  */
 export class TallyRollup extends Construct {
   readonly rollupFunction: TallyFunction;
@@ -27,7 +28,7 @@ export class TallyRollup extends Construct {
   constructor(scope: Construct, id: string, props: TallyRollupProps) {
     super(scope, id);
     const settle = props.settle ?? Duration.minutes(2);
-    const nightlyDays = props.nightlyDays ?? 7;
+    const nightlyDays = props.nightlyDays ?? 3;
     if (settle.toSeconds() < 90) {
       throw new Error(
         `settle must exceed the ingest timeout (60 s) with margin: at least 90 s, got ${settle.toSeconds()} s`,
@@ -50,7 +51,7 @@ export class TallyRollup extends Construct {
     props.storage.connect(this.rollupFunction, 'readWrite');
 
     new Schedule(this, 'Hourly', {
-      description: 'Rebuild yesterday and today',
+      description: 'Rebuild today',
       schedule: ScheduleExpression.cron({ minute: '7' }),
       target: new LambdaInvoke(this.rollupFunction, {
         input: ScheduleTargetInput.fromObject({ mode: 'hourly' }),

@@ -208,7 +208,9 @@ async function newEvents(deps: IngestDeps, candidates: Candidate[]): Promise<Can
     deps.ddb,
     deps.storage.tableName,
     candidates.flatMap((c) => c.lookups),
-    { consistent: true, projection: [] },
+    // Eventually consistent: half the read cost. A redelivery comes minutes later, long after a
+    // write is visible; a copy racing its original within the second is what the rollup corrects.
+    { consistent: false, projection: [] },
   );
   const seen = new Set<string>();
   const fresh: Candidate[] = [];
@@ -368,14 +370,14 @@ async function markActiveUsers(
   const profileKey = (p: UserDay) => keys.user(p.projectId, p.actor, storage.userShards);
 
   const markers = await batchGet(ddb, storage.tableName, [...pairs.values()].map(markerKey), {
-    consistent: true,
+    consistent: false,
     projection: [],
   });
   const missing = [...pairs.values()].filter((p) => !markers.has(keyString(markerKey(p))));
   if (!missing.length) return [];
 
   const profiles = await batchGet(ddb, storage.tableName, missing.map(profileKey), {
-    consistent: true,
+    consistent: false,
     projection: [],
   });
   // A profile is created once, for the actor's earliest day in this batch.

@@ -6,7 +6,10 @@ import { type DayResult, type RollupDeps, rollupDay } from './rollup.ts';
 
 /** A schedule's or an operator's request. */
 export interface RollupJob {
-  /** `hourly`: yesterday and today; `nightly`: the last `nightlyDays`; or an explicit range. */
+  /**
+   * `hourly`: today; `nightly`: the last `nightlyDays` (yesterday and before, today included);
+   * neither: yesterday and today (the refresh endpoint); or an explicit range.
+   */
   mode?: 'hourly' | 'nightly';
   from?: string;
   to?: string;
@@ -41,7 +44,8 @@ export function jobDays(job: RollupJob, now: number, nightlyDays: number): strin
     }
     return days;
   }
-  if (job.mode === 'nightly') return daysBetween(addDays(today, -(nightlyDays - 1)), today);
+  if (job.mode === 'nightly') return daysBetween(addDays(today, -nightlyDays), today);
+  if (job.mode === 'hourly') return [today];
   return [addDays(today, -1), today];
 }
 

@@ -205,7 +205,7 @@ export function rollupConfig(env: Env): RollupConfig {
   return {
     storage: storageConfig(env),
     settleSeconds: integer(env, ENV.rollupSettleSeconds, 120, 0, 3600),
-    nightlyDays: integer(env, ENV.rollupNightlyDays, 7, 1, 400),
+    nightlyDays: integer(env, ENV.rollupNightlyDays, 3, 1, 400),
   };
 }
 

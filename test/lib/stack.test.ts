@@ -136,7 +136,7 @@ describe('TallyStack', () => {
       Environment: {
         Variables: Match.objectLike({
           TALLY_ROLLUP_SETTLE_SECONDS: '120',
-          TALLY_ROLLUP_NIGHTLY_DAYS: '7',
+          TALLY_ROLLUP_NIGHTLY_DAYS: '3',
         }),
       },
     });
