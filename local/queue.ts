@@ -40,6 +40,7 @@ export class LocalQueue {
   private readonly ready: QueuedMessage[] = [];
   private readonly delayed = new Map<NodeJS.Timeout, QueuedMessage>();
   private inFlight = 0;
+  private readonly counts = { deliveries: 0, records: 0, handlerMs: 0 };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -70,6 +71,11 @@ export class LocalQueue {
     if (this.stopped) throw new Error(`queue ${this.opts.name} is stopped`);
     this.ready.push(...messages);
     this.schedule();
+  }
+
+  /** Batches delivered, records in them, and time spent in the handler (for the benchmark). */
+  stats(): { deliveries: number; records: number; handlerMs: number } {
+    return { ...this.counts };
   }
 
   /** Messages waiting or being retried (not in flight). */
@@ -131,6 +137,9 @@ export class LocalQueue {
     const records = batch.map((m) => this.record(m));
     let failed: Set<string>;
     let reason: string;
+    this.counts.deliveries++;
+    this.counts.records += records.length;
+    const started = performance.now();
     try {
       const res = await this.opts.handler({ Records: records });
       failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -139,6 +148,8 @@ export class LocalQueue {
       this.opts.onError?.(error);
       failed = new Set(batch.map((m) => m.messageId));
       reason = `the handler threw: ${(error as Error).message}`;
+    } finally {
+      this.counts.handlerMs += performance.now() - started;
     }
     for (const m of batch) {
       if (!failed.has(m.messageId)) continue;

@@ -36,7 +36,7 @@ interface Dashboard {
       endpoint: string;
       count: number;
       errorRate: number | null;
-      p95Ms: number | null;
+      errors: number;
     }[];
   };
 }
@@ -151,7 +151,7 @@ function render(d: Dashboard) {
     d.api.endpoints
       .map(
         (e) =>
-          `<tr><td>${esc(`${e.method} ${e.endpoint}`)}</td><td>${fmt(e.count)}</td><td>${pct(e.errorRate)}</td><td>${fmt(e.p95Ms, ' ms')}</td></tr>`,
+          `<tr><td>${esc(`${e.method} ${e.endpoint}`)}</td><td>${fmt(e.count)}</td><td>${fmt(e.errors)}</td><td>${pct(e.errorRate)}</td></tr>`,
       )
       .join('') || '<tr><td colspan="4" class="muted">No API calls tracked</td></tr>';
   $('updated').textContent = `updated ${new Date(d.asOf).toLocaleTimeString()}`;

@@ -1,18 +1,21 @@
 /**
- * `GET /metrics`: each project's all-time figures in Prometheus text format, for a scraper with a
- * bearer token (the admin role, or the metrics-only role). Not a report: it answers text/plain.
+ * `GET /metrics`: each project's figures in Prometheus text format, for a scraper with a bearer
+ * token (the admin role, or the metrics-only role). Not a report: it answers text/plain. Totals
+ * are all-time; the API series are today's (UTC), so they restart at midnight like a process
+ * restart, which rate() and increase() handle: keeping all-time per-endpoint counters would cost
+ * a write per endpoint per ingest batch.
  * Every request builds a fresh registry from stored totals, so the output is the same whichever
  * Lambda container answers, and no default process metrics leak in.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import * as v from 'valibot';
-import { type ApiTotal, LATENCY_BUCKETS, parseApiTotals } from '../shared/api-totals.ts';
-import { readPeriod, readTotals } from '../shared/counters.ts';
+import type { ApiStats } from '../shared/aggregate.ts';
+import { readTotals } from '../shared/counters.ts';
+import { readDay } from '../shared/day-store.ts';
+import { countAtMost } from '../shared/distribution.ts';
 import { mapLimit } from '../shared/dynamo.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { HttpResult } from '../shared/http.ts';
-import { keys, period } from '../shared/keys.ts';
 import { COUNTER, type Counters } from '../shared/metrics.ts';
 import { listProjects } from '../shared/projects.ts';
 import type { RouteLogic } from '../shared/router.ts';
@@ -22,6 +25,36 @@ import { type AdminDeps, projectParam } from './report.ts';
 
 /** A token with this role may read /metrics and nothing else. */
 export const METRICS_ROLE = 'metrics';
+
+/** Prometheus histogram bounds, seconds (its client library's defaults). */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** Today's API calls of one endpoint, as the histogram and counter need them. */
+export interface ApiTotal {
+  method: string;
+  endpoint: string;
+  byStatus: Record<string, number>;
+  /** Calls with a duration of at most `le` seconds, by bound. */
+  buckets: Record<string, number>;
+  sumSeconds: number;
+  /** Calls with a duration. */
+  count: number;
+}
+
+/** One endpoint's stats of the day (key `METHOD path`) as exposition samples. */
+export function apiTotal(key: string, s: ApiStats): ApiTotal {
+  const space = key.indexOf(' ');
+  return {
+    method: key.slice(0, space),
+    endpoint: key.slice(space + 1),
+    byStatus: s.status,
+    buckets: Object.fromEntries(
+      LATENCY_BUCKETS.map((le) => [String(le), countAtMost(s.dur, le * 1000)]),
+    ),
+    sumSeconds: s.dur.sum / 1000,
+    count: s.dur.n,
+  };
+}
 
 /** What /metrics shows of one project. */
 export interface ProjectMetrics {
@@ -46,16 +79,15 @@ async function readProjectMetrics(
   projectId: string,
   today: string,
 ): Promise<ProjectMetrics> {
-  const [totals, day, api] = await Promise.all([
+  const [totals, day] = await Promise.all([
     readTotals(deps.ddb, deps.tableName, projectId),
-    readPeriod(deps.ddb, deps.tableName, projectId, period.day(today)),
-    deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: keys.apiTotals(projectId) })),
+    readDay(deps, projectId, today, { api: true, apiLatency: true }),
   ]);
   return {
     projectId,
     totals,
     today: day.counters,
-    api: api.Item ? parseApiTotals(api.Item) : [],
+    api: Object.entries(day.parts.api).map(([key, stats]) => apiTotal(key, stats)),
   };
 }
 
@@ -127,7 +159,7 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
   });
   const requests = new Counter({
     name: 'analytics_api_requests_total',
-    help: 'API calls reported by tracked services, by endpoint, method and status',
+    help: 'API calls reported by tracked services today (UTC), by endpoint, method and status; restarts at 00:00 UTC, use rate() or increase()',
     labelNames: ['project', 'endpoint', 'method', 'status'] as const,
     registers,
   });
@@ -183,7 +215,7 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
   precomputedHistogram(
     registry,
     latencyName,
-    'Duration of API calls reported by tracked services, seconds',
+    'Duration of API calls reported by tracked services today (UTC), seconds; restarts at 00:00 UTC',
     latency,
   );
   return registry;

@@ -10,23 +10,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { apiTotalsOf } from '../shared/api-totals.ts';
 import type { EventsDetail } from '../shared/bus.ts';
 import type { StorageConfig } from '../shared/config.ts';
 import { applyIncrements, IncrementSet } from '../shared/counters.ts';
 import { batchGet, batchPut, keyString, mapLimit } from '../shared/dynamo.ts';
 import { actorOf, type TallyEvent } from '../shared/events.ts';
-import { factLogItem } from '../shared/fact-log.ts';
+import { factLogItems } from '../shared/fact-log.ts';
 import { type Fact, factOf } from '../shared/facts.ts';
 import { type Key, keys, period } from '../shared/keys.ts';
 import type { Log } from '../shared/logger.ts';
-import {
-  addCounters,
-  COUNTER,
-  type Counters,
-  contributions,
-  DOMAIN_EVENTS,
-} from '../shared/metrics.ts';
+import { COUNTER, contributions } from '../shared/metrics.ts';
 import { eventDay, rawTtl, toRawItem } from '../shared/raw-events.ts';
 import { bucketOf } from '../shared/time.ts';
 
@@ -119,7 +112,8 @@ export async function ingest(
     }
   }
 
-  const bucket = bucketOf(deps.now(), storage.bucketSeconds);
+  const storedAt = deps.now();
+  const bucket = bucketOf(storedAt, storage.bucketSeconds);
   let duplicates = 0;
   const stored: TallyEvent[] = [];
   try {
@@ -150,7 +144,7 @@ export async function ingest(
   }
 
   try {
-    await applyLiveLayer(deps, stored, bucket);
+    await applyLiveLayer(deps, stored, bucket, storedAt);
   } catch (error) {
     // The events are stored; only the speed layer is behind until the next rollup.
     deps.log.error('live layer not updated; the rollup will correct it', {
@@ -231,11 +225,11 @@ async function applyLiveLayer(
   deps: IngestDeps,
   events: TallyEvent[],
   bucket: string,
+  storedAt: number,
 ): Promise<void> {
   const { storage } = deps;
   const set = new IncrementSet();
   const logs = new Map<string, { projectId: string; day: string; facts: Fact[]; ttl: number }>();
-  const api = new Map<string, Counters>();
   for (const e of events) {
     const f = factOf(e);
     const day = eventDay(e);
@@ -251,17 +245,13 @@ async function applyLiveLayer(
     };
     log.facts.push(f);
     logs.set(logKey, log);
-    if (f.n === DOMAIN_EVENTS.apiRequest && f.ty === 'track') {
-      addCounters(
-        (api.get(e.projectId) ?? api.set(e.projectId, {}).get(e.projectId)) as Counters,
-        apiTotalsOf(f),
-      );
-    }
   }
   const unprocessed = await batchPut(
     deps.ddb,
     storage.tableName,
-    [...logs.values()].map((l) => factLogItem(l.projectId, l.day, bucket, l.facts, l.ttl)),
+    [...logs.values()].flatMap((l) =>
+      factLogItems(l.projectId, l.day, bucket, storedAt, l.facts, l.ttl),
+    ),
   );
   if (unprocessed.length) throw new Error(`${unprocessed.length} fact log items left unprocessed`);
 
@@ -272,7 +262,6 @@ async function applyLiveLayer(
     });
     if (u.isNew) set.add(keys.totals(u.projectId), { [COUNTER.newUsers]: 1 });
   }
-  for (const [projectId, counters] of api) set.add(keys.apiTotals(projectId), counters);
   await Promise.all([
     applyIncrements(deps.ddb, storage.tableName, set.list()),
     saveTraits(deps, events),
@@ -304,34 +293,38 @@ async function saveTraits(deps: IngestDeps, events: TallyEvent[]): Promise<void>
     const Key = keys.user(projectId, actor, deps.storage.userShards);
     const names = Object.keys(traits).filter(Boolean);
     if (!names.length) return;
-    // Only on an existing profile: creating one here would hide a new user from markActiveUsers.
-    const common = {
-      TableName: deps.storage.tableName,
+    const TableName = deps.storage.tableName;
+    // One write in the usual case (the profile has traits already): set the names sent.
+    const merge = new UpdateCommand({
+      TableName,
       Key,
-      ConditionExpression: 'attribute_exists(pk)',
-    };
-    try {
-      await deps.ddb.send(
-        new UpdateCommand({
-          ...common,
-          UpdateExpression: 'SET #t = if_not_exists(#t, :empty)',
-          ExpressionAttributeNames: { '#t': 'traits' },
-          ExpressionAttributeValues: { ':empty': {} },
-        }),
-      );
-      await deps.ddb.send(
-        new UpdateCommand({
-          ...common,
-          UpdateExpression: `SET ${names.map((_, i) => `#t.#k${i} = :v${i}`).join(', ')}`,
-          ExpressionAttributeNames: {
-            '#t': 'traits',
-            ...Object.fromEntries(names.map((n, i) => [`#k${i}`, n])),
-          },
-          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, traits[n]])),
-        }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      ConditionExpression: 'attribute_exists(#t)',
+      UpdateExpression: `SET ${names.map((_, i) => `#t.#k${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: {
+        '#t': 'traits',
+        ...Object.fromEntries(names.map((n, i) => [`#k${i}`, n])),
+      },
+      ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, traits[n]])),
+    });
+    // The first identify of a user: the whole map, on an existing profile only (creating one here
+    // would hide a new user from markActiveUsers).
+    const first = new UpdateCommand({
+      TableName,
+      Key,
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#t)',
+      UpdateExpression: 'SET #t = :traits',
+      ExpressionAttributeNames: { '#t': 'traits' },
+      ExpressionAttributeValues: {
+        ':traits': Object.fromEntries(names.map((n) => [n, traits[n]])),
+      },
+    });
+    for (const command of [merge, first, merge]) {
+      try {
+        await deps.ddb.send(command);
+        return;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      }
     }
   });
 }

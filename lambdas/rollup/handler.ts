@@ -16,6 +16,6 @@ const deps: RollupDeps = {
 };
 
 export const handler = middy<RollupJob, { days: number; events: number }>().handler(async (job) => {
-  const results = await runJob(deps, job ?? {}, config.nightlyDays);
+  const results = await runJob(deps, job ?? {}, config);
   return { days: results.length, events: results.reduce((n, r) => n + r.events, 0) };
 });

@@ -2,13 +2,14 @@
 import { ValidationError } from '../shared/errors.ts';
 import { listProjects } from '../shared/projects.ts';
 import { addDays, dayOf, daysBetween } from '../shared/time.ts';
-import { type DayResult, type RollupDeps, rollupDay } from './rollup.ts';
+import { compactDay, type DayResult, type RollupDeps, rollupDay } from './rollup.ts';
 
 /** A schedule's or an operator's request. */
 export interface RollupJob {
   /**
-   * `hourly`: today; `nightly`: the last `nightlyDays` (yesterday and before, today included);
-   * neither: yesterday and today (the refresh endpoint); or an explicit range.
+   * `hourly`: yesterday and today, compacted (or rebuilt, by config); `nightly`: today and the
+   * `nightlyDays` before, rebuilt from raw events; neither: yesterday and today rebuilt (the
+   * refresh endpoint); or an explicit range, rebuilt.
    */
   mode?: 'hourly' | 'nightly';
   from?: string;
@@ -45,7 +46,6 @@ export function jobDays(job: RollupJob, now: number, nightlyDays: number): strin
     return days;
   }
   if (job.mode === 'nightly') return daysBetween(addDays(today, -nightlyDays), today);
-  if (job.mode === 'hourly') return [today];
   return [addDays(today, -1), today];
 }
 
@@ -53,17 +53,19 @@ export function jobDays(job: RollupJob, now: number, nightlyDays: number): strin
 export async function runJob(
   deps: RollupDeps,
   job: RollupJob,
-  nightlyDays: number,
+  settings: { nightlyDays: number; hourly: 'compact' | 'rebuild' },
 ): Promise<DayResult[]> {
-  const days = jobDays(job, deps.now(), nightlyDays);
+  const days = jobDays(job, deps.now(), settings.nightlyDays);
+  const fold = job.mode === 'hourly' && settings.hourly === 'compact' ? compactDay : rollupDay;
   const projects =
     job.projects ??
     (await listProjects(deps.ddb, deps.storage.tableName, undefined)).map((p) => p.projectId);
   const results: DayResult[] = [];
   for (const projectId of projects) {
-    for (const day of days) results.push(await rollupDay(deps, projectId, day));
+    for (const day of days) results.push(await fold(deps, projectId, day));
   }
   deps.log.info('rollup done', {
+    mode: fold === compactDay ? 'compact' : 'rebuild',
     projects: projects.length,
     days: days.length,
     events: results.reduce((n, r) => n + r.events, 0),

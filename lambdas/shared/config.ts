@@ -22,6 +22,7 @@ export const ENV = {
   maxReceiveCount: 'TALLY_MAX_RECEIVE_COUNT',
   rollupSettleSeconds: 'TALLY_ROLLUP_SETTLE_SECONDS',
   rollupNightlyDays: 'TALLY_ROLLUP_NIGHTLY_DAYS',
+  rollupHourly: 'TALLY_ROLLUP_HOURLY',
   tokenPrices: 'TALLY_TOKEN_PRICES',
   sentimentProvider: 'TALLY_SENTIMENT_PROVIDER',
   intentRules: 'TALLY_INTENT_RULES',
@@ -199,6 +200,11 @@ export interface RollupConfig {
   readonly settleSeconds: number;
   /** Days the nightly rebuild covers, to fold late events into closed days. */
   readonly nightlyDays: number;
+  /**
+   * What the hourly job does to today and yesterday: fold the live layer into the rollup
+   * (`compact`, cheap: it reads facts, not raw events), or rebuild from raw events (`rebuild`).
+   */
+  readonly hourly: 'compact' | 'rebuild';
 }
 
 export function rollupConfig(env: Env): RollupConfig {
@@ -206,6 +212,7 @@ export function rollupConfig(env: Env): RollupConfig {
     storage: storageConfig(env),
     settleSeconds: integer(env, ENV.rollupSettleSeconds, 120, 0, 3600),
     nightlyDays: integer(env, ENV.rollupNightlyDays, 3, 1, 400),
+    hourly: oneOf(env, ENV.rollupHourly, ['compact', 'rebuild'] as const, 'compact'),
   };
 }
 

@@ -21,16 +21,28 @@ export interface Increment {
   counters: Counters;
 }
 
-/** Applies increments, one UpdateItem per item, all counters of the item in one ADD. */
+/**
+ * DynamoDB bounds an update expression (4 KB); an item with more counters than this (many models,
+ * say) takes several ADDs.
+ */
+const COUNTERS_PER_UPDATE = 50;
+
+/** Applies increments: one UpdateItem per item (per 50 counters), the item's counters in one ADD. */
 export async function applyIncrements(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   increments: Increment[],
   concurrency = 8,
 ): Promise<void> {
-  await mapLimit(increments, concurrency, async ({ key, counters }) => {
+  const updates = increments.flatMap(({ key, counters }) => {
     const entries = Object.entries(counters).filter(([, v]) => v !== 0);
-    if (!entries.length) return;
+    const out: { key: Key; entries: [string, number][] }[] = [];
+    for (let i = 0; i < entries.length; i += COUNTERS_PER_UPDATE) {
+      out.push({ key, entries: entries.slice(i, i + COUNTERS_PER_UPDATE) });
+    }
+    return out;
+  });
+  await mapLimit(updates, concurrency, async ({ key, entries }) => {
     await ddb.send(
       new UpdateCommand({
         TableName: tableName,

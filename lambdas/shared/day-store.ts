@@ -23,12 +23,17 @@ import {
   type UserStats,
 } from './aggregate.ts';
 import { type RollupItem, readPeriod } from './counters.ts';
+import { type Distribution, emptyDistribution, mergeDistribution } from './distribution.ts';
 import { queryAll } from './dynamo.ts';
 import { readFactsSince } from './fact-log.ts';
 import { period } from './keys.ts';
 import type { Counters } from './metrics.ts';
 
-export const SIDE_KINDS = ['users', 'conversations', 'resources', 'api'] as const;
+/**
+ * The stored side maps. API latency distributions are their own kind: they grow with the calls
+ * of an endpoint (up to the sketch's size), so only reports that show latency read them.
+ */
+export const SIDE_KINDS = ['users', 'conversations', 'resources', 'api', 'apiLatency'] as const;
 export type SideKind = (typeof SIDE_KINDS)[number];
 
 export interface SideMaps {
@@ -36,6 +41,23 @@ export interface SideMaps {
   conversations: Record<string, ConversationStats>;
   resources: Record<string, ResourceStats>;
   api: Record<string, ApiStats>;
+}
+
+/** The side maps as stored: API stats without their latency, which is a map of its own. */
+export function toStored(parts: SideMaps): Record<SideKind, Record<string, unknown>> {
+  const api: Record<string, ApiStats> = {};
+  const apiLatency: Record<string, Distribution> = {};
+  for (const [key, stats] of Object.entries(parts.api)) {
+    api[key] = { ...stats, dur: emptyDistribution() };
+    if (stats.dur.n) apiLatency[key] = stats.dur;
+  }
+  return {
+    users: parts.users,
+    conversations: parts.conversations,
+    resources: parts.resources,
+    api,
+    apiLatency,
+  };
 }
 
 /** The rollup item of a day, as the rollup writes it. */
@@ -75,7 +97,10 @@ export function decodeSide<T>(chunks: Uint8Array[]): Record<string, T> {
   return out;
 }
 
-/** What a report asks of a day: the aggregates always, the side maps it names. */
+/**
+ * What a report asks of a day: the aggregates always, the side maps it names. `api` without
+ * `apiLatency` gives API stats with empty durations (not a partial, misleading latency).
+ */
 export type Need = Partial<Record<SideKind, boolean>>;
 
 export interface DayView {
@@ -92,7 +117,8 @@ export interface StoreDeps {
   tableName: string;
 }
 
-async function readSide(
+/** The side map `kind` of a day's rollup generation. */
+export async function readSide(
   deps: StoreDeps,
   projectId: string,
   day: string,
@@ -110,32 +136,46 @@ async function readSide(
   return decodeSide(items.map((i) => i.z as Uint8Array));
 }
 
-/** Reads one day: counters, aggregates and the side maps in `need`. */
+/**
+ * Reads one day: counters, aggregates and the side maps in `need`, rebuilt plus live (without
+ * the live facts when `liveFacts` is false: the rebuilt layer alone, as a compaction needs it).
+ */
 export async function readDay(
   deps: StoreDeps,
   projectId: string,
   day: string,
   need: Need = {},
+  options: { liveFacts?: boolean } = {},
 ): Promise<DayView> {
   const served = await readPeriod(deps.ddb, deps.tableName, projectId, period.day(day));
   const rollup = served.rollup as DayRollup | undefined;
   const watermark = rollup?.watermark;
   const kinds = SIDE_KINDS.filter((k) => need[k] && (rollup?.chunks?.[k] ?? 0) > 0);
   const [facts, ...sides] = await Promise.all([
-    readFactsSince(deps.ddb, deps.tableName, projectId, day, watermark),
+    options.liveFacts === false
+      ? Promise.resolve([])
+      : readFactsSince(deps.ddb, deps.tableName, projectId, day, watermark),
     ...kinds.map((k) => readSide(deps, projectId, day, watermark as string, k)),
   ]);
   const parts = emptyParts();
   if (rollup?.x) mergeAggregate(parts.agg, rollup.x);
+  let latency: Record<string, Distribution> = {};
   kinds.forEach((kind, i) => {
-    (parts as unknown as SideMaps)[kind] = sides[i] as never;
+    if (kind === 'apiLatency') latency = sides[i] as Record<string, Distribution>;
+    else (parts as unknown as SideMaps)[kind] = sides[i] as never;
   });
   const live = partsOf(facts);
   mergeAggregate(parts.agg, live.agg);
   if (need.users) mergeMap(parts.users, live.users, mergeUser);
   if (need.conversations) mergeMap(parts.conversations, live.conversations, mergeConversation);
   if (need.resources) mergeMap(parts.resources, live.resources, mergeResource);
-  if (need.api) mergeMap(parts.api, live.api, mergeApi);
+  if (need.api) {
+    mergeMap(parts.api, live.api, mergeApi);
+    for (const [key, stats] of Object.entries(parts.api)) {
+      if (!need.apiLatency) stats.dur = emptyDistribution();
+      else if (latency[key]) mergeDistribution(stats.dur, latency[key]);
+    }
+  }
   parts.counters = served.counters;
   return {
     day,

@@ -112,6 +112,14 @@ export function quantile(d: Distribution, q: number): number | undefined {
   return d.max;
 }
 
+/** How many values are at most `x` (exact for exact distributions, else within the sketch's 1 %). */
+export function countAtMost(d: Distribution, x: number): number {
+  if (d.v) return d.v.filter((value) => value <= x).length;
+  let n = x >= 0 ? (d.z ?? 0) : 0;
+  for (const [i, c] of Object.entries(d.b ?? {})) if (bucketValue(Number(i)) <= x) n += c;
+  return n;
+}
+
 /** avg, p50, p95, p99, rounded to 0.1 ms; nulls when there are no values. */
 export function summarize(d: Distribution) {
   const r = (x: number | undefined) => (x === undefined ? null : Math.round(x * 10) / 10);

@@ -13,25 +13,41 @@ import { BUCKET_PREFIX, factLogPartition, keys } from './keys.ts';
 
 export const FACTS_ATTRIBUTE = 'z';
 
-/** The item holding `facts` (all of one project and day), stored in `bucket`. */
-export function factLogItem(
+/**
+ * Facts per log item: an item is then about 3 KB, so the newest activity is one small read
+ * however large the ingest batches were.
+ */
+export const FACTS_PER_ITEM = 100;
+
+/**
+ * The items holding `facts` (of one project and day), stored in `bucket` at `storedAt`. Keys sort
+ * by storage time, so the log reads newest first; the rest of the key is a hash of the facts'
+ * ids, so writing the same facts again (a retried write) lands on the same items.
+ */
+export function factLogItems(
   projectId: string,
   day: string,
   bucket: string,
+  storedAt: number,
   facts: Fact[],
   ttl: number,
-): Record<string, unknown> {
-  // Deterministic id: the same facts written twice (a retried write) land on the same item.
-  const id = createHash('sha256')
-    .update(facts.map((f) => f.id).join('\n'))
-    .digest('base64url')
-    .slice(0, 16);
-  return {
-    ...keys.factLog(projectId, day, bucket, id),
-    n: facts.length,
-    [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(facts)),
-    ttl,
-  };
+): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < facts.length; i += FACTS_PER_ITEM) {
+    const part = facts.slice(i, i + FACTS_PER_ITEM);
+    const hash = createHash('sha256')
+      .update(part.map((f) => f.id).join('\n'))
+      .digest('base64url')
+      .slice(0, 16);
+    const id = `${String(storedAt).padStart(13, '0')}#${String(i / FACTS_PER_ITEM).padStart(3, '0')}#${hash}`;
+    items.push({
+      ...keys.factLog(projectId, day, bucket, id),
+      n: part.length,
+      [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(part)),
+      ttl,
+    });
+  }
+  return items;
 }
 
 export function factsOfItem(item: Record<string, unknown>): Fact[] {
@@ -40,20 +56,28 @@ export function factsOfItem(item: Record<string, unknown>): Fact[] {
   return JSON.parse(inflateRawSync(z).toString('utf8')) as Fact[];
 }
 
-/** The facts of a day stored at or after `fromBucket` (all when undefined): the live layer. */
+/**
+ * The facts of a day stored at or after `fromBucket` (all when undefined), and before `toBucket`
+ * when given: the live layer, or the part of it a compaction folds.
+ */
 export async function readFactsSince(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   projectId: string,
   day: string,
   fromBucket: string | undefined,
+  toBucket?: string,
 ): Promise<Fact[]> {
+  const from = `${BUCKET_PREFIX}${fromBucket ?? ''}`;
+  // Item keys are `B#<bucket>#<id>`: every one of bucket `toBucket` sorts after `B#<toBucket>`.
   const items = await queryAll(ddb, {
     TableName: tableName,
-    KeyConditionExpression: fromBucket ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
+    KeyConditionExpression:
+      toBucket === undefined ? 'pk = :pk AND sk >= :from' : 'pk = :pk AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: {
       ':pk': factLogPartition(projectId, day),
-      ...(fromBucket ? { ':from': `${BUCKET_PREFIX}${fromBucket}` } : {}),
+      ':from': from,
+      ...(toBucket === undefined ? {} : { ':to': `${BUCKET_PREFIX}${toBucket}` }),
     },
   });
   return items.flatMap(factsOfItem);

@@ -67,9 +67,6 @@ export const keys = {
   /** All-time totals of a project: one item, kept exact by the rollup's corrections. */
   totals: (projectId: string): Key => ({ pk: `C#${projectId}#ALL`, sk: 'T' }),
 
-  /** All-time API calls by endpoint, status and duration bucket (for /metrics). */
-  apiTotals: (projectId: string): Key => ({ pk: `C#${projectId}#API`, sk: 'T' }),
-
   /**
    * One ingest invocation's facts for one project and event day: the live layer of every report,
    * and the time-ordered activity feed. Sorted by storage bucket.

@@ -104,7 +104,7 @@ describe('dashboard', () => {
     const recent = await texts(page, '#recent li');
     expect(recent).toHaveLength(6);
     expect(recent.every((r) => /ago$/.test(r))).toBe(true);
-    expect(await texts(page, '#api tbody tr')).toEqual(['POST /chat 2 50 % 120 ms']);
+    expect(await texts(page, '#api tbody tr')).toEqual(['POST /chat 2 1 50 %']);
     await page.close();
   });
 

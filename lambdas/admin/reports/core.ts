@@ -34,7 +34,7 @@ export const coreReports = [
           ...(query.from ? { from: query.from } : {}),
           ...(query.to ? { to: query.to } : {}),
         },
-        deps.rollup.nightlyDays,
+        { nightlyDays: deps.rollup.nightlyDays, hourly: 'rebuild' },
       );
       return {
         project: projectId,

@@ -5,8 +5,8 @@ import { ValidationError } from '../../../lambdas/shared/errors.ts';
 const now = Date.parse('2026-11-22T10:00:00Z');
 
 describe('rollup jobs', () => {
-  it('rebuild today every hour, and today with the days before every night', () => {
-    expect(jobDays({ mode: 'hourly' }, now, 3)).toEqual(['2026-11-22']);
+  it('fold yesterday and today every hour, and rebuild today with the days before every night', () => {
+    expect(jobDays({ mode: 'hourly' }, now, 3)).toEqual(['2026-11-21', '2026-11-22']);
     expect(jobDays({ mode: 'nightly' }, now, 3)).toEqual([
       '2026-11-19',
       '2026-11-20',

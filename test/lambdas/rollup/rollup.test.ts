@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
-import { rollupDay } from '../../../lambdas/rollup/rollup.ts';
+import { compactDay, rollupDay } from '../../../lambdas/rollup/rollup.ts';
 import { partsOf } from '../../../lambdas/shared/aggregate.ts';
 import { applyIncrements, readTotals } from '../../../lambdas/shared/counters.ts';
 import { readDay } from '../../../lambdas/shared/day-store.ts';
@@ -226,6 +226,66 @@ describe('rollup', () => {
     expect(await served()).toMatchObject({
       day: { counters: withLate.day.counters },
       totals: withLate.totals,
+    });
+  });
+});
+
+describe('compaction', () => {
+  it('folds the live layer into the rollup with the same figures, reading no raw event', async () => {
+    const events = dataset();
+    await ingest(ingestDeps(), [sqsRecord(events.slice(0, 3))]);
+    clock = T0 + 10 * MIN;
+    await ingest(ingestDeps(), [sqsRecord(events.slice(3))]);
+    const live = await served();
+    // Folds the first batch (bucket 10:00; the second, in bucket 10:10, stays live), then the second.
+    clock = T0 + 12 * MIN;
+    expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({
+      events: 3,
+      watermark: '2026-11-20T10:10',
+    });
+    expect(await served()).toEqual({ ...live, day: { ...live.day, rollup: expect.anything() } });
+    clock = T0 + 20 * MIN;
+    expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({
+      events: 6,
+      watermark: '2026-11-20T10:15',
+    });
+    const folded = await served();
+    expect(folded.day.counters).toEqual(live.day.counters);
+    expect(folded.day.parts).toEqual(live.day.parts);
+    expect((await t.query(`C#p1#D#${DAY}`)).map((i) => i.sk)).toEqual(['R']);
+    // Nothing new: nothing written.
+    expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({ events: 6, correction: {} });
+  });
+
+  it('leaves a crash to the rebuild, which corrects it on top of a compaction', async () => {
+    const events = dataset();
+    await ingest(ingestDeps(), [sqsRecord(events.slice(0, 3))]);
+    await batchPut(
+      t.ddb,
+      t.tableName,
+      events.slice(3).map((e) => toRawItem(e, t.storage, '2026-11-20T10:00')),
+    );
+    clock = T0 + 10 * MIN;
+    await compactDay(rollupDeps(), 'p1', DAY);
+    expect((await served()).totals.events).toBe(3);
+    clock = T0 + 20 * MIN;
+    const rebuilt = await rollupDay(rollupDeps(), 'p1', DAY);
+    expect(rebuilt.correction).toMatchObject({ events: 3 });
+    expect((await served()).day.counters).toMatchObject({ events: 6, activeUsers: 3 });
+  });
+
+  it('never moves the watermark back', async () => {
+    await ingest(ingestDeps(), [sqsRecord(dataset())]);
+    clock = T0 + 30 * MIN;
+    await rollupDay(rollupDeps(), 'p1', DAY);
+    const later = await served();
+    clock = T0 + 10 * MIN;
+    expect(await rollupDay(rollupDeps(), 'p1', DAY)).toMatchObject({
+      watermark: later.day.rollup?.watermark,
+    });
+    expect(await served()).toMatchObject({
+      day: { counters: later.day.counters },
+      totals: later.totals,
     });
   });
 });

@@ -48,3 +48,17 @@ describe('served figures of a period', () => {
     expect(served.counters).toEqual({ events: 107 });
   });
 });
+
+describe('applying increments', () => {
+  it('adds an item with more counters than one update expression holds', async () => {
+    const counters = Object.fromEntries(
+      Array.from({ length: 180 }, (_, i) => [`tokens:model-${i}`, i + 1]),
+    );
+    const key = keys.counterBucket('many', period.day('2026-11-03'), '2026-11-03T10:00');
+    await applyIncrements(t.ddb, t.tableName, [{ key, counters }]);
+    await applyIncrements(t.ddb, t.tableName, [{ key, counters }]);
+    const served = await readPeriod(t.ddb, t.tableName, 'many', period.day('2026-11-03'));
+    expect(Object.keys(served.counters)).toHaveLength(180);
+    expect(served.counters['tokens:model-179']).toBe(360);
+  });
+});

@@ -4,7 +4,14 @@ import type { ApiStats } from '../../../shared/aggregate.ts';
 import { emptyDistribution, mergeDistribution, summarize } from '../../../shared/distribution.ts';
 import { parseRange } from '../../range.ts';
 import { readRange } from '../../read.ts';
-import { intParam, projectParam, rangeParams, report, textParam } from '../../report.ts';
+import {
+  booleanParam,
+  intParam,
+  projectParam,
+  rangeParams,
+  report,
+  textParam,
+} from '../../report.ts';
 import { byCountDesc, rangeOut, rate } from './common.ts';
 
 /** One method + endpoint of the report. */
@@ -98,10 +105,16 @@ export const apiUsageReport = report({
       ),
     ),
     limit: intParam(100, 1000, 'Endpoints listed'),
+    latency: booleanParam(
+      'Include latency percentiles (default true); false reads less, for a quick health view',
+    ),
   }),
   run: async ({ deps, projectId, query }) => {
     const range = parseRange(query, deps.now());
-    const { total } = await readRange(deps, projectId, range.days, { api: true });
+    const { total } = await readRange(deps, projectId, range.days, {
+      api: true,
+      apiLatency: query.latency !== false,
+    });
     return {
       project: projectId,
       range: rangeOut(range),

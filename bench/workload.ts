@@ -1,0 +1,145 @@
+/**
+ * The standard workload of the benchmark: an AI-chat product's event mix, from a population of
+ * returning users with a share of new ones each day. Deterministic (seeded), so runs compare.
+ *
+ *   users        400 active per 20,000 events (50 events per active user per day), 5 % new that day
+ *   event types  55 % message.sent (tokens, model, response time, conversation, role)
+ *                 5 % conversation.started · 20 % api.request (20 endpoints; 95 % 2xx, 3 % 4xx, 2 % 5xx)
+ *                10 % page (url with UTM, referrer, browser user agent) · 5 % identify · 5 % activity.*
+ *   size         about 500 bytes of JSON per event, like a Segment server library's: with a
+ *                client timestamp (the event's creation time) and the batch's sentAt
+ */
+
+/** Mulberry32: a tiny seeded PRNG, so the workload is the same on every run. */
+export function random(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet', 'claude-3-haiku'];
+const ENDPOINTS = Array.from({ length: 20 }, (_, i) => `/api/v1/resource-${i}`);
+const UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+export interface WorkloadOptions {
+  /** Seed of the PRNG. */
+  seed: number;
+  /** Events per active user (sets how many users a number of events has). @default 50 */
+  eventsPerUser?: number;
+  /** Share of the active users that are new. @default 0.05 */
+  newShare?: number;
+  /** Prefix of user ids: a different one gives different users. */
+  userPrefix?: string;
+  /** Event time, as the client stamps it. @default now, minus up to 2 s */
+  timestamp?: () => string;
+  /** A fixed number of users instead of `eventsPerUser` (same users at any volume). */
+  users?: number;
+}
+
+/** The users `n` events are spread over: returning ones first, then the new ones. */
+export function usersFor(n: number, o: WorkloadOptions) {
+  const active = o.users ?? Math.max(1, Math.round(n / (o.eventsPerUser ?? 50)));
+  const fresh = Math.round(active * (o.newShare ?? 0.05));
+  const prefix = o.userPrefix ?? 'user';
+  return {
+    returning: Array.from({ length: active - fresh }, (_, i) => `${prefix}-r${i}`),
+    fresh: Array.from({ length: fresh }, (_, i) => `${prefix}-n${i}`),
+  };
+}
+
+/** `n` Segment messages (with `type`), of the standard mix. */
+export function events(n: number, o: WorkloadOptions): Record<string, unknown>[] {
+  const r = random(o.seed);
+  const { returning, fresh } = usersFor(n, o);
+  const all = [...returning, ...fresh];
+  const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)] as T;
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const userId = pick(all);
+    const roll = r();
+    const base = {
+      userId,
+      messageId: `${o.seed}-${i}`,
+      timestamp: o.timestamp
+        ? o.timestamp()
+        : new Date(Date.now() - Math.floor(r() * 2000)).toISOString(),
+      context: { library: { name: 'analytics-node', version: '2.1.0' } },
+    };
+    const conversationId = `conv-${userId}-${Math.floor(r() * 5)}`;
+    if (roll < 0.55) {
+      const input = 200 + Math.floor(r() * 1800);
+      const output = 50 + Math.floor(r() * 600);
+      out.push({
+        ...base,
+        type: 'track',
+        event: 'message.sent',
+        properties: {
+          conversationId,
+          role: r() < 0.5 ? 'user' : 'assistant',
+          model: pick(MODELS),
+          inputTokens: input,
+          outputTokens: output,
+          responseTimeMs: Math.round(200 + r() * 2800),
+          agentId: `agent-${Math.floor(r() * 8)}`,
+          channel: pick(['web', 'slack', 'api']),
+        },
+      });
+    } else if (roll < 0.6) {
+      out.push({
+        ...base,
+        type: 'track',
+        event: 'conversation.started',
+        properties: { conversationId, agentId: `agent-${Math.floor(r() * 8)}` },
+      });
+    } else if (roll < 0.8) {
+      const s = r();
+      out.push({
+        ...base,
+        type: 'track',
+        event: 'api.request',
+        properties: {
+          endpoint: pick(ENDPOINTS),
+          method: r() < 0.7 ? 'GET' : 'POST',
+          statusCode: s < 0.95 ? 200 : s < 0.98 ? 404 : 500,
+          durationMs: Math.round(5 + r() * 400),
+        },
+      });
+    } else if (roll < 0.9) {
+      out.push({
+        ...base,
+        type: 'page',
+        name: pick(['Home', 'Pricing', 'Docs', 'Chat']),
+        properties: {
+          url: `https://app.example.com/${pick(['home', 'pricing', 'docs', 'chat'])}?utm_source=newsletter&utm_medium=email&utm_campaign=launch`,
+          referrer: 'https://news.example.org/post/42',
+          title: 'Example App',
+        },
+        context: { ...base.context, userAgent: UA, ip: '203.0.113.42', locale: 'en-US' },
+      });
+    } else if (roll < 0.95) {
+      out.push({
+        ...base,
+        type: 'identify',
+        traits: {
+          plan: pick(['free', 'pro', 'team']),
+          email: `${userId}@example.com`,
+          company: 'Example Inc',
+        },
+      });
+    } else {
+      out.push({
+        ...base,
+        type: 'track',
+        event: `activity.${pick(['login', 'logout', 'settings_changed'])}`,
+        properties: { username: userId },
+      });
+    }
+  }
+  return out;
+}
