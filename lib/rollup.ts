@@ -12,13 +12,15 @@ export interface TallyRollupProps {
   readonly settle?: Duration;
   /** Days the nightly rebuild covers. @default 3 */
   readonly nightlyDays?: number;
+  /** The hourly job: fold the live layer cheaply, or rebuild today from raw events. @default 'compact' */
+  readonly hourly?: 'compact' | 'rebuild';
 }
 
 /**
  * The rollup: a function that rebuilds exact daily figures from raw events, run by EventBridge
- * Scheduler every hour (today) and every night (the last `nightlyDays`, yesterday included, to
- * fold late events into closed days). Each rebuild re-reads its days' raw events, so the hourly
- * run stays on today: that is what keeps the read cost per event small. Invoke it with `{"from":"YYYY-MM-DD","to":"…"}` to backfill.
+ * Scheduler every hour (a compaction of yesterday and today: the live layer folded in, from facts)
+ * and every night (a rebuild of today and the `nightlyDays` before, from raw events, which also
+ * folds late events into closed days). Invoke it with `{"from":"YYYY-MM-DD","to":"…"}` to backfill.
  */
 export class TallyRollup extends Construct {
   readonly rollupFunction: TallyFunction;
@@ -40,6 +42,7 @@ export class TallyRollup extends Construct {
     this.environment = {
       [ENV.rollupSettleSeconds]: String(settle.toSeconds()),
       [ENV.rollupNightlyDays]: String(nightlyDays),
+      [ENV.rollupHourly]: props.hourly ?? 'compact',
     };
     this.rollupFunction = new TallyFunction(this, 'Rollup', {
       name: 'rollup',
@@ -51,7 +54,7 @@ export class TallyRollup extends Construct {
     props.storage.connect(this.rollupFunction, 'readWrite');
 
     new Schedule(this, 'Hourly', {
-      description: 'Rebuild today',
+      description: 'Compact (or rebuild) yesterday and today',
       schedule: ScheduleExpression.cron({ minute: '7' }),
       target: new LambdaInvoke(this.rollupFunction, {
         input: ScheduleTargetInput.fromObject({ mode: 'hourly' }),
