@@ -90,6 +90,17 @@ export interface Parts {
 
 const hours = () => Array.from({ length: 24 }, () => 0);
 
+export const emptyResourceStats = (): ResourceStats => ({
+  events: 0,
+  messages: 0,
+  tokens: 0,
+  rtSum: 0,
+  rtCount: 0,
+  errors: 0,
+  ratingSum: 0,
+  ratingCount: 0,
+});
+
 export function emptyAggregate(): Aggregate {
   return {
     names: {},
@@ -203,16 +214,7 @@ export function addFact(p: Parts, f: Fact): void {
   }
 
   for (const key of resources) {
-    const r = entry(p.resources, key, () => ({
-      events: 0,
-      messages: 0,
-      tokens: 0,
-      rtSum: 0,
-      rtCount: 0,
-      errors: 0,
-      ratingSum: 0,
-      ratingCount: 0,
-    }));
+    const r = entry(p.resources, key, emptyResourceStats);
     r.events++;
     if (isMessage) {
       r.messages++;

@@ -241,16 +241,7 @@ export const conversationsWith = (
   key: string,
 ): number => Object.values(conversations).filter((c) => c.resources.includes(key)).length;
 
-export const emptyResourceStats = (): ResourceStats => ({
-  events: 0,
-  messages: 0,
-  tokens: 0,
-  rtSum: 0,
-  rtCount: 0,
-  errors: 0,
-  ratingSum: 0,
-  ratingCount: 0,
-});
+export { emptyResourceStats } from '../../../shared/aggregate.ts';
 
 export function resourceRow(key: string, s: ResourceStats, conversations: number): ResourceRow {
   return {
