@@ -1,12 +1,22 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { CfnUserPoolGroup, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
 
-/** An existing issuer of admin tokens (your auth service, or a Cognito pool you already have). */
+/**
+ * An existing issuer of admin tokens (your auth service, or a Cognito pool you already have),
+ * verified by its JWKS URL or, for a service that signs with a shared secret, HS256 with a secret
+ * kept in Secrets Manager. Exactly one of the two.
+ */
 export interface ExternalIssuer {
-  /** JWKS URL of the issuer. */
-  readonly jwksUrl: string;
+  /** JWKS URL of the issuer. @default - none: `hs256SecretName` must be set */
+  readonly jwksUrl?: string;
+  /**
+   * Name of a Secrets Manager secret (a plain string of at least 32 characters) for HS256. The
+   * template holds only a reference; CloudFormation resolves it into the function's environment.
+   * @default - none: `jwksUrl` must be set
+   */
+  readonly hs256SecretName?: string;
   /** @default - the `iss` claim is not checked */
   readonly issuer?: string;
   /** @default - the `aud` claim is not checked */
@@ -38,14 +48,24 @@ export class TallyAuth extends Construct {
     super(scope, id);
     const ext = props.external;
     if (ext) {
-      if (!/^https:\/\//.test(ext.jwksUrl)) {
+      if ((ext.jwksUrl === undefined) === (ext.hs256SecretName === undefined)) {
+        throw new Error('external needs exactly one of jwksUrl and hs256SecretName');
+      }
+      if (ext.jwksUrl !== undefined && !/^https:\/\//.test(ext.jwksUrl)) {
         throw new Error(
           `external.jwksUrl must be an https URL, got ${JSON.stringify(ext.jwksUrl)}`,
         );
       }
       this.userPool = undefined;
       this.environment = {
-        [ENV.jwksUrl]: ext.jwksUrl,
+        ...(ext.jwksUrl !== undefined
+          ? { [ENV.jwksUrl]: ext.jwksUrl }
+          : {
+              // A CloudFormation dynamic reference: the secret itself is not in the template.
+              [ENV.jwtSecret]: SecretValue.secretsManager(
+                ext.hs256SecretName as string,
+              ).unsafeUnwrap(),
+            }),
         ...(ext.issuer ? { [ENV.jwtIssuer]: ext.issuer } : {}),
         ...(ext.audience ? { [ENV.jwtAudience]: ext.audience } : {}),
         [ENV.jwtRoleClaim]: ext.roleClaim ?? 'roles',

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambdas/shared/routes.ts';
 import { freePort } from '../../local/ports.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
 
@@ -94,6 +95,49 @@ describe('npm start', () => {
     expect(summary).toMatchObject({ totalEvents: 1, totalUsers: 1 });
     expect(javaProcessesFor(dataDir)).not.toBe('');
 
+    // Issue 3's check, as a user runs it: 2,500 events, 100 repeated messageIds, 10 invalid.
+    const batch: Record<string, unknown>[] = Array.from({ length: 2500 }, (_, i) => ({
+      type: 'track',
+      userId: `u${i % 50}`,
+      event: 'Clicked',
+      messageId: i >= 2000 && i < 2100 ? `b-${i - 1000}` : `b-${i}`,
+    }));
+    const invalid = [5, 500, 900, 1200, 1300, 1400, 1500, 1600, 2300, 2400];
+    for (const i of invalid) delete (batch[i] as Record<string, unknown>).event;
+    const report = await request(`${creds.baseUrl}/v1/batch`, {
+      headers: basic(creds.writeKey),
+      body: { batch },
+    });
+    expect(report.status).toBe(207);
+    expect((report.body as { rejected: { index: number }[] }).rejected.map((r) => r.index)).toEqual(
+      invalid,
+    );
+    for (let i = 0; i < 100; i++) {
+      summary = (
+        await request(`${creds.baseUrl}/api/v1/analytics/summary`, {
+          headers: bearer(creds.adminToken),
+        })
+      ).body as Record<string, unknown>;
+      if (summary.totalEvents === 1 + 2390) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // 2,500 − 10 invalid − 100 repeats (their originals, 1000-1099, are all valid).
+    expect(summary.totalEvents).toBe(1 + 2390);
+
+    // Every report answers for the dev project, and a CSV export downloads.
+    for (const route of ROUTES.filter((r) => r.method === 'GET' && r.auth === 'admin')) {
+      const path = route.path
+        .replace('{format}', 'csv')
+        .replace('{id}', 'none')
+        .replace('{type}/{id}', 'agent/none');
+      const query = path.includes('/export/') ? '?report=daily-stats' : '';
+      const res = await fetch(`${creds.baseUrl}${path}${query}`, {
+        headers: bearer(creds.adminToken),
+      });
+      // A conversation or resource nobody tracked is a 404 with a JSON reason; all else is 200.
+      expect([route.path, res.status]).toEqual([route.path, path.endsWith('/none') ? 404 : 200]);
+    }
+
     await interrupt(first.child);
     expect(first.output()).toContain('stopped');
     expect(javaProcessesFor(dataDir)).toBe('');
@@ -105,7 +149,8 @@ describe('npm start', () => {
     const kept = await request(`${again.baseUrl}/api/v1/analytics/summary`, {
       headers: bearer(again.adminToken),
     });
-    expect(kept.body).toMatchObject({ totalEvents: 1, totalUsers: 1 });
+    // u1, then u0…u49 of the batch.
+    expect(kept.body).toMatchObject({ totalEvents: 2391, totalUsers: 50 });
     await interrupt(second.child);
     expect(javaProcessesFor(dataDir)).toBe('');
   }, 120_000);

@@ -199,5 +199,25 @@ describe('TallyStack', () => {
     expect(() => synth({ externalIssuer: { jwksUrl: 'http://insecure' } })).toThrow(
       /must be an https URL, got "http:\/\/insecure"/,
     );
+    expect(() => synth({ externalIssuer: {} })).toThrow(
+      /exactly one of jwksUrl and hs256SecretName/,
+    );
+  });
+
+  it('verifies HS256 tokens with a secret from Secrets Manager, never written into the template', () => {
+    const hs = synth({
+      externalIssuer: { hs256SecretName: 'tally/jwt-secret', roleClaim: 'roles' },
+    });
+    type Fn = { Properties: { Environment?: { Variables?: Record<string, unknown> } } };
+    const fns = Object.values(hs.findResources('AWS::Lambda::Function')) as Fn[];
+    const secrets = fns
+      .map((f) => f.Properties.Environment?.Variables?.JWT_HS256_SECRET)
+      .filter(Boolean);
+    expect(secrets.length).toBe(2);
+    for (const s of secrets) {
+      expect(JSON.stringify(s)).toContain(
+        '{{resolve:secretsmanager:tally/jwt-secret:SecretString:::}}',
+      );
+    }
   });
 });
