@@ -31,4 +31,6 @@ export const LAMBDA_ESBUILD = {
   banner: ESM_REQUIRE_BANNER,
   /** Bundle the AWS SDK too: one file loads faster than the runtime's copy, and its version is ours. */
   external: [] as string[],
+  /** `sentiment` lists its language files with a dynamic require; English is imported directly. */
+  logOverride: { 'empty-glob': 'silent' },
 } as const;

@@ -59,6 +59,9 @@ export class TallyFunction extends NodejsFunction {
         esbuildArgs: {
           '--tree-shaking': String(LAMBDA_ESBUILD.treeShaking),
           '--legal-comments': LAMBDA_ESBUILD.legalComments,
+          ...Object.fromEntries(
+            Object.entries(LAMBDA_ESBUILD.logOverride).map(([k, v]) => [`--log-override:${k}`, v]),
+          ),
         },
       },
     });

@@ -24,6 +24,7 @@ export async function buildLambdas(outDir = 'dist/lambdas'): Promise<BundleInfo[
     await build({
       ...options,
       mainFields: [...options.mainFields],
+      logOverride: { ...options.logOverride },
       banner: { js: banner },
       entryPoints: [entry],
       outfile: file,
