@@ -712,5 +712,25 @@ Inputs: ${Object.entries(cost.inputs)
     .join(', ')}.
 Not included: storage (about 0.25 $/GB-month for DynamoDB), CloudFront and the dashboard's own
 reads, which depend on how many people look, not on events.
+
+## Reading these figures
+
+- One event per request is slow by nature: each is an HTTP request, a validation, a PutEvents
+  and an ingest invocation. Segment's server libraries batch (up to 500 KB), as should callers
+  who send much.
+- Reports that list things (users, conversations, resources, endpoints) read in proportion to how
+  many there are in the range; the small project has fewer distinct conversations than the large
+  one, hence their growth above. None reads raw events of a period: the summary and the
+  dashboard read the same at any volume; \`events\`, \`users/activities\` and
+  \`messages/insights\` read one page.
+- The standard workload sends each request alone, so each ingest invocation handles one record
+  of 50 events; at 100 events/s Lambda's batching window gives about two, so per-batch writes are
+  overstated here, not understated.
+- Events that carry a client messageId but no timestamp cost 3.5 RCU more: a resend of them may
+  fall on another day, so ingest looks for an earlier copy in the 7 days before (the dedupe
+  window). Segment's libraries always send a timestamp.
+- Module init varies by ±10 ms between runs on this machine; the track function's is the closest
+  to its budget. The admin function (not on the hot path) carries every report, prom-client and
+  the sentiment lexicon.
 `;
 }
