@@ -580,11 +580,37 @@ try {
 
 // ---------------------------------------------------------------- output
 
-type Results = Record<string, unknown> & {
+interface BenchResults {
+  date: string;
+  durationSeconds: number;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string; os: string };
+  ingest: {
+    eventsPerSec: { batch1: number; batch50: number; batch500: number };
+    rawBatchWriteItemsPerSec: number;
+    ratio: number;
+    ratioBatch50: number;
+  };
+  writeCost: {
+    wcuPerEvent: number;
+    rcuPerEvent: number;
+    rcuPerEventAsDynamoDbLocalReports: number;
+  };
+  readCost: { reports: Record<string, { rcu1k: number; rcu100k: number }> };
+  latency: Record<string, { p50: number; p95: number; p99: number }>;
+  coldStart: Record<string, { bytes: number; initMs: number }>;
+  rollup: {
+    secondsAt10k: number;
+    secondsAt100k: number;
+    eventsAt10k: number;
+    eventsAt100k: number;
+    rcuPerEventPerRebuild: number;
+  };
+  costPerMillionEventsUsd: number;
+  cost: { inputs: Record<string, number>; lines: Record<string, number> };
   budgets: { name: string; value: unknown; budget: string; met: boolean }[];
-};
+}
 
-function table(r: Results): string {
+function table(r: BenchResults): string {
   const lines = [
     '',
     'Budget                                              value              budget        met',
@@ -597,41 +623,17 @@ function table(r: Results): string {
   return lines.join('\n');
 }
 
-function markdown(r: Results): string {
-  const m = r.machine as unknown as {
-    cores: number;
-    cpu: string;
-    memoryGiB: number;
-    node: string;
-    os: string;
-  };
-  const ing = r.ingest as unknown as {
-    eventsPerSec: Record<string, number>;
-    rawBatchWriteItemsPerSec: number;
-    ratio: number;
-    ratioBatch50: number;
-  };
-  const rc = r.readCost as unknown as {
-    reports: Record<string, { rcu1k: number; rcu100k: number }>;
-  };
-  const lat = r.latency as unknown as Record<string, { p50: number; p95: number; p99: number }>;
-  const cs = r.coldStart as unknown as Record<string, { bytes: number; initMs: number }>;
-  const ro = r.rollup as unknown as {
-    secondsAt10k: number;
-    secondsAt100k: number;
-    eventsAt10k: number;
-    eventsAt100k: number;
-    rcuPerEventPerRebuild: number;
-  };
-  const cost = r.cost as unknown as {
-    inputs: Record<string, number>;
-    lines: Record<string, number>;
-  };
-  const wc = r.writeCost as unknown as {
-    wcuPerEvent: number;
-    rcuPerEvent: number;
-    rcuPerEventAsDynamoDbLocalReports: number;
-  };
+function markdown(r: BenchResults): string {
+  const {
+    machine: m,
+    ingest: ing,
+    readCost: rc,
+    latency: lat,
+    coldStart: cs,
+    rollup: ro,
+    cost,
+    writeCost: wc,
+  } = r;
   return `# Performance
 
 Measured by \`npm run bench -- --out bench.json --markdown docs/performance.md\` on ${String(r.date).slice(0, 10)}:
