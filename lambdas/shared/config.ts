@@ -3,6 +3,7 @@
  * module loads, not at the first request. The CDK constructs import `ENV` so the names they set
  * are the names read here.
  */
+import { isRecord } from './values.ts';
 
 export const ENV = {
   tableName: 'TABLE_NAME',
@@ -246,11 +247,11 @@ function tokenPrices(env: Env): Record<string, ModelPrice> {
       `${ENV.tokenPrices} must be JSON like {"gpt-4o":{"input":2.5,"output":10}}`,
     );
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+  if (!isRecord(parsed)) {
     throw new ConfigError(`${ENV.tokenPrices} must be an object of model → price`);
   }
   const out: Record<string, ModelPrice> = {};
-  for (const [model, price] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [model, price] of Object.entries(parsed)) {
     const p = price as Record<string, unknown> | null;
     const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
     if (!p || !ok(p.input) || !ok(p.output) || (p.total !== undefined && !ok(p.total))) {

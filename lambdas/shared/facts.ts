@@ -7,6 +7,7 @@
 import type { EventType, TallyEvent } from './events.ts';
 import { actorOf } from './events.ts';
 import { DOMAIN_EVENTS, tokensOf } from './metrics.ts';
+import { finiteNumber } from './values.ts';
 
 export interface Fact {
   /** messageId */
@@ -60,14 +61,6 @@ export const FEEDBACK_EVENT = 'feedback.submitted';
 /** Longest string kept in a fact (names, ids, endpoints): facts are small by design. */
 const MAX_TEXT = 200;
 
-function num(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
-    return Number(value);
-  }
-  return undefined;
-}
-
 function str(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
@@ -109,15 +102,15 @@ export function factOf(e: TallyEvent): Fact {
       case DOMAIN_EVENTS.messageSent: {
         const tokens = tokensOf(p);
         if (tokens !== undefined && tokens > 0) f.tok = tokens;
-        const tin = num(p.inputTokens);
+        const tin = finiteNumber(p.inputTokens);
         if (tin !== undefined && tin > 0) f.tin = tin;
-        const tout = num(p.outputTokens);
+        const tout = finiteNumber(p.outputTokens);
         if (tout !== undefined && tout > 0) f.tout = tout;
         const mdl = str(p.model);
         if (mdl) f.mdl = mdl;
         const role = str(p.role);
         if (role) f.role = role.toLowerCase();
-        const rt = num(p.responseTimeMs);
+        const rt = finiteNumber(p.responseTimeMs);
         if (rt !== undefined && rt >= 0) f.rt = rt;
         break;
       }
@@ -135,14 +128,14 @@ export function factOf(e: TallyEvent): Fact {
         if (ep) f.ep = normalizeEndpoint(ep);
         const me = str(p.method);
         if (me) f.me = me.toUpperCase();
-        const sc = num(p.statusCode);
+        const sc = finiteNumber(p.statusCode);
         if (sc !== undefined) f.sc = Math.trunc(sc);
-        const dur = num(p.durationMs ?? p.responseTimeMs);
+        const dur = finiteNumber(p.durationMs ?? p.responseTimeMs);
         if (dur !== undefined && dur >= 0) f.dur = dur;
         break;
       }
       case FEEDBACK_EVENT: {
-        const rat = num(p.rating);
+        const rat = finiteNumber(p.rating);
         if (rat !== undefined) f.rat = rat;
         break;
       }

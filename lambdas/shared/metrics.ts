@@ -4,6 +4,7 @@
  * cannot disagree on what counts as a message, a conversation or a token.
  */
 import type { Fact } from './facts.ts';
+import { finiteNumber } from './values.ts';
 
 /** Additive counter attributes. Per-model tokens are `tokens:<model>`, per-type counts `type:<type>`. */
 export const COUNTER = {
@@ -35,20 +36,12 @@ export const DOMAIN_EVENTS = {
 
 export type Counters = Record<string, number>;
 
-function num(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
-    return Number(value);
-  }
-  return undefined;
-}
-
 /** Token count of a message: `tokens`, else input + output tokens. */
 export function tokensOf(p: Record<string, unknown>): number | undefined {
-  const total = num(p.tokens);
+  const total = finiteNumber(p.tokens);
   if (total !== undefined) return total;
-  const input = num(p.inputTokens);
-  const output = num(p.outputTokens);
+  const input = finiteNumber(p.inputTokens);
+  const output = finiteNumber(p.outputTokens);
   if (input === undefined && output === undefined) return undefined;
   return (input ?? 0) + (output ?? 0);
 }

@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import type { EventType, ParsedMessage } from '../shared/events.ts';
 import { LIMITS, structuralProblem } from '../shared/limits.ts';
 import { describeIssues, MESSAGE_SCHEMAS, serverTrackSchema } from '../shared/schemas.ts';
+import { isRecord } from '../shared/values.ts';
 import { type DomainEndpoint, translate } from './domain.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';
 
@@ -66,7 +67,7 @@ function judgeOne(
   spec: ItemSpec,
   req: RequestFacts,
 ): Normalized | Omit<Rejection, 'index'> {
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+  if (!isRecord(item)) {
     return { code: 'invalid', reason: 'each event must be a JSON object' };
   }
   const withId = <T extends object>(r: T) => ({ ...idOf(item), ...r });
@@ -80,10 +81,9 @@ function judgeOne(
   }
   const problem = structuralProblem(item);
   if (problem) return withId({ code: 'invalid' as const, reason: problem });
-  const record = item as Record<string, unknown>;
 
   if (spec.domain) {
-    const message = translate(spec.domain, record);
+    const message = translate(spec.domain, item);
     if ('reason' in message) return withId({ code: 'invalid' as const, reason: message.reason });
     const parsed = v.safeParse(serverTrackSchema, message);
     if (!parsed.success)
@@ -91,14 +91,14 @@ function judgeOne(
     return normalize('track', parsed.output as ParsedMessage, req);
   }
 
-  const type = spec.type ?? record.type;
+  const type = spec.type ?? item.type;
   if (typeof type !== 'string' || !(type in MESSAGE_SCHEMAS)) {
     return withId({
       code: 'invalid' as const,
       reason: `type must be one of ${Object.keys(MESSAGE_SCHEMAS).join(', ')}`,
     });
   }
-  if (spec.type && record.type !== undefined && record.type !== spec.type) {
+  if (spec.type && item.type !== undefined && item.type !== spec.type) {
     return withId({
       code: 'invalid' as const,
       reason: `type must be "${spec.type}" on this endpoint`,

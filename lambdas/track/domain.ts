@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DOMAIN_EVENTS } from '../shared/metrics.ts';
+import { finiteNumber, isRecord } from '../shared/values.ts';
 
 export type DomainEndpoint = 'activity' | 'api-usage' | 'conversation' | 'message' | 'event';
 
@@ -35,17 +36,6 @@ type Field<T> = Readonly<Record<string, Kind<T>>>;
 
 /** Thrown by the readers and turned into `{ reason }` by `translate`: the first bad field wins. */
 class Invalid extends Error {}
-
-const isObject = (value: unknown): value is Item =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A number, or one in a string ("150"): the seeds' clients are loosely typed. */
-function numeric(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 /** Milliseconds kept to the microsecond: finer is float noise from `time.time()` differences. */
 const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -89,7 +79,7 @@ const ID: Kind<string> = {
 const COUNT: Kind<number> = {
   expected: 'a non-negative integer',
   parse: (v) => {
-    const n = numeric(v);
+    const n = finiteNumber(v);
     return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
   },
 };
@@ -97,7 +87,7 @@ const COUNT: Kind<number> = {
 const STATUS_CODE: Kind<number> = {
   expected: 'an integer between 100 and 599',
   parse: (v) => {
-    const n = numeric(v);
+    const n = finiteNumber(v);
     return n !== undefined && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
   },
 };
@@ -106,7 +96,7 @@ const STATUS_CODE: Kind<number> = {
 const SECONDS: Kind<number> = {
   expected: 'a non-negative number of seconds',
   parse: (v) => {
-    const n = numeric(v);
+    const n = finiteNumber(v);
     return n !== undefined && n >= 0 ? roundMs(n * 1000) : undefined;
   },
 };
@@ -114,14 +104,14 @@ const SECONDS: Kind<number> = {
 const MILLIS: Kind<number> = {
   expected: 'a non-negative number of milliseconds',
   parse: (v) => {
-    const n = numeric(v);
+    const n = finiteNumber(v);
     return n !== undefined && n >= 0 ? roundMs(n) : undefined;
   },
 };
 
 const OBJECT: Kind<Item> = {
   expected: 'a JSON object',
-  parse: (v) => (isObject(v) ? v : undefined),
+  parse: (v) => (isRecord(v) ? v : undefined),
 };
 
 const TIME: Kind<string> = {

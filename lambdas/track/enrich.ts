@@ -6,6 +6,7 @@
 import { getParser } from 'bowser';
 import { isbot } from 'isbot';
 import type { TallyEvent } from '../shared/events.ts';
+import { isRecord } from '../shared/values.ts';
 import { anonymizeIp, hashIp } from './privacy.ts';
 
 export type IpMode = 'truncate' | 'hash' | 'drop';
@@ -218,8 +219,4 @@ function parseUrl(text: string | undefined): URL | undefined {
 function stringOr(first: unknown, second: unknown): string | undefined {
   if (typeof first === 'string') return first;
   return typeof second === 'string' ? second : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
