@@ -105,6 +105,23 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   return raw as T;
 }
 
+export const IP_MODES = ['truncate', 'hash', 'drop'] as const;
+export type IpMode = (typeof IP_MODES)[number];
+export const BOT_MODES = ['flag', 'drop'] as const;
+export type BotMode = (typeof BOT_MODES)[number];
+/** Shorter secrets make the daily salts guessable, and with them every hashed address. */
+export const MIN_IP_HASH_SECRET_LENGTH = 32;
+
+/** How the track function treats addresses and bots. */
+export interface PrivacyConfig {
+  /** What is stored of a caller's IP: truncated (/24, /48), a daily-salted hash, or nothing. */
+  readonly ipMode: IpMode;
+  /** Required when ipMode is 'hash': the secret the daily salts derive from. */
+  readonly ipHashSecret?: string | undefined;
+  /** Events from known bots are kept and flagged, or refused (and reported as such). */
+  readonly botMode: BotMode;
+}
+
 export interface TrackConfig {
   readonly storage: StorageConfig;
   readonly eventBusName: string;
@@ -113,18 +130,19 @@ export interface TrackConfig {
   readonly writeKeyCacheSeconds: number;
   /** Verifies service tokens (`scope: track`); undefined when only write keys are accepted. */
   readonly jwt: JwtConfig | undefined;
-  /** What is stored of a caller's IP: truncated (/24, /48), a daily-salted hash, or nothing. */
-  readonly ipMode: 'truncate' | 'hash' | 'drop';
-  readonly ipHashSecret: string | undefined;
-  /** Events from known bots are kept and flagged, or refused (and reported as such). */
-  readonly botMode: 'flag' | 'drop';
+  readonly privacy: PrivacyConfig;
 }
 
 export function trackConfig(env: Env): TrackConfig {
-  const ipMode = oneOf(env, ENV.ipMode, ['truncate', 'hash', 'drop'] as const, 'truncate');
+  const ipMode = oneOf(env, ENV.ipMode, IP_MODES, 'truncate');
   const ipHashSecret = optional(env, ENV.ipHashSecret);
-  if (ipMode === 'hash' && (ipHashSecret === undefined || ipHashSecret.length < 32)) {
-    throw new ConfigError(`${ENV.ipMode}=hash needs ${ENV.ipHashSecret} of at least 32 characters`);
+  if (
+    ipMode === 'hash' &&
+    (ipHashSecret === undefined || ipHashSecret.length < MIN_IP_HASH_SECRET_LENGTH)
+  ) {
+    throw new ConfigError(
+      `${ENV.ipMode}=hash needs ${ENV.ipHashSecret} of at least ${MIN_IP_HASH_SECRET_LENGTH} characters`,
+    );
   }
   const hasJwt =
     optional(env, ENV.jwksUrl) !== undefined || optional(env, ENV.jwtSecret) !== undefined;
@@ -134,9 +152,7 @@ export function trackConfig(env: Env): TrackConfig {
     eventBridgeEndpoint: optional(env, ENV.eventBridgeEndpoint),
     writeKeyCacheSeconds: integer(env, ENV.writeKeyCacheSeconds, 60, 0, 60),
     jwt: hasJwt ? jwtConfig(env) : undefined,
-    ipMode,
-    ipHashSecret,
-    botMode: oneOf(env, ENV.botMode, ['flag', 'drop'] as const, 'flag'),
+    privacy: { ipMode, ipHashSecret, botMode: oneOf(env, ENV.botMode, BOT_MODES, 'flag') },
   };
 }
 

@@ -5,20 +5,13 @@
 // bowser rather than ua-parser-js: MIT, maintained, already a dependency of the AWS SDK; ua-parser-js v2 is AGPL.
 import { getParser } from 'bowser';
 import { isbot } from 'isbot';
+import type { PrivacyConfig } from '../shared/config.ts';
 import type { TallyEvent } from '../shared/events.ts';
 import { isRecord } from '../shared/values.ts';
 import { anonymizeIp, hashIp } from './privacy.ts';
 
-export type IpMode = 'truncate' | 'hash' | 'drop';
-export type BotMode = 'flag' | 'drop';
-
-/** How `enrich` treats addresses and bots. */
-export interface EnrichOptions {
-  ipMode: IpMode;
-  /** Required when ipMode is 'hash': the secret the daily salts derive from (≥ 32 chars). */
-  ipHashSecret?: string;
-  botMode: BotMode;
-}
+/** How `enrich` treats addresses and bots: the track function's privacy settings. */
+export type EnrichOptions = PrivacyConfig;
 
 /** What a user agent says, shared by every event that carries it: frozen so none can alter it. */
 interface UaFacts {
@@ -99,16 +92,9 @@ function protectIp(
 ): string | undefined {
   const raw = typeof context.ip === 'string' ? context.ip : sourceIp;
   if (typeof raw !== 'string' || options.ipMode === 'drop') return undefined;
-  if (options.ipMode === 'hash') return hashIp(raw, options.ipHashSecret, dayOf(receivedAt));
+  // The salt's day is the UTC day the server received the event (an ISO string it set itself).
+  if (options.ipMode === 'hash') return hashIp(raw, options.ipHashSecret, receivedAt.slice(0, 10));
   return anonymizeIp(raw);
-}
-
-/** The UTC day of `receivedAt`, which the server always sets in ISO form; today otherwise. */
-function dayOf(receivedAt: string): string {
-  if (typeof receivedAt === 'string' && /^\d{4}-\d\d-\d\d/.test(receivedAt)) {
-    return receivedAt.slice(0, 10);
-  }
-  return new Date().toISOString().slice(0, 10);
 }
 
 function uaFacts(ua: string): UaFacts {

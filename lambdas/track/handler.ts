@@ -24,11 +24,7 @@ const route = routerFor(
       resolveWriteKey: (secret) => resolver.resolve(secret),
       verifyServiceToken: config.jwt ? createVerifier(config.jwt) : undefined,
     },
-    privacy: {
-      ipMode: config.ipMode,
-      botMode: config.botMode,
-      ...(config.ipHashSecret ? { ipHashSecret: config.ipHashSecret } : {}),
-    },
+    privacy: config.privacy,
     eventBridge: eventBridgeClient(config.eventBridgeEndpoint),
     busName: config.eventBusName,
     now: Date.now,

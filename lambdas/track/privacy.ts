@@ -4,10 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { ConfigError } from '../shared/config.ts';
+import { ConfigError, MIN_IP_HASH_SECRET_LENGTH } from '../shared/config.ts';
 
-/** Shorter secrets make the daily salts guessable, and with them every hashed address. */
-export const MIN_IP_HASH_SECRET_LENGTH = 32;
 /** 128 bits: no collisions between a day's visitors, half the bytes of the full digest. */
 const HASH_HEX_CHARS = 32;
 
