@@ -81,17 +81,21 @@ export function requireRole(principal: Principal, role: string): void {
 }
 
 /**
- * The project a request is about: `requested`, else the token's only project, else `default`.
- * A project outside the token's list is refused.
+ * The project a request is about: `requested`, else the token's only project, else `fallback`.
+ * A project outside the token's list is refused, and so is no project at all.
  */
-export function resolveProject(principal: Principal, requested: string | undefined): string {
+export function resolveProject(
+  principal: Principal,
+  requested: string | undefined,
+  fallback: string | undefined = 'default',
+): string {
   const only = principal.projects?.length === 1 ? principal.projects[0] : undefined;
-  const projectId = requested || only || 'default';
-  if (principal.projects && !principal.projects.includes(projectId)) {
+  const projectId = requested || only || fallback;
+  if (!projectId || (principal.projects && !principal.projects.includes(projectId))) {
     throw new ForbiddenError(
       requested
         ? `This token does not cover project ${projectId}`
-        : `This token covers projects ${principal.projects.join(', ')}; choose one with ?project=`,
+        : `This token covers projects ${(principal.projects ?? []).join(', ')}; choose one with ?project=`,
     );
   }
   return projectId;

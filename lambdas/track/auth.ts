@@ -4,7 +4,7 @@
  * `track` scope naming its project.
  */
 import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
-import { looksLikeJwt, type Verifier } from '../shared/jwt.ts';
+import { looksLikeJwt, resolveProject, type Verifier } from '../shared/jwt.ts';
 
 export interface TrackAuth {
   resolveWriteKey: (secret: string) => Promise<string | undefined>;
@@ -64,17 +64,9 @@ export async function authenticate(
   if (!principal.scopes.includes(TRACK_SCOPE)) {
     throw new ForbiddenError(`A service token needs the "${TRACK_SCOPE}" scope to send events`);
   }
-  const projects = principal.projects ?? [];
-  const projectId = input.project ?? (projects.length === 1 ? projects[0] : undefined);
-  if (!projectId) {
-    throw new ForbiddenError(
-      projects.length
-        ? `This token covers projects ${projects.join(', ')}; choose one with ?project=`
-        : 'A service token must name its project (projects claim)',
-    );
+  // Unlike an admin token, a service token never means every project, nor `default`.
+  if (!principal.projects?.length) {
+    throw new ForbiddenError('A service token must name its project (projects claim)');
   }
-  if (!projects.includes(projectId)) {
-    throw new ForbiddenError(`This token does not cover project ${projectId}`);
-  }
-  return projectId;
+  return resolveProject(principal, input.project, undefined);
 }
