@@ -10,7 +10,6 @@ import {
 import {
   DETAIL_TYPE,
   EVENT_SOURCE,
-  type EventsDetail,
   entrySize,
   MAX_DETAIL_BYTES,
   PUT_EVENTS_MAX_BYTES,
@@ -40,40 +39,42 @@ interface Chunk {
   detail: string;
 }
 
-const EMPTY_DETAIL_BYTES = Buffer.byteLength(
-  JSON.stringify({ v: 1, projectId: '', events: [], dedupeDays: {} }),
-);
-
-/** Packs events into details of at most MAX_DETAIL_BYTES each, in order. */
+/**
+ * Packs events into details of at most MAX_DETAIL_BYTES each, in order. Each event is serialised
+ * once, for both its size and the detail: the detail is written as `JSON.stringify` of an
+ * `EventsDetail` would write it (keys v, projectId, events, dedupeDays), from the parts.
+ */
 export function chunkEvents(projectId: string, events: Normalized[]): Chunk[] {
+  const head = `{"v":1,"projectId":${JSON.stringify(projectId)},"events":[`;
+  // The head, `]`, `,"dedupeDays":{}` and the closing brace.
+  const emptyBytes = Buffer.byteLength(head) + Buffer.byteLength('],"dedupeDays":{}}');
   const chunks: Chunk[] = [];
   let indexes: number[] = [];
-  let size = EMPTY_DETAIL_BYTES + Buffer.byteLength(projectId);
+  let json: string[] = [];
+  let dedupe: string[] = [];
+  let size = emptyBytes;
   const flush = () => {
     if (indexes.length === 0) return;
-    const picked = indexes.map((i) => events[i] as Normalized);
-    const dedupeDays: Record<string, string[]> = {};
-    for (const n of picked) if (n.dedupeDays.length) dedupeDays[n.event.messageId] = n.dedupeDays;
-    const detail: EventsDetail = {
-      v: 1,
-      projectId,
-      events: picked.map((n) => n.event),
-      ...(Object.keys(dedupeDays).length ? { dedupeDays } : {}),
-    };
-    chunks.push({ indexes, detail: JSON.stringify(detail) });
+    const days = dedupe.length ? `,"dedupeDays":{${dedupe.join(',')}}` : '';
+    chunks.push({ indexes, detail: `${head}${json.join(',')}]${days}}` });
     indexes = [];
-    size = EMPTY_DETAIL_BYTES + Buffer.byteLength(projectId);
+    json = [];
+    dedupe = [];
+    size = emptyBytes;
   };
   events.forEach((n, i) => {
-    // The event, its comma, and its `"messageId":[days],` entry in dedupeDays when it has one.
+    const event = JSON.stringify(n.event);
+    // `"messageId":[days]`: the entry of this event in dedupeDays, when it has one.
+    const days = n.dedupeDays.length
+      ? JSON.stringify({ [n.event.messageId]: n.dedupeDays }).slice(1, -1)
+      : undefined;
+    // The event and its comma, and its dedupeDays entry and comma.
     const bytes =
-      Buffer.byteLength(JSON.stringify(n.event)) +
-      1 +
-      (n.dedupeDays.length
-        ? Buffer.byteLength(JSON.stringify({ [n.event.messageId]: n.dedupeDays })) - 1
-        : 0);
+      Buffer.byteLength(event) + 1 + (days === undefined ? 0 : Buffer.byteLength(days) + 1);
     if (indexes.length > 0 && size + bytes > MAX_DETAIL_BYTES) flush();
     indexes.push(i);
+    json.push(event);
+    if (days !== undefined) dedupe.push(days);
     size += bytes;
   });
   flush();
