@@ -8,12 +8,19 @@
  * the truth from the raw events (see counters.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { EventsDetail } from '../shared/bus.ts';
 import type { StorageConfig } from '../shared/config.ts';
 import { applyIncrements, IncrementSet } from '../shared/counters.ts';
-import { batchGet, batchPut, keyString, mapLimit } from '../shared/dynamo.ts';
+import {
+  batchGet,
+  batchPut,
+  isConditionFailed,
+  keyString,
+  mapLimit,
+  putIfAbsent,
+} from '../shared/dynamo.ts';
 import { actorOf, type TallyEvent } from '../shared/events.ts';
 import { factLogItems } from '../shared/fact-log.ts';
 import { type Fact, factOf } from '../shared/facts.ts';
@@ -124,7 +131,7 @@ export async function ingest(
       storage.tableName,
       fresh.map((c) => toRawItem(c.event, storage, bucket)),
     );
-    const notStored = new Set(unprocessed.map((i) => `${i.pk}\u0000${i.sk}`));
+    const notStored = new Set(unprocessed.map((i) => keyString(i)));
     for (const c of fresh) {
       if (!notStored.has(keyString(c.key))) stored.push(c.event);
       else
@@ -323,7 +330,7 @@ async function saveTraits(deps: IngestDeps, events: TallyEvent[]): Promise<void>
         await deps.ddb.send(command);
         return;
       } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailed(error)) throw error;
       }
     }
   });
@@ -385,7 +392,7 @@ async function markActiveUsers(
   const created = await mapLimit(missing, 16, async (p) => {
     let isNew = false;
     if (firstDayOf.get(keyString(profileKey(p))) === p) {
-      isNew = await putIfAbsent(deps, {
+      isNew = await putIfAbsent(ddb, storage.tableName, {
         ...profileKey(p),
         actor: p.actor,
         userId: p.event.userId,
@@ -395,7 +402,7 @@ async function markActiveUsers(
         createdBucket: bucket,
       });
     }
-    const marked = await putIfAbsent(deps, {
+    const marked = await putIfAbsent(ddb, storage.tableName, {
       ...markerKey(p),
       first: p.event.timestamp,
       createdBucket: bucket,
@@ -403,20 +410,4 @@ async function markActiveUsers(
     return marked ? { ...p, isNew } : undefined;
   });
   return created.filter((c): c is UserDay & { isNew: boolean } => c !== undefined);
-}
-
-async function putIfAbsent(deps: IngestDeps, item: Record<string, unknown>): Promise<boolean> {
-  try {
-    await deps.ddb.send(
-      new PutCommand({
-        TableName: deps.storage.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
 }

@@ -9,8 +9,8 @@
  * the totals had counted for it (the previous rollup plus the live buckets it folds). Live buckets
  * at or after W stay live; those before W are then deleted.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   TransactWriteCommand,
@@ -23,7 +23,7 @@ import {
   partsOf,
 } from '../shared/aggregate.ts';
 import type { StorageConfig } from '../shared/config.ts';
-import { readPeriod } from '../shared/counters.ts';
+import { addExpression, readPeriod, type ServedPeriod } from '../shared/counters.ts';
 import {
   type DayRollup,
   encodeSide,
@@ -34,7 +34,14 @@ import {
   sideSortKey,
   toStored,
 } from '../shared/day-store.ts';
-import { batchGet, keyString, mapLimit, queryAll, sleep } from '../shared/dynamo.ts';
+import {
+  batchDelete,
+  batchGet,
+  keyString,
+  mapLimit,
+  putIfAbsent,
+  queryAll,
+} from '../shared/dynamo.ts';
 import { readFactsSince } from '../shared/fact-log.ts';
 import { type Fact, factOf } from '../shared/facts.ts';
 import { keys, period, rawEventPartition } from '../shared/keys.ts';
@@ -73,8 +80,6 @@ interface Folded {
   correction: Counters;
 }
 
-type Served = Awaited<ReturnType<typeof readPeriod>>;
-
 /**
  * Stores a day's figures up to a new watermark: `build` computes them, then the rollup item and
  * the totals' correction are committed together if no other rollup of the day committed in
@@ -85,7 +90,7 @@ async function foldDay(
   projectId: string,
   day: string,
   build: (
-    served: Served,
+    served: ServedPeriod,
     previous: DayRollup | undefined,
     watermark: string,
   ) => Promise<Folded | undefined>,
@@ -208,7 +213,7 @@ export function compactDay(deps: RollupDeps, projectId: string, day: string): Pr
 }
 
 /** The live buckets a fold at `watermark` takes in: from the previous watermark up to it. */
-function folding(served: Served, previous: DayRollup | undefined, watermark: string) {
+function folding(served: ServedPeriod, previous: DayRollup | undefined, watermark: string) {
   return served.buckets.filter(
     (b) => b.bucket < watermark && (!previous || b.bucket >= previous.watermark),
   );
@@ -298,19 +303,7 @@ async function repairUsers(
       });
     }
   }
-  await mapLimit(puts, 8, async (Item) => {
-    try {
-      await ddb.send(
-        new PutCommand({
-          TableName: storage.tableName,
-          Item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    }
-  });
+  await mapLimit(puts, 8, (item) => putIfAbsent(ddb, storage.tableName, item));
 }
 
 /** Users whose profile was created by an event of this day stored before the watermark. */
@@ -382,9 +375,7 @@ async function commit(
           Update: {
             TableName: deps.storage.tableName,
             Key: keys.totals(projectId),
-            UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
-            ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
-            ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+            ...addExpression(entries),
           },
         },
       ]
@@ -429,17 +420,9 @@ async function cleanUp(
   const folded = buckets
     .filter((b) => b < watermark)
     .map((b) => keys.counterBucket(projectId, period.day(day), b));
-  const deletes = [...stale, ...folded];
-  for (let i = 0; i < deletes.length; i += 25) {
-    let pending = deletes.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; pending.length && attempt < 6; attempt++) {
-      if (attempt) await sleep(25 * 2 ** attempt);
-      const res = await ddb.send(
-        new BatchWriteCommand({ RequestItems: { [storage.tableName]: pending } }),
-      );
-      pending = (res.UnprocessedItems?.[storage.tableName] ?? []) as typeof pending;
-    }
-  }
+  const left = await batchDelete(ddb, storage.tableName, [...stale, ...folded]);
+  // Harmless, since readers skip older generations and folded buckets, but it costs storage.
+  if (left.length) deps.log.warn('rollup left folded items undeleted', { projectId, day, left });
 }
 
 /** Rebuilds every day from `from` to `to` of one project. */

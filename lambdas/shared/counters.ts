@@ -11,7 +11,7 @@
  * number of events.
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mapLimit, queryAll } from './dynamo.ts';
+import { keyString, mapLimit, queryAll } from './dynamo.ts';
 import { BUCKET_PREFIX, counterPartition, type Key, keys, ROLLUP_SK } from './keys.ts';
 import { addCounters, type Counters } from './metrics.ts';
 
@@ -44,15 +44,18 @@ export async function applyIncrements(
   });
   await mapLimit(updates, concurrency, async ({ key, entries }) => {
     await ddb.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
-      }),
+      new UpdateCommand({ TableName: tableName, Key: key, ...addExpression(entries) }),
     );
   });
+}
+
+/** The parts of an UpdateItem that ADDs each counter of `entries` to an item. */
+export function addExpression(entries: [string, number][]) {
+  return {
+    UpdateExpression: `ADD ${entries.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#c${i}`, k])),
+    ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:c${i}`, v])),
+  };
 }
 
 /** Accumulates increments per item before they are applied (once per batch per key). */
@@ -60,7 +63,7 @@ export class IncrementSet {
   private readonly byKey = new Map<string, Increment>();
 
   add(key: Key, counters: Counters): void {
-    const id = `${key.pk}\u0000${key.sk}`;
+    const id = keyString(key);
     const existing = this.byKey.get(id);
     if (existing) addCounters(existing.counters, counters);
     else this.byKey.set(id, { key, counters: { ...counters } });

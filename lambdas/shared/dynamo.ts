@@ -2,10 +2,12 @@
  * Batch helpers over the document client: request-size chunking, retry of unprocessed keys and
  * items with backoff, and bounded concurrency. Reads and writes here are the hot path of ingest.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -16,8 +18,6 @@ const BATCH_WRITE_MAX = 25;
 const DEFAULT_ATTEMPTS = 6;
 
 export type Item = Record<string, unknown>;
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function chunk<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -93,33 +93,31 @@ export async function batchGet(
   return found;
 }
 
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
 /**
- * Puts many items (idempotent puts to deterministic keys). Returns the items still unprocessed
- * after every retry, for the caller to report as failed; never drops them silently.
+ * Runs many write requests in BatchWriteItem calls of 25, retrying unprocessed ones with backoff.
+ * Returns the requests still unprocessed after every attempt; never drops them silently.
  */
-export async function batchPut(
+async function batchWrite(
   ddb: DynamoDBDocumentClient,
   tableName: string,
-  items: Item[],
+  requests: WriteRequest[],
   options: { concurrency?: number; attempts?: number } = {},
-): Promise<Item[]> {
+): Promise<WriteRequest[]> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const leftovers = await mapLimit(
-    chunk(items, BATCH_WRITE_MAX),
+    chunk(requests, BATCH_WRITE_MAX),
     options.concurrency ?? 8,
     async (group) => {
-      let pending: Item[] = group;
+      let pending: WriteRequest[] = group;
       for (let attempt = 0; pending.length && attempt < attempts; attempt++) {
         if (attempt) await sleep(25 * 2 ** attempt);
         try {
           const res = await ddb.send(
-            new BatchWriteCommand({
-              RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
-            }),
+            new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
           );
-          pending = (res.UnprocessedItems?.[tableName] ?? []).map(
-            (r) => r.PutRequest?.Item as Item,
-          );
+          pending = (res.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
         } catch (error) {
           if (attempt === attempts - 1) throw error;
         }
@@ -128,6 +126,64 @@ export async function batchPut(
     },
   );
   return leftovers.flat();
+}
+
+/**
+ * Puts many items (idempotent puts to deterministic keys). Returns the items still unprocessed
+ * after every retry, for the caller to report as failed; never drops them silently.
+ */
+export async function batchPut<T extends Item>(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  items: T[],
+  options: { concurrency?: number; attempts?: number } = {},
+): Promise<T[]> {
+  const left = await batchWrite(
+    ddb,
+    tableName,
+    items.map((Item) => ({ PutRequest: { Item } })),
+    options,
+  );
+  return left.flatMap((r) => ('PutRequest' in r ? [r.PutRequest.Item as T] : []));
+}
+
+/** Deletes many keys; returns the keys still not deleted after every retry. */
+export async function batchDelete(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  keys: Key[],
+): Promise<Key[]> {
+  const left = await batchWrite(
+    ddb,
+    tableName,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+  );
+  return left.flatMap((r) => ('DeleteRequest' in r ? [r.DeleteRequest.Key] : []));
+}
+
+/** True for the error DynamoDB gives when a write's condition does not hold. */
+export const isConditionFailed = (error: unknown) =>
+  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** Puts `item` unless an item with its key exists; true when this call created it. */
+export async function putIfAbsent(
+  ddb: DynamoDBDocumentClient,
+  tableName: string,
+  item: Item,
+): Promise<boolean> {
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
 }
 
 /** Every item a query matches, following `LastEvaluatedKey` to the end. */

@@ -1,7 +1,7 @@
 /** Projects: created on first use (a write key for a new project creates it) and listed per token. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from './dynamo.ts';
+import { putIfAbsent, queryAll } from './dynamo.ts';
 import { keys } from './keys.ts';
 
 /** Creates the project's item unless it exists. */
@@ -11,28 +11,11 @@ export async function ensureProject(
   projectId: string,
   name: string,
 ): Promise<void> {
-  try {
-    await ddb.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...keys.project(projectId), projectId, name, createdAt: new Date().toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    await ddb.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: {
-          ...keys.projectIndex(projectId),
-          projectId,
-          name,
-          createdAt: new Date().toISOString(),
-        },
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-  }
+  const project = { projectId, name, createdAt: new Date().toISOString() };
+  if (!(await putIfAbsent(ddb, tableName, { ...keys.project(projectId), ...project }))) return;
+  await ddb.send(
+    new PutCommand({ TableName: tableName, Item: { ...keys.projectIndex(projectId), ...project } }),
+  );
 }
 
 export interface ProjectSummary {

@@ -5,7 +5,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { StorageConfig } from './config.ts';
 import { actorOf, type TallyEvent } from './events.ts';
-import { keys } from './keys.ts';
+import { type Key, keys } from './keys.ts';
 import { dayOf, MS } from './time.ts';
 
 /** Attribute names of a raw-event item. Short, because item size is cost. */
@@ -19,7 +19,7 @@ export const RAW = {
   ttl: 'ttl',
 } as const;
 
-export type RawItem = Record<string, unknown>;
+export type RawItem = Key & Record<string, unknown>;
 
 /** The day partition an event is stored under: the UTC day of its (corrected) timestamp. */
 export const eventDay = (e: TallyEvent) => dayOf(Date.parse(e.timestamp));
@@ -49,7 +49,7 @@ export function rawTtl(e: TallyEvent, storage: Pick<StorageConfig, 'retentionDay
   return Math.floor((Date.parse(e.receivedAt) + storage.retentionDays * MS.day) / 1000);
 }
 
-export function fromRawItem(item: RawItem): TallyEvent {
+export function fromRawItem(item: Record<string, unknown>): TallyEvent {
   const body = item[RAW.body];
   if (!(body instanceof Uint8Array)) throw new Error(`raw event ${String(item.pk)} has no body`);
   return JSON.parse(inflateRawSync(body).toString('utf8')) as TallyEvent;

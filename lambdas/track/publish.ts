@@ -2,6 +2,7 @@
  * Publishes accepted events to the bus: one entry per chunk (not per event, since EventBridge and
  * SQS charge per entry), requests within PutEvents' limits, failed entries retried with backoff.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type EventBridgeClient,
   PutEventsCommand,
@@ -103,8 +104,6 @@ function requests(chunks: Chunk[]): Chunk[][] {
   return out;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export async function publish(
   client: EventBridgeClient,
   projectId: string,
@@ -113,7 +112,7 @@ export async function publish(
 ): Promise<PublishResult> {
   const attempts = options.attempts ?? 3;
   const baseDelayMs = options.baseDelayMs ?? 50;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? delay;
   const chunks = chunkEvents(projectId, events);
   let pending = chunks;
   let lastErrorCode: string | undefined;
