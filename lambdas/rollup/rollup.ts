@@ -30,8 +30,6 @@ import {
   readDay,
   SIDE_KINDS,
   type SideKind,
-  sidePartitionOf,
-  sideSortKey,
   toStored,
 } from '../shared/day-store.ts';
 import {
@@ -44,7 +42,7 @@ import {
 } from '../shared/dynamo.ts';
 import { readFactsSince } from '../shared/fact-log.ts';
 import { type Fact, factOf } from '../shared/facts.ts';
-import { keys, period, rawEventPartition } from '../shared/keys.ts';
+import { keys, period, rawEventPartition, sidePartition } from '../shared/keys.ts';
 import type { Log } from '../shared/logger.ts';
 import { addCounters, COUNTER, type Counters, isAdditiveAcrossDays } from '../shared/metrics.ts';
 import { fromRawItem, RAW } from '../shared/raw-events.ts';
@@ -343,7 +341,7 @@ async function writeSides(
     const encoded = encodeSide(stored[kind]);
     chunks[kind] = encoded.length;
     encoded.forEach((z, i) => {
-      items.push({ pk: sidePartitionOf(projectId, day), sk: sideSortKey(generation, kind, i), z });
+      items.push({ ...keys.sideChunk(projectId, day, generation, kind, i), z });
     });
   }
   await mapLimit(items, 4, (Item) =>
@@ -411,7 +409,7 @@ async function cleanUp(
   const sides = await queryAll(ddb, {
     TableName: storage.tableName,
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': sidePartitionOf(projectId, day) },
+    ExpressionAttributeValues: { ':pk': sidePartition(projectId, day) },
     ProjectionExpression: 'pk, sk',
   });
   const stale = sides

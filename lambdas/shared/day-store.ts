@@ -26,7 +26,7 @@ import { type RollupItem, readPeriod } from './counters.ts';
 import { type Distribution, emptyDistribution, mergeDistribution } from './distribution.ts';
 import { queryAll } from './dynamo.ts';
 import { readFactsSince } from './fact-log.ts';
-import { period } from './keys.ts';
+import { period, sideGeneration, sidePartition } from './keys.ts';
 import type { Counters } from './metrics.ts';
 
 /**
@@ -68,10 +68,6 @@ export interface DayRollup extends RollupItem {
   /** Events the rebuild read. */
   events: number;
 }
-
-export const sidePartitionOf = (projectId: string, day: string) => `SX#${projectId}#${day}`;
-export const sideSortKey = (generation: string, kind: SideKind, chunk: number) =>
-  `${generation}#${kind}#${String(chunk).padStart(4, '0')}`;
 
 /** A chunk stays under DynamoDB's 400 KB item limit with room to spare. */
 const CHUNK_BYTES = 300 * 1024;
@@ -129,8 +125,8 @@ export async function readSide(
     TableName: deps.tableName,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :g)',
     ExpressionAttributeValues: {
-      ':pk': sidePartitionOf(projectId, day),
-      ':g': `${generation}#${kind}#`,
+      ':pk': sidePartition(projectId, day),
+      ':g': sideGeneration(generation, kind),
     },
   });
   return decodeSide(items.map((i) => i.z as Uint8Array));

@@ -76,22 +76,13 @@ export const keys = {
     sk: `${BUCKET_PREFIX}${bucket}#${id}`,
   }),
 
-  /** The rollup's figures of one conversation on one day. */
-  conversationDay: (projectId: string, day: string, conversationId: string): Key => ({
-    pk: `CV#${projectId}#${day}`,
-    sk: conversationId,
-  }),
-
-  /** The rollup's figures of one resource (`type#id`) on one day. */
-  resourceDay: (projectId: string, day: string, resource: string): Key => ({
-    pk: `RS#${projectId}#${day}`,
-    sk: resource,
-  }),
-
-  /** The rollup's figures of one API endpoint (`METHOD path`) on one day. */
-  apiDay: (projectId: string, day: string, endpoint: string): Key => ({
-    pk: `AP#${projectId}#${day}`,
-    sk: endpoint,
+  /**
+   * One chunk of a rollup side map (`kind`: users, conversations, …) of a day, in the generation
+   * named by the rollup's watermark.
+   */
+  sideChunk: (projectId: string, day: string, generation: string, kind: string, chunk: number) => ({
+    pk: sidePartition(projectId, day),
+    sk: `${sideGeneration(generation, kind)}${String(chunk).padStart(4, '0')}`,
   }),
 } as const;
 
@@ -111,12 +102,15 @@ export function factLogPartition(projectId: string, day: string): string {
   return `FL#${projectId}#${day}`;
 }
 
-/** Partitions of the rollup's per-day side items. */
-export const sidePartition = {
-  conversations: (projectId: string, day: string) => `CV#${projectId}#${day}`,
-  resources: (projectId: string, day: string) => `RS#${projectId}#${day}`,
-  api: (projectId: string, day: string) => `AP#${projectId}#${day}`,
-} as const;
+/** The partition of a day's rollup side chunks. */
+export function sidePartition(projectId: string, day: string): string {
+  return `SX#${projectId}#${day}`;
+}
+
+/** The sort-key prefix of one side map's chunks in one generation. */
+export function sideGeneration(generation: string, kind: string): string {
+  return `${generation}#${kind}#`;
+}
 
 export function counterPartition(projectId: string, period: string): string {
   return `C#${projectId}#${period}`;
