@@ -15,18 +15,13 @@ import {
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  emptyParts,
-  mergeAggregate,
-  mergeParts,
-  type Parts,
-  partsOf,
-} from '../shared/aggregate.ts';
+import { emptyParts, mergeParts, type Parts, partsOf } from '../shared/aggregate.ts';
 import type { StorageConfig } from '../shared/config.ts';
 import { addExpression, readPeriod, type ServedPeriod } from '../shared/counters.ts';
 import {
   type DayRollup,
   encodeSide,
+  type Need,
   readDay,
   SIDE_KINDS,
   type SideKind,
@@ -46,7 +41,7 @@ import { keys, period, rawEventPartition, sidePartition } from '../shared/keys.t
 import type { Log } from '../shared/logger.ts';
 import { addCounters, COUNTER, type Counters, isAdditiveAcrossDays } from '../shared/metrics.ts';
 import { fromRawItem, RAW } from '../shared/raw-events.ts';
-import { bucketOf, daysBetween } from '../shared/time.ts';
+import { bucketOf } from '../shared/time.ts';
 
 export interface RollupDeps {
   ddb: DynamoDBDocumentClient;
@@ -170,30 +165,11 @@ export function compactDay(deps: RollupDeps, projectId: string, day: string): Pr
   return foldDay(deps, projectId, day, async (served, previous, watermark) => {
     // Nothing stored since the last fold: nothing to do.
     if (previous?.watermark === watermark) return undefined;
-    const parts = emptyParts();
+    // The rebuilt layer as stored: the aggregates and every side map, without live facts.
     const store = { ddb: deps.ddb, tableName: deps.storage.tableName };
-    if (previous) {
-      mergeAggregate(parts.agg, previous.x);
-      const prior = await readDay(
-        store,
-        projectId,
-        day,
-        {
-          users: true,
-          conversations: true,
-          resources: true,
-          api: true,
-          apiLatency: true,
-        },
-        { liveFacts: false },
-      );
-      Object.assign(parts, {
-        users: prior.parts.users,
-        conversations: prior.parts.conversations,
-        resources: prior.parts.resources,
-        api: prior.parts.api,
-      });
-    }
+    const parts = previous
+      ? (await readDay(store, projectId, day, EVERY_SIDE, { liveFacts: false, served })).parts
+      : emptyParts();
     const facts = await readFactsSince(
       deps.ddb,
       deps.storage.tableName,
@@ -209,6 +185,8 @@ export function compactDay(deps: RollupDeps, projectId: string, day: string): Pr
     return { parts, events: (previous?.events ?? 0) + facts.length, correction: {} };
   });
 }
+
+const EVERY_SIDE: Need = Object.fromEntries(SIDE_KINDS.map((kind) => [kind, true]));
 
 /** The live buckets a fold at `watermark` takes in: from the previous watermark up to it. */
 function folding(served: ServedPeriod, previous: DayRollup | undefined, watermark: string) {
@@ -421,16 +399,4 @@ async function cleanUp(
   const left = await batchDelete(ddb, storage.tableName, [...stale, ...folded]);
   // Harmless, since readers skip older generations and folded buckets, but it costs storage.
   if (left.length) deps.log.warn('rollup left folded items undeleted', { projectId, day, left });
-}
-
-/** Rebuilds every day from `from` to `to` of one project. */
-export async function rollupProject(
-  deps: RollupDeps,
-  projectId: string,
-  from: string,
-  to: string,
-): Promise<DayResult[]> {
-  const out: DayResult[] = [];
-  for (const day of daysBetween(from, to)) out.push(await rollupDay(deps, projectId, day));
-  return out;
 }

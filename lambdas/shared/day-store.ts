@@ -22,7 +22,7 @@ import {
   type ResourceStats,
   type UserStats,
 } from './aggregate.ts';
-import { type RollupItem, readPeriod } from './counters.ts';
+import { type RollupItem, readPeriod, type ServedPeriod } from './counters.ts';
 import { type Distribution, emptyDistribution, mergeDistribution } from './distribution.ts';
 import { queryAll } from './dynamo.ts';
 import { readFactsSince } from './fact-log.ts';
@@ -135,15 +135,17 @@ export async function readSide(
 /**
  * Reads one day: counters, aggregates and the side maps in `need`, rebuilt plus live (without
  * the live facts when `liveFacts` is false: the rebuilt layer alone, as a compaction needs it).
+ * `served` is the day's counter partition when the caller has read it already.
  */
 export async function readDay(
   deps: StoreDeps,
   projectId: string,
   day: string,
   need: Need = {},
-  options: { liveFacts?: boolean } = {},
+  options: { liveFacts?: boolean; served?: ServedPeriod } = {},
 ): Promise<DayView> {
-  const served = await readPeriod(deps.ddb, deps.tableName, projectId, period.day(day));
+  const served =
+    options.served ?? (await readPeriod(deps.ddb, deps.tableName, projectId, period.day(day)));
   const rollup = served.rollup as DayRollup | undefined;
   const watermark = rollup?.watermark;
   const kinds = SIDE_KINDS.filter((k) => need[k] && (rollup?.chunks?.[k] ?? 0) > 0);

@@ -14,10 +14,11 @@ import type {
   TopResourcesBody,
 } from '../../lambdas/admin/reports/people/resources.ts';
 import type { TopUsersBody, UserListBody } from '../../lambdas/admin/reports/people/users.ts';
-import { rollupProject } from '../../lambdas/rollup/rollup.ts';
+import { runJob } from '../../lambdas/rollup/jobs.ts';
 import { storageConfig } from '../../lambdas/shared/config.ts';
 import { addDays, dayOf } from '../../lambdas/shared/time.ts';
 import type { LocalStack } from '../../local/stack.ts';
+import { silentLog } from '../helpers/events.ts';
 import { basic, bearer, type Reply, request } from '../helpers/http.ts';
 import { startTestStack } from '../helpers/stack.ts';
 
@@ -817,10 +818,14 @@ describe('people reports on a hand-checked dataset', () => {
       ddb: stack.ddb,
       storage: storageConfig(process.env),
       now: () => Date.now() + 2 * MIN + 1,
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      log: silentLog,
       settleMs: 0,
     };
-    const days = await rollupProject(deps, 'default', D1, D3);
+    const days = await runJob(
+      deps,
+      { from: D1, to: D3, projects: ['default'] },
+      { nightlyDays: 3, hourly: 'compact' },
+    );
     // D1: e01-e06; D2: e07-e12; D3: e13-e20: every event read from raw storage
     expect(days.map((d) => [d.day, d.events])).toEqual([
       [D1, 6],
