@@ -52,18 +52,10 @@ function withIdentity<T extends v.GenericSchema<unknown, Identity>>(schema: T) {
 
 const name = v.optional(v.pipe(v.string(), v.maxLength(200)));
 
-export const trackSchema = withIdentity(
-  v.object({
-    ...common,
-    type: v.optional(v.literal('track')),
-    event: v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200)),
-    properties: v.optional(dictionary),
-  }),
-);
-
 /**
- * A track message from a server-side domain endpoint (API usage, say): the same fields, but a
- * user is optional, since a service can report work done for nobody in particular.
+ * A track message from a server-side domain endpoint (API usage, say): the same fields as a
+ * Segment track call, but a user is optional, since a service can report work done for nobody in
+ * particular.
  */
 export const serverTrackSchema = v.object({
   ...common,
@@ -71,6 +63,8 @@ export const serverTrackSchema = v.object({
   event: v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200)),
   properties: v.optional(dictionary),
 });
+
+export const trackSchema = withIdentity(serverTrackSchema);
 
 export const identifySchema = withIdentity(
   v.object({ ...common, type: v.optional(v.literal('identify')), traits: v.optional(dictionary) }),
