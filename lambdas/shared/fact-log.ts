@@ -10,6 +10,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './dynamo.ts';
 import type { Fact } from './facts.ts';
 import { BUCKET_PREFIX, factLogPartition, keys } from './keys.ts';
+import { TABLE } from './table.ts';
 
 export const FACTS_ATTRIBUTE = 'z';
 
@@ -44,7 +45,7 @@ export function factLogItems(
       ...keys.factLog(projectId, day, bucket, id),
       n: part.length,
       [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(part)),
-      ttl,
+      [TABLE.ttlAttribute]: ttl,
     });
   }
   return items;

@@ -6,6 +6,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { StorageConfig } from './config.ts';
 import { actorOf, type TallyEvent } from './events.ts';
 import { type Key, keys } from './keys.ts';
+import { TABLE } from './table.ts';
 import { dayOf, MS } from './time.ts';
 
 /** Attribute names of a raw-event item. Short, because item size is cost. */
@@ -16,7 +17,7 @@ export const RAW = {
   actor: 'u',
   storedBucket: 'sb',
   body: 'z',
-  ttl: 'ttl',
+  ttl: TABLE.ttlAttribute,
 } as const;
 
 export type RawItem = Key & Record<string, unknown>;
