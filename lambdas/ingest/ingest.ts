@@ -29,6 +29,7 @@ import type { Log } from '../shared/logger.ts';
 import { COUNTER, contributions } from '../shared/metrics.ts';
 import { eventDay, rawTtl, toRawItem } from '../shared/raw-events.ts';
 import { bucketOf } from '../shared/time.ts';
+import { userDayItem, userProfileItem } from '../shared/users.ts';
 
 export interface IngestDeps {
   ddb: DynamoDBDocumentClient;
@@ -391,22 +392,16 @@ async function markActiveUsers(
 
   const created = await mapLimit(missing, 16, async (p) => {
     let isNew = false;
+    const seen = { ...p, first: p.event.timestamp, bucket };
     if (firstDayOf.get(keyString(profileKey(p))) === p) {
-      isNew = await putIfAbsent(ddb, storage.tableName, {
-        ...profileKey(p),
-        actor: p.actor,
-        userId: p.event.userId,
-        anonymousId: p.event.anonymousId,
-        firstSeen: p.event.timestamp,
-        firstDay: p.day,
-        createdBucket: bucket,
-      });
+      const identity = { userId: p.event.userId, anonymousId: p.event.anonymousId };
+      isNew = await putIfAbsent(
+        ddb,
+        storage.tableName,
+        userProfileItem(seen, identity, storage.userShards),
+      );
     }
-    const marked = await putIfAbsent(ddb, storage.tableName, {
-      ...markerKey(p),
-      first: p.event.timestamp,
-      createdBucket: bucket,
-    });
+    const marked = await putIfAbsent(ddb, storage.tableName, userDayItem(seen, storage.userShards));
     return marked ? { ...p, isNew } : undefined;
   });
   return created.filter((c): c is UserDay & { isNew: boolean } => c !== undefined);

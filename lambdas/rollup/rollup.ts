@@ -42,6 +42,7 @@ import type { Log } from '../shared/logger.ts';
 import { addCounters, COUNTER, type Counters, isAdditiveAcrossDays } from '../shared/metrics.ts';
 import { fromRawItem, RAW } from '../shared/raw-events.ts';
 import { bucketOf } from '../shared/time.ts';
+import { userDayItem, userProfileItem } from '../shared/users.ts';
 
 export interface RollupDeps {
   ddb: DynamoDBDocumentClient;
@@ -260,23 +261,15 @@ async function repairUsers(
   ]);
   const puts: Record<string, unknown>[] = [];
   for (const [actor, { first, bucket }] of actors) {
-    const firstIso = new Date(first.t).toISOString();
-    const marker = keys.userDay(projectId, day, actor, storage.userShards);
-    if (!markers.has(keyString(marker)))
-      puts.push({ ...marker, first: firstIso, createdBucket: bucket });
-    const profile = keys.user(projectId, actor, storage.userShards);
-    if (!profiles.has(keyString(profile))) {
+    const seen = { projectId, day, actor, first: new Date(first.t).toISOString(), bucket };
+    if (!markers.has(keyString(keys.userDay(projectId, day, actor, storage.userShards)))) {
+      puts.push(userDayItem(seen, storage.userShards));
+    }
+    if (!profiles.has(keyString(keys.user(projectId, actor, storage.userShards)))) {
       const identity = actor.startsWith('anon:')
         ? { anonymousId: actor.slice('anon:'.length) }
         : { userId: actor };
-      puts.push({
-        ...profile,
-        actor,
-        ...identity,
-        firstSeen: firstIso,
-        firstDay: day,
-        createdBucket: bucket,
-      });
+      puts.push(userProfileItem(seen, identity, storage.userShards));
     }
   }
   await mapLimit(puts, 8, (item) => putIfAbsent(ddb, storage.tableName, item));
