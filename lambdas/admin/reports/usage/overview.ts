@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import { COUNTER, type Counters } from '../../../shared/metrics.ts';
 import { parseRange } from '../../range.ts';
-import { activeUsersOf, readRange } from '../../read.ts';
+import { type RangeView, readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
 import { change, mean, rangeOut, rate } from './common.ts';
 
@@ -68,17 +68,21 @@ export function overviewOf(
   return out;
 }
 
+/** A period read with its users: their map's keys are the distinct users of the period. */
+const figuresOf = ({ total }: RangeView): PeriodFigures => ({
+  counters: total.counters,
+  activeUsers: Object.keys(total.users).length,
+});
+
 /** `GET /api/v1/analytics/overview`. */
 export const overviewReport = report({
   route: 'GET /api/v1/analytics/overview',
   query: v.object({ project: projectParam, ...rangeParams }),
   run: async ({ deps, projectId, query }) => {
     const range = parseRange(query, deps.now());
-    const [current, previous, users, previousUsers] = await Promise.all([
-      readRange(deps, projectId, range.days),
-      readRange(deps, projectId, range.previous.days),
-      activeUsersOf(deps, projectId, range.days),
-      activeUsersOf(deps, projectId, range.previous.days),
+    const [current, previous] = await Promise.all([
+      readRange(deps, projectId, range.days, { users: true }),
+      readRange(deps, projectId, range.previous.days, { users: true }),
     ]);
     return {
       project: projectId,
@@ -86,10 +90,7 @@ export const overviewReport = report({
         ...rangeOut(range),
         previous: { from: range.previous.from, to: range.previous.to },
       },
-      ...overviewOf(
-        { counters: current.total.counters, activeUsers: users.size },
-        { counters: previous.total.counters, activeUsers: previousUsers.size },
-      ),
+      ...overviewOf(figuresOf(current), figuresOf(previous)),
     };
   },
   rows: (body: Record<OverviewMetric, Metric>) =>
