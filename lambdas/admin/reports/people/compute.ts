@@ -105,27 +105,11 @@ export function rankUsers(users: Record<string, UserStats>): UserRow[] {
     );
 }
 
-/** A user row whose stats may be missing (then zeros, and no first/last). */
-export type ActiveUserRow = Omit<UserRow, 'firstSeen' | 'lastSeen'> & {
-  firstSeen: string | null;
-  lastSeen: string | null;
-};
-
-/**
- * The rows of active users, by userId. A user with a day marker but no stats (a crash between
- * storing an event and writing its facts, until the rollup repairs it) still appears, with zeros.
- */
-export function activeUserRows(
-  active: Iterable<string>,
-  users: Record<string, UserStats>,
-): ActiveUserRow[] {
-  const ids = new Set([...active, ...Object.keys(users)]);
-  return [...ids].sort(byUtf8).map((id) => {
-    const s = users[id];
-    return s
-      ? userRow(id, s)
-      : { userId: id, events: 0, messages: 0, tokens: 0, firstSeen: null, lastSeen: null };
-  });
+/** The rows of the users active in a range (the keys of its users map), by userId. */
+export function activeUserRows(users: Record<string, UserStats>): UserRow[] {
+  return Object.keys(users)
+    .sort(byUtf8)
+    .map((id) => userRow(id, users[id] as UserStats));
 }
 
 // ---- conversations ----

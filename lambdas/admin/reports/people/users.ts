@@ -1,13 +1,13 @@
 /**
  * Users: the most active ones (`users/top`) and the list (`users/list`), either the users active
- * in a range (day markers and per-day user stats) or every known user (profile items).
+ * in a range (per-day user stats) or every known user (profile items).
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { type Item, mapLimit } from '../../../shared/dynamo.ts';
 import { userPartition } from '../../../shared/keys.ts';
 import { parseRange } from '../../range.ts';
-import { activeUsersOf, type ReportDeps, readRange } from '../../read.ts';
+import { type ReportDeps, readRange } from '../../read.ts';
 import {
   booleanParam,
   cursorParam,
@@ -16,14 +16,7 @@ import {
   rangeParams,
   report,
 } from '../../report.ts';
-import {
-  type ActiveUserRow,
-  activeUserRows,
-  byUtf8,
-  pageAfter,
-  rankUsers,
-  type UserRow,
-} from './compute.ts';
+import { activeUserRows, byUtf8, pageAfter, rankUsers, type UserRow } from './compute.ts';
 import { fingerprint, type RangeOut, rangeOut, readCursor, writeCursor } from './params.ts';
 
 const TOP = 'GET /api/v1/analytics/users/top';
@@ -129,7 +122,7 @@ export interface UserListBody {
   activeOnly: boolean;
   /** The range, with active_only only. */
   range?: RangeOut;
-  users: (ActiveUserRow | ProfileRow)[];
+  users: (UserRow | ProfileRow)[];
   nextCursor: string | null;
 }
 
@@ -166,11 +159,8 @@ export const userListReport = report({
       };
     }
     const range = parseRange(query, deps.now());
-    const [active, view] = await Promise.all([
-      activeUsersOf(deps, projectId, range.days),
-      readRange(deps, projectId, range.days, { users: true }),
-    ]);
-    const rows = activeUserRows(active, view.total.users);
+    const { total } = await readRange(deps, projectId, range.days, { users: true });
+    const rows = activeUserRows(total.users);
     const { items, more } = pageAfter(
       rows,
       query.limit,
