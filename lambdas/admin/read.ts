@@ -39,18 +39,3 @@ export async function readRange(
   delete total.counters[COUNTER.activeUsers];
   return { days: views, total };
 }
-
-/**
- * The distinct users active on any of `days`: the union of each day's users (rebuilt chunk plus
- * live facts). One or two reads per day, where the per-day user markers would take one per shard.
- */
-export async function activeUsersOf(
-  deps: ReportDeps,
-  projectId: string,
-  days: string[],
-): Promise<Set<string>> {
-  const { days: views } = await readRange(deps, projectId, days, { users: true });
-  const users = new Set<string>();
-  for (const view of views) for (const actor of Object.keys(view.parts.users)) users.add(actor);
-  return users;
-}
