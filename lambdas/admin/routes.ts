@@ -22,12 +22,9 @@ import { dashboardReport } from './reports/dashboard.ts';
 import { exportReport } from './reports/export.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
-import { serviceReports } from './reports/service.ts';
 import { summaryReport } from './reports/summary.ts';
 import { usageReports } from './reports/usage.ts';
 import { writeKeyReports } from './reports/write-keys.ts';
-
-export type { AdminDeps } from './report.ts';
 
 /** Every admin endpoint, in one list (the export and OpenAPI endpoints read it too). */
 export const REPORTS: Report<unknown>[] = [
@@ -39,7 +36,6 @@ export const REPORTS: Report<unknown>[] = [
   ...usageReports,
   ...peopleReports,
   ...insightsReports,
-  ...serviceReports,
 ] as Report<unknown>[];
 
 /** Validates the query string of `report` (400 naming each problem). */

@@ -47,6 +47,5 @@ export const coreReports = [
         tookMs: deps.now() - started,
       };
     },
-    rows: (body: { days: Record<string, unknown>[] }) => body.days,
   }),
 ];

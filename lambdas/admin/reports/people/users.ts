@@ -47,12 +47,6 @@ export const topUsersReport = report({
   rows: (body: TopUsersBody) => body.users as unknown as Record<string, unknown>[],
 });
 
-/**
- * The partition of one shard of a project's profiles. It mirrors `keys.user`, which builds it
- * from an actor; keys.ts has no helper for a shard's partition yet (asked for), and a unit test
- * checks the two agree.
- */
-
 /** The first `n` profiles of one partition after `after` (sort key order). */
 async function profilesAfter(
   ddb: DynamoDBDocumentClient,

@@ -1,3 +1,0 @@
-import type { Report } from '../report.ts';
-
-export const serviceReports: Report<unknown>[] = [];
