@@ -22,6 +22,7 @@ import type { RouteLogic } from '../shared/router.ts';
 import { describeIssues } from '../shared/schemas.ts';
 import { dayOf } from '../shared/time.ts';
 import { type AdminDeps, projectParam } from './report.ts';
+import { compareText, countOf } from './reports/numbers.ts';
 
 /** A token with this role may read /metrics and nothing else. */
 export const METRICS_ROLE = 'metrics';
@@ -70,8 +71,6 @@ const query = v.object({ project: projectParam });
 /** Projects read at once; each costs three small reads. */
 const PROJECT_CONCURRENCY = 4;
 
-const n = (c: Counters, k: string) => c[k] ?? 0;
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const TOKENS_PREFIX = 'tokens:';
 
 async function readProjectMetrics(
@@ -169,29 +168,29 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
   for (const p of projects) {
     const labels = { project: p.projectId };
     const t = p.totals;
-    totalUsers.set(labels, n(t, COUNTER.newUsers));
-    activeUsers.set(labels, n(p.today, COUNTER.activeUsers));
-    conversations.inc(labels, n(t, COUNTER.conversations));
-    messages.inc(labels, n(t, COUNTER.messages));
-    events.inc(labels, n(t, COUNTER.events));
+    totalUsers.set(labels, countOf(t, COUNTER.newUsers));
+    activeUsers.set(labels, countOf(p.today, COUNTER.activeUsers));
+    conversations.inc(labels, countOf(t, COUNTER.conversations));
+    messages.inc(labels, countOf(t, COUNTER.messages));
+    events.inc(labels, countOf(t, COUNTER.events));
 
     const models = Object.keys(t)
       .filter((k) => k.startsWith(TOKENS_PREFIX))
-      .sort(byText);
+      .sort(compareText);
     let modelled = 0;
     for (const k of models) {
-      modelled += n(t, k);
-      tokens.inc({ ...labels, model: k.slice(TOKENS_PREFIX.length) }, n(t, k));
+      modelled += countOf(t, k);
+      tokens.inc({ ...labels, model: k.slice(TOKENS_PREFIX.length) }, countOf(t, k));
     }
     // Never negative: a counter cannot go down, and the rollup corrects the two separately.
-    const unmodelled = Math.max(0, n(t, COUNTER.tokens) - modelled);
+    const unmodelled = Math.max(0, countOf(t, COUNTER.tokens) - modelled);
     if (unmodelled > 0) tokens.inc({ ...labels, model: 'unknown' }, unmodelled);
 
     const api = [...p.api].sort(
-      (a, b) => byText(a.endpoint, b.endpoint) || byText(a.method, b.method),
+      (a, b) => compareText(a.endpoint, b.endpoint) || compareText(a.method, b.method),
     );
     for (const e of api) {
-      for (const status of Object.keys(e.byStatus).sort(byText)) {
+      for (const status of Object.keys(e.byStatus).sort(compareText)) {
         const count = e.byStatus[status] ?? 0;
         requests.inc({ ...labels, endpoint: e.endpoint, method: e.method, status }, count);
       }

@@ -2,10 +2,11 @@
 import * as v from 'valibot';
 import { readPeriod, readTotals } from '../../shared/counters.ts';
 import { period } from '../../shared/keys.ts';
-import { COUNTER, type Counters } from '../../shared/metrics.ts';
+import { COUNTER } from '../../shared/metrics.ts';
 import { dayOf } from '../../shared/time.ts';
 import type { ReportDeps } from '../read.ts';
 import { projectParam, report } from '../report.ts';
+import { countOf, mean } from './numbers.ts';
 
 export interface Summary {
   project: string;
@@ -20,13 +21,6 @@ export interface Summary {
   asOf: string;
 }
 
-const n = (c: Counters, k: string) => c[k] ?? 0;
-
-/** Average of a sum/count pair, to 0.1, or null without samples. */
-export function average(sum: number, count: number): number | null {
-  return count > 0 ? Math.round((sum / count) * 10) / 10 : null;
-}
-
 /** Two reads whatever the volume: the all-time totals item and today's counter partition. */
 export async function summary(
   deps: Pick<ReportDeps, 'ddb' | 'tableName' | 'now'>,
@@ -39,13 +33,16 @@ export async function summary(
   ]);
   return {
     project: projectId,
-    totalEvents: n(t, COUNTER.events),
-    totalUsers: n(t, COUNTER.newUsers),
-    activeUsersToday: n(today.counters, COUNTER.activeUsers),
-    totalConversations: n(t, COUNTER.conversations),
-    totalMessages: n(t, COUNTER.messages),
-    totalTokens: n(t, COUNTER.tokens),
-    avgResponseTimeMs: average(n(t, COUNTER.responseTimeSumMs), n(t, COUNTER.responseTimeCount)),
+    totalEvents: countOf(t, COUNTER.events),
+    totalUsers: countOf(t, COUNTER.newUsers),
+    activeUsersToday: countOf(today.counters, COUNTER.activeUsers),
+    totalConversations: countOf(t, COUNTER.conversations),
+    totalMessages: countOf(t, COUNTER.messages),
+    totalTokens: countOf(t, COUNTER.tokens),
+    avgResponseTimeMs: mean(
+      countOf(t, COUNTER.responseTimeSumMs),
+      countOf(t, COUNTER.responseTimeCount),
+    ),
     asOf: new Date(now).toISOString(),
   };
 }

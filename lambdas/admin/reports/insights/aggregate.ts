@@ -1,4 +1,5 @@
 /** Sums message insights per conversation, per channel and in total. */
+import { byCountDesc } from '../numbers.ts';
 import { roundScore, type SentimentLabel } from './sentiment.ts';
 
 /** `unknown`: a message without text, or one the provider could not score. */
@@ -63,16 +64,13 @@ function add(a: Acc, m: MessageInsight): void {
   a.intents.set(m.intent, (a.intents.get(m.intent) ?? 0) + 1);
 }
 
-const byCountThenName = (a: [string, number], b: [string, number]) =>
-  b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
 function totalsOf(a: Acc): InsightTotals {
   return {
     messages: a.messages,
     scored: a.scored,
     averageScore: a.scored > 0 ? roundScore(a.scoreSum / a.scored) : null,
     sentiment: a.sentiment,
-    intents: Object.fromEntries([...a.intents].sort(byCountThenName)),
+    intents: Object.fromEntries([...a.intents].sort(byCountDesc(([intent, n]) => [n, intent]))),
   };
 }
 
@@ -89,7 +87,7 @@ function groupBy(messages: MessageInsight[], keyOf: (m: MessageInsight) => strin
     add(acc, m);
   }
   return [...groups]
-    .sort(([ka, a], [kb, b]) => byCountThenName([ka, a.messages], [kb, b.messages]))
+    .sort(byCountDesc(([key, acc]) => [acc.messages, key]))
     .map(([key, acc]) => [key, totalsOf(acc)] as const);
 }
 

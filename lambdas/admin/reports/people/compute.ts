@@ -4,7 +4,7 @@
  */
 import type { ConversationStats, ResourceStats, UserStats } from '../../../shared/aggregate.ts';
 import type { Fact } from '../../../shared/facts.ts';
-import { average } from '../summary.ts';
+import { mean, rate, ratio } from '../numbers.ts';
 
 /** How an anonymous visitor's actor id starts (see `actorOf` in events.ts). */
 export const ANONYMOUS_PREFIX = 'anon:';
@@ -19,16 +19,6 @@ const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ?
 export function byUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
-
-/** `x` rounded to `digits` decimals. */
-export const round = (x: number, digits: number): number => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};
-
-/** `num / den` to `digits` decimals; null without a denominator. */
-export const ratio = (num: number, den: number, digits: number): number | null =>
-  den > 0 ? round(num / den, digits) : null;
 
 // ---- activity feed ----
 
@@ -158,7 +148,7 @@ export function conversationRow(conversationId: string, c: ConversationStats): C
     userId: c.userId ?? null,
     messages: c.messages,
     tokens: c.tokens,
-    avgResponseTimeMs: average(c.rtSum, c.rtCount),
+    avgResponseTimeMs: mean(c.rtSum, c.rtCount),
     status: statusOf(c),
     startedAt: isoOrNull(c.started),
     endedAt: isoOrNull(c.ended),
@@ -234,9 +224,9 @@ export function resourceRow(key: string, s: ResourceStats, conversations: number
     conversations,
     messages: s.messages,
     tokens: s.tokens,
-    avgResponseTimeMs: average(s.rtSum, s.rtCount),
+    avgResponseTimeMs: mean(s.rtSum, s.rtCount),
     errors: s.errors,
-    errorRate: ratio(s.errors, s.events, 4),
+    errorRate: rate(s.errors, s.events),
     satisfaction: ratio(s.ratingSum, s.ratingCount, 2),
     ratings: s.ratingCount,
   };

@@ -14,7 +14,7 @@ import {
   report,
   textParam,
 } from '../../report.ts';
-import { average } from '../summary.ts';
+import { mean } from '../numbers.ts';
 import {
   type ConversationRow,
   compareConversations,
@@ -135,7 +135,7 @@ export const conversationReport = report({
               day,
               messages: d.messages,
               tokens: d.tokens,
-              avgResponseTimeMs: average(d.rtSum, d.rtCount),
+              avgResponseTimeMs: mean(d.rtSum, d.rtCount),
               firstActivityAt: iso(d.first),
               lastActivityAt: iso(d.last),
             },

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 import type { ApiStats } from '../../../shared/aggregate.ts';
 import { emptyDistribution, mergeDistribution, summarize } from '../../../shared/distribution.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import {
   booleanParam,
@@ -12,7 +12,7 @@ import {
   report,
   textParam,
 } from '../../report.ts';
-import { byCountDesc, rangeOut, rate } from './common.ts';
+import { byCountDesc, rate } from '../numbers.ts';
 
 /** One method + endpoint of the report. */
 export interface EndpointUsage {

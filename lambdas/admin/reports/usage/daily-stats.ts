@@ -5,10 +5,10 @@ import type { Distribution } from '../../../shared/distribution.ts';
 import { summarize } from '../../../shared/distribution.ts';
 import { COUNTER, type Counters } from '../../../shared/metrics.ts';
 import { addDays, dayOf, daysBetween, MS } from '../../../shared/time.ts';
-import { MAX_RANGE_DAYS, parseRange, type ReportRange } from '../../range.ts';
+import { MAX_RANGE_DAYS, parseRange, type ReportRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';
-import { rangeOut } from './common.ts';
+import { countOf } from '../numbers.ts';
 
 /** What one day contributes to its row. */
 export interface DayFigures {
@@ -54,7 +54,7 @@ export function dailyRows(days: DayFigures[], before: number | null): DailyRow[]
   return [...days]
     .sort((a, b) => (a.day < b.day ? -1 : 1))
     .map(({ day, counters, rt }) => {
-      const n = (k: string) => counters[k] ?? 0;
+      const n = (k: string) => countOf(counters, k);
       if (total !== null) total += n(COUNTER.newUsers);
       const s = summarize(rt);
       return {
@@ -111,7 +111,7 @@ export const dailyStatsReport = report({
       after ? readRange(deps, projectId, after) : undefined,
       readTotals(deps.ddb, deps.tableName, projectId),
     ]);
-    const newUsers = (c: Counters) => c[COUNTER.newUsers] ?? 0;
+    const newUsers = (c: Counters) => countOf(c, COUNTER.newUsers);
     const before = later
       ? usersBefore(newUsers(totals), newUsers(view.total.counters), newUsers(later.total.counters))
       : null;

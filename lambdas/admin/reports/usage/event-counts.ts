@@ -1,10 +1,10 @@
 /** `event-counts`: events of a range by Segment type and by event name. */
 import * as v from 'valibot';
 import { COUNTER, type Counters, eventsOfType } from '../../../shared/metrics.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';
-import { byCountDesc, rangeOut } from './common.ts';
+import { byCountDesc } from '../numbers.ts';
 
 /** Events of one Segment type. */
 export interface TypeCount {

@@ -4,10 +4,10 @@ import type { Aggregate } from '../../../shared/aggregate.ts';
 import { summarize } from '../../../shared/distribution.ts';
 import { COUNTER, type Counters } from '../../../shared/metrics.ts';
 import { dayStart } from '../../../shared/time.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
-import { byCountDesc, rangeOut } from './common.ts';
+import { byCountDesc, countOf } from '../numbers.ts';
 
 /** Steps of the message series. */
 export const GRANULARITIES = ['day', 'week', 'month'] as const;
@@ -52,8 +52,8 @@ export function seriesOf(
     const period = periodOf(day, granularity);
     const p = out.get(period) ?? { period, from: day, to: day, messages: 0, tokens: 0 };
     p.to = day;
-    p.messages += counters[COUNTER.messages] ?? 0;
-    p.tokens += counters[COUNTER.tokens] ?? 0;
+    p.messages += countOf(counters, COUNTER.messages);
+    p.tokens += countOf(counters, COUNTER.tokens);
     out.set(period, p);
   }
   return [...out.values()];

@@ -1,10 +1,10 @@
 /** `overview`: headline figures of a range next to the period of the same length just before it. */
 import * as v from 'valibot';
 import { COUNTER, type Counters } from '../../../shared/metrics.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, rangeOut } from '../../range.ts';
 import { type RangeView, readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
-import { change, mean, rangeOut, rate } from './common.ts';
+import { change, countOf, mean, rate } from '../numbers.ts';
 
 /** The figures of one period that the overview compares. */
 export interface PeriodFigures {
@@ -39,7 +39,7 @@ export const OVERVIEW_METRICS = [
 export type OverviewMetric = (typeof OVERVIEW_METRICS)[number];
 
 function valuesOf(p: PeriodFigures): Record<OverviewMetric, number | null> {
-  const n = (k: string) => p.counters[k] ?? 0;
+  const n = (k: string) => countOf(p.counters, k);
   return {
     totalEvents: n(COUNTER.events),
     activeUsers: p.activeUsers,

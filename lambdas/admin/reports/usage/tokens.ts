@@ -5,10 +5,10 @@ import { emptyAggregate, mergeAggregate } from '../../../shared/aggregate.ts';
 import type { ModelPrice } from '../../../shared/config.ts';
 import { COUNTER } from '../../../shared/metrics.ts';
 import { dayOf, daysBetween, MS } from '../../../shared/time.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, rangeOut } from '../../range.ts';
 import { type RangeView, readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';
-import { byCountDesc, compareText, rangeOut, round } from './common.ts';
+import { byCountDesc, compareText, countOf, round } from '../numbers.ts';
 
 /** Costs are USD to 8 decimals: exact for any price with up to 2 decimals per million tokens. */
 const COST_DIGITS = 8;
@@ -147,7 +147,7 @@ async function monthTotals(
   const agg = emptyAggregate();
   let tokens = 0;
   for (const d of [...days.flatMap((day) => have.get(day) ?? []), ...extra]) {
-    tokens += d.counters[COUNTER.tokens] ?? 0;
+    tokens += countOf(d.counters, COUNTER.tokens);
     mergeAggregate(agg, d.parts.agg);
   }
   return { tokens, models: agg.models };
