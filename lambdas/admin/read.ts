@@ -6,8 +6,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { emptyParts, mergeParts, type Parts } from '../shared/aggregate.ts';
 import type { StorageConfig } from '../shared/config.ts';
 import { type DayView, type Need, readDay } from '../shared/day-store.ts';
-import { mapLimit } from '../shared/dynamo.ts';
+import { batchGet, keyString, mapLimit } from '../shared/dynamo.ts';
+import type { TallyEvent } from '../shared/events.ts';
+import type { Fact } from '../shared/facts.ts';
+import { keys } from '../shared/keys.ts';
 import { COUNTER } from '../shared/metrics.ts';
+import { fromRawItem, RAW } from '../shared/raw-events.ts';
 
 export interface ReportDeps {
   ddb: DynamoDBDocumentClient;
@@ -38,4 +42,31 @@ export async function readRange(
   for (const v of views) mergeParts(total, v.parts);
   delete total.counters[COUNTER.activeUsers];
   return { days: views, total };
+}
+
+/** A fact found in the log, with the day it was logged under. */
+export interface LoggedFact {
+  day: string;
+  fact: Fact;
+}
+
+/**
+ * The raw events of logged facts, in their order: one BatchGet (per 100) of the raw items their
+ * ids imply, bodies only. An event whose raw item is gone (expired, or its user deleted) is
+ * undefined.
+ */
+export async function readRawEvents(
+  deps: ReportDeps,
+  projectId: string,
+  logged: LoggedFact[],
+): Promise<(TallyEvent | undefined)[]> {
+  const keyOf = (l: LoggedFact) =>
+    keys.rawEvent(projectId, l.day, l.fact.id, deps.storage.eventShards);
+  const items = await batchGet(deps.ddb, deps.tableName, logged.map(keyOf), {
+    projection: [RAW.body],
+  });
+  return logged.map((l) => {
+    const item = items.get(keyString(keyOf(l)));
+    return item ? fromRawItem(item) : undefined;
+  });
 }

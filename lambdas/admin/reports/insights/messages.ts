@@ -4,14 +4,12 @@
  * BatchGet per 100): a page costs what it shows, never a scan of the range.
  */
 
-import { batchGet, keyString } from '../../../shared/dynamo.ts';
 import { ValidationError } from '../../../shared/errors.ts';
 import { readFactPage } from '../../../shared/fact-log.ts';
 import type { Fact } from '../../../shared/facts.ts';
-import { factLogPartition, keys } from '../../../shared/keys.ts';
+import { factLogPartition } from '../../../shared/keys.ts';
 import { DOMAIN_EVENTS } from '../../../shared/metrics.ts';
-import { fromRawItem, RAW } from '../../../shared/raw-events.ts';
-import type { ReportDeps } from '../../read.ts';
+import { type LoggedFact, type ReportDeps, readRawEvents } from '../../read.ts';
 import { decodeCursor, encodeCursor } from '../../report.ts';
 
 /** Log items read per Query: each holds the facts of one ingest invocation. */
@@ -106,7 +104,7 @@ export async function readMessagePage(
 ): Promise<MessagePage> {
   const start = parseCursor(cursor, projectId, days);
   const order = [...days].reverse();
-  const found: { fact: Fact; day: string }[] = [];
+  const found: LoggedFact[] = [];
   let next: PageCursor | undefined;
   let itemsRead = 0;
 
@@ -160,23 +158,19 @@ export async function readMessagePage(
   };
 }
 
-/** The texts of the messages, by messageId, from their raw events (body only). */
+/** The texts of the messages, by messageId, from their raw events. */
 async function readTexts(
   deps: ReportDeps,
   projectId: string,
-  messages: { fact: Fact; day: string }[],
+  messages: LoggedFact[],
 ): Promise<Map<string, string>> {
-  const keyOf = (m: { fact: Fact; day: string }) =>
-    keys.rawEvent(projectId, m.day, m.fact.id, deps.storage.eventShards);
-  const items = await batchGet(deps.ddb, deps.tableName, messages.map(keyOf), {
-    projection: [RAW.body],
-  });
+  const events = await readRawEvents(deps, projectId, messages);
   const out = new Map<string, string>();
-  for (const m of messages) {
-    const item = items.get(keyString(keyOf(m)));
+  messages.forEach((m, i) => {
     // A raw event gone (expired, or its user deleted) leaves the message without text.
-    const text = item ? textOf(fromRawItem(item).properties ?? {}) : undefined;
+    const event = events[i];
+    const text = event ? textOf(event.properties ?? {}) : undefined;
     if (text !== undefined) out.set(m.fact.id, text);
-  }
+  });
   return out;
 }

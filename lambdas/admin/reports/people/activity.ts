@@ -4,13 +4,10 @@
  * the log items it reads (bounded by LOG_READ_BUDGET), never a scan of the period.
  */
 import * as v from 'valibot';
-import { batchGet, keyString } from '../../../shared/dynamo.ts';
 import { EVENT_TYPES, type TallyEvent } from '../../../shared/events.ts';
 import type { Fact } from '../../../shared/facts.ts';
-import { keys } from '../../../shared/keys.ts';
-import { fromRawItem, RAW } from '../../../shared/raw-events.ts';
 import { parseRange, type ReportRange } from '../../range.ts';
-import type { ReportDeps } from '../../read.ts';
+import { type ReportDeps, readRawEvents } from '../../read.ts';
 import {
   cursorParam,
   limitParam,
@@ -148,17 +145,11 @@ export const eventsReport = report({
         (event === undefined || f.n === event) &&
         (actor === undefined || f.u === actor),
     });
-    // The page's full events: one BatchGet of their raw items, by the key their id implies.
-    const keyOf = (h: LogHit) =>
-      keys.rawEvent(projectId, h.day, h.fact.id, deps.storage.eventShards);
-    const raw = await batchGet(deps.ddb, deps.tableName, hits.map(keyOf), {
-      projection: [RAW.body],
-    });
-    // An event whose raw item is gone (a user's deletion) is left out, not shown from its fact.
-    const events = hits.flatMap((h) => {
-      const item = raw.get(keyString(keyOf(h)));
-      return item ? [fromRawItem(item)] : [];
-    });
+    // The page's full events. One whose raw item is gone (a user's deletion) is left out, not
+    // shown from its fact.
+    const events = (await readRawEvents(deps, projectId, hits)).filter(
+      (e): e is TallyEvent => e !== undefined,
+    );
     return { project: projectId, range: rangeOut(range), events, nextCursor };
   },
   rows: (body: EventsBody) => body.events as unknown as Record<string, unknown>[],
