@@ -9,14 +9,14 @@
  */
 import { Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import * as v from 'valibot';
-import type { ApiStats } from '../shared/aggregate.ts';
+import { type ApiStats, parseApiKey } from '../shared/aggregate.ts';
 import { readTotals } from '../shared/counters.ts';
 import { readDay } from '../shared/day-store.ts';
 import { countAtMost } from '../shared/distribution.ts';
 import { mapLimit } from '../shared/dynamo.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import type { HttpResult } from '../shared/http.ts';
-import { COUNTER, type Counters } from '../shared/metrics.ts';
+import { COUNTER, type Counters, tokensOfModel } from '../shared/metrics.ts';
 import { listProjects } from '../shared/projects.ts';
 import type { RouteLogic } from '../shared/router.ts';
 import { describeIssues } from '../shared/schemas.ts';
@@ -44,10 +44,8 @@ export interface ApiTotal {
 
 /** One endpoint's stats of the day (key `METHOD path`) as exposition samples. */
 export function apiTotal(key: string, s: ApiStats): ApiTotal {
-  const space = key.indexOf(' ');
   return {
-    method: key.slice(0, space),
-    endpoint: key.slice(space + 1),
+    ...parseApiKey(key),
     byStatus: s.status,
     buckets: Object.fromEntries(
       LATENCY_BUCKETS.map((le) => [String(le), countAtMost(s.dur, le * 1000)]),
@@ -71,7 +69,7 @@ const query = v.object({ project: projectParam });
 /** Projects read at once; each costs three small reads. */
 const PROJECT_CONCURRENCY = 4;
 
-const TOKENS_PREFIX = 'tokens:';
+const TOKENS_PREFIX = tokensOfModel('');
 
 async function readProjectMetrics(
   deps: AdminDeps,

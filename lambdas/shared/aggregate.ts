@@ -136,8 +136,15 @@ const inc = (r: Record<string, number>, k: string, by = 1) => {
   r[k] = (r[k] ?? 0) + by;
 };
 
+/** The key of an endpoint's API stats: `METHOD path`. */
 export const apiKey = (method: string | undefined, endpoint: string | undefined) =>
   `${method ?? 'UNKNOWN'} ${endpoint ?? '(none)'}`;
+
+/** The method and path of an `apiKey`: split at the first space, since a path may hold spaces. */
+export function parseApiKey(key: string): { method: string; endpoint: string } {
+  const space = key.indexOf(' ');
+  return { method: key.slice(0, space), endpoint: key.slice(space + 1) };
+}
 
 /** Adds one fact to the parts (in place). */
 export function addFact(p: Parts, f: Fact): void {

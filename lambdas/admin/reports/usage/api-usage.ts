@@ -1,6 +1,6 @@
 /** `api-usage`: API calls by endpoint and method: volume, errors, latency percentiles, status codes. */
 import * as v from 'valibot';
-import type { ApiStats } from '../../../shared/aggregate.ts';
+import { type ApiStats, parseApiKey } from '../../../shared/aggregate.ts';
 import { emptyDistribution, mergeDistribution, summarize } from '../../../shared/distribution.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
@@ -69,10 +69,7 @@ export function apiUsage(api: Record<string, ApiStats>, filter: ApiFilter, limit
   const total: ApiStats = { count: 0, errors: 0, status: {}, dur: emptyDistribution() };
   const endpoints: EndpointUsage[] = [];
   for (const [key, s] of Object.entries(api)) {
-    // Keys are `METHOD path` (aggregate.ts apiKey); a path may itself hold spaces.
-    const space = key.indexOf(' ');
-    const method = key.slice(0, space);
-    const endpoint = key.slice(space + 1);
+    const { method, endpoint } = parseApiKey(key);
     if (!matches(filter, method, endpoint)) continue;
     endpoints.push(usageOf(method, endpoint, s));
     total.count += s.count;
