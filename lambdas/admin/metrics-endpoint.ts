@@ -14,14 +14,14 @@ import { readTotals } from '../shared/counters.ts';
 import { readDay } from '../shared/day-store.ts';
 import { countAtMost } from '../shared/distribution.ts';
 import { mapLimit } from '../shared/dynamo.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { NotFoundError } from '../shared/errors.ts';
 import type { HttpResult } from '../shared/http.ts';
+import { requireRole, resolveProject } from '../shared/jwt.ts';
 import { COUNTER, type Counters, tokensOfModel } from '../shared/metrics.ts';
 import { listProjects } from '../shared/projects.ts';
 import type { RouteLogic } from '../shared/router.ts';
-import { describeIssues } from '../shared/schemas.ts';
 import { dayOf } from '../shared/time.ts';
-import { type AdminDeps, projectParam } from './report.ts';
+import { type AdminDeps, parseQuery, projectParam } from './report.ts';
 import { compareText, countOf } from './reports/numbers.ts';
 
 /** A token with this role may read /metrics and nothing else. */
@@ -222,16 +222,10 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
 export function metricsEndpoint(deps: AdminDeps): RouteLogic {
   return async (event): Promise<HttpResult> => {
     const principal = await deps.verify(event.headers.authorization);
-    if (!principal.roles.includes(deps.adminRole) && !principal.roles.includes(METRICS_ROLE)) {
-      throw new ForbiddenError(`The ${deps.adminRole} or ${METRICS_ROLE} role is required`);
-    }
-    const parsed = v.safeParse(query, event.queryStringParameters ?? {});
-    if (!parsed.success)
-      throw new ValidationError(`invalid query: ${describeIssues(parsed.issues)}`);
-    const requested = parsed.output.project;
-    if (requested && principal.projects && !principal.projects.includes(requested)) {
-      throw new ForbiddenError(`This token does not cover project ${requested}`);
-    }
+    requireRole(principal, deps.adminRole, METRICS_ROLE);
+    const requested = parseQuery(query, event.queryStringParameters ?? {}).project;
+    // A project the token does not cover is refused; without one, every project it covers.
+    if (requested) resolveProject(principal, requested);
     const projects = (await listProjects(deps.ddb, deps.tableName, principal.projects)).filter(
       (p) => !requested || p.projectId === requested,
     );

@@ -9,6 +9,7 @@ import type { InsightsConfig, ModelPrice } from '../shared/config.ts';
 import { ValidationError } from '../shared/errors.ts';
 import type { HttpEvent, HttpResult } from '../shared/http.ts';
 import type { Principal, Verifier } from '../shared/jwt.ts';
+import { describeIssues } from '../shared/schemas.ts';
 import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
 
@@ -65,6 +66,13 @@ export function report<Q>(r: Report<Q>): Report<Q> {
 }
 
 // ---- query-string pieces, shared so every report spells a parameter the same way ----
+
+/** Validates a query string against `schema` (400 naming each problem). */
+export function parseQuery<Q>(schema: v.GenericSchema<unknown, Q>, raw: RawQuery): Q {
+  const parsed = v.safeParse(schema, raw);
+  if (!parsed.success) throw new ValidationError(`invalid query: ${describeIssues(parsed.issues)}`);
+  return parsed.output;
+}
 
 export const PROJECT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;

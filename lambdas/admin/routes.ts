@@ -2,19 +2,17 @@
  * The admin function's routes, from every report module. Each one authenticates, requires the
  * admin role, validates its query string and is scoped to one project.
  */
-import * as v from 'valibot';
 import { ValidationError } from '../shared/errors.ts';
 import { type HttpResult, json } from '../shared/http.ts';
 import { requireRole, resolveProject } from '../shared/jwt.ts';
 import type { RouteLogic } from '../shared/router.ts';
-import { describeIssues } from '../shared/schemas.ts';
 import { metricsEndpoint } from './metrics-endpoint.ts';
 import { openApiDocument } from './openapi.ts';
 import {
   type AdminDeps,
   isRawResponse,
   PROJECT_PATTERN,
-  type RawQuery,
+  parseQuery,
   type Report,
 } from './report.ts';
 import { coreReports } from './reports/core.ts';
@@ -38,13 +36,6 @@ export const REPORTS: Report<unknown>[] = [
   ...insightsReports,
 ] as Report<unknown>[];
 
-/** Validates the query string of `report` (400 naming each problem). */
-export function parseQuery<Q>(report: Report<Q>, raw: RawQuery): Q {
-  const parsed = v.safeParse(report.query, raw);
-  if (!parsed.success) throw new ValidationError(`invalid query: ${describeIssues(parsed.issues)}`);
-  return parsed.output;
-}
-
 /** Wraps a report with authentication, the role check, query validation and project scoping. */
 export function adminRoute(deps: AdminDeps, report: Report<unknown>): RouteLogic {
   return async (event): Promise<HttpResult> => {
@@ -58,7 +49,7 @@ export function adminRoute(deps: AdminDeps, report: Report<unknown>): RouteLogic
     }
     // Scope before parameters: a caller learns nothing about a project it may not read.
     const projectId = resolveProject(principal, raw.project);
-    const query = parseQuery(report, raw);
+    const query = parseQuery(report.query, raw);
     const body = await report.run({ deps, projectId, query, principal, event });
     return isRawResponse(body) ? body.result : json(report.status ?? 200, body);
   };

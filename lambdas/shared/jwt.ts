@@ -75,9 +75,11 @@ function listClaim(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** Refuses a principal without the admin role. */
-export function requireRole(principal: Principal, role: string): void {
-  if (!principal.roles.includes(role)) throw new ForbiddenError(`The ${role} role is required`);
+/** Refuses a principal with none of `roles` (`The admin role is required`, `The a or b role…`). */
+export function requireRole(principal: Principal, ...roles: [string, ...string[]]): void {
+  if (!roles.some((role) => principal.roles.includes(role))) {
+    throw new ForbiddenError(`The ${roles.join(' or ')} role is required`);
+  }
 }
 
 /**
