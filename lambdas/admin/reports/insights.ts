@@ -3,7 +3,7 @@
  * summed per conversation, per channel and in total (see docs/api-insights-and-metrics.md).
  */
 import * as v from 'valibot';
-import { parseRange } from '../range.ts';
+import { parseRange, rangeOut } from '../range.ts';
 import {
   cursorParam,
   limitParam,
@@ -63,7 +63,7 @@ const messageInsightsReport = report({
     });
     return {
       project: projectId,
-      range: { name: range.range, from: range.from, to: range.to },
+      range: rangeOut(range),
       provider: provider.name,
       messages,
       ...aggregateInsights(messages),

@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { EVENT_TYPES, type TallyEvent } from '../../../shared/events.ts';
 import type { Fact } from '../../../shared/facts.ts';
-import { parseRange, type ReportRange } from '../../range.ts';
+import { parseRange, type RangeOut, type ReportRange, rangeOut } from '../../range.ts';
 import { type ReportDeps, readRawEvents } from '../../read.ts';
 import {
   cursorParam,
@@ -21,8 +21,6 @@ import { checkPosition, daysWithActor, type LogHit, logPositionSchema, walkLog }
 import {
   fingerprint,
   oneUser,
-  type RangeOut,
-  rangeOut,
   readCursor,
   userFilterOf,
   userParams,

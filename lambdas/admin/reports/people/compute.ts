@@ -215,8 +215,6 @@ export const conversationsWith = (
   key: string,
 ): number => Object.values(conversations).filter((c) => c.resources.includes(key)).length;
 
-export { emptyResourceStats } from '../../../shared/aggregate.ts';
-
 export function resourceRow(key: string, s: ResourceStats, conversations: number): ResourceRow {
   return {
     ...splitResource(key),

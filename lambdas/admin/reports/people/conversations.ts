@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { NotFoundError } from '../../../shared/errors.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import {
   cursorParam,
@@ -27,8 +27,6 @@ import {
   fingerprint,
   oneUser,
   pathParam,
-  type RangeOut,
-  rangeOut,
   readCursor,
   userFilterOf,
   userParams,

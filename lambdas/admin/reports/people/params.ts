@@ -65,5 +65,3 @@ export function readCursor<T>(
   }
   return parsed.output.s;
 }
-
-export { type RangeOut, rangeOut } from '../../range.ts';

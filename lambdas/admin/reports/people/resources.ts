@@ -4,19 +4,19 @@
  * resource and conversation maps.
  */
 import * as v from 'valibot';
+import { emptyResourceStats } from '../../../shared/aggregate.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { limitParam, projectParam, rangeParams, report, textParam } from '../../report.ts';
 import {
   conversationsWith,
-  emptyResourceStats,
   type ResourceRow,
   rankResources,
   resourceKey,
   resourceRow,
 } from './compute.ts';
-import { pathParam, type RangeOut, rangeOut } from './params.ts';
+import { pathParam } from './params.ts';
 
 export interface TopResourcesBody {
   project: string;

@@ -6,7 +6,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import * as v from 'valibot';
 import { type Item, mapLimit } from '../../../shared/dynamo.ts';
 import { userPartition } from '../../../shared/keys.ts';
-import { parseRange } from '../../range.ts';
+import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { type ReportDeps, readRange } from '../../read.ts';
 import {
   booleanParam,
@@ -17,7 +17,7 @@ import {
   report,
 } from '../../report.ts';
 import { activeUserRows, byUtf8, pageAfter, rankUsers, type UserRow } from './compute.ts';
-import { fingerprint, type RangeOut, rangeOut, readCursor, writeCursor } from './params.ts';
+import { fingerprint, readCursor, writeCursor } from './params.ts';
 
 const TOP = 'GET /api/v1/analytics/users/top';
 const LIST = 'GET /api/v1/analytics/users/list';
