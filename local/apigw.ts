@@ -6,53 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { ROUTES, type RouteDef, routeKey } from '../lambdas/shared/routes.ts';
+import { type RouteMatch, routeKey } from '../lambdas/shared/routes.ts';
 
-interface CompiledRoute {
-  route: RouteDef;
-  regex: RegExp;
-  params: string[];
-}
-
-const compiled: CompiledRoute[] = ROUTES.map((route) => {
-  const params: string[] = [];
-  const source = route.path
-    .split('/')
-    .map((part) => {
-      const m = /^\{([^}+]+)(\+?)\}$/.exec(part);
-      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      params.push(m[1] as string);
-      return m[2] ? '(.+)' : '([^/]+)';
-    })
-    .join('/');
-  return { route, regex: new RegExp(`^${source}$`), params };
-});
-
-export interface RouteMatch {
-  route: RouteDef;
-  pathParameters: Record<string, string> | undefined;
-}
-
-/** The route for a method and path, as API Gateway would choose it (static before dynamic). */
-export function matchRoute(method: string, path: string): RouteMatch | undefined {
-  let best: RouteMatch | undefined;
-  for (const c of compiled) {
-    if (c.route.method !== method) continue;
-    const m = c.regex.exec(path);
-    if (!m) continue;
-    const pathParameters = c.params.length
-      ? Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]))
-      : undefined;
-    if (!pathParameters) return { route: c.route, pathParameters };
-    best ??= { route: c.route, pathParameters };
-  }
-  return best;
-}
-
-/** True when some route has this path under another method (API Gateway then answers 404 too). */
-export function pathExists(path: string): boolean {
-  return compiled.some((c) => c.regex.test(path));
-}
+// The matching itself lives with the route table, which the export report matches against too.
+export { matchRoute, pathExists, type RouteMatch } from '../lambdas/shared/routes.ts';
 
 /** Builds the payload 2.0 event for a matched request. */
 export function toEvent(

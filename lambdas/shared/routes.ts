@@ -38,3 +38,59 @@ export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} $
 export function routesOf(fn: FunctionName): RouteDef[] {
   return ROUTES.filter((r) => r.fn === fn);
 }
+
+// ---- matching a request path, as API Gateway does ----
+
+interface CompiledRoute {
+  route: RouteDef;
+  regex: RegExp;
+  params: string[];
+}
+
+/** Each route's path as a regex: `{name}` takes one segment, `{name+}` the rest of the path. */
+const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
+  const params: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((part) => {
+      const m = /^\{([^}+]+)(\+?)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1] as string);
+      return m[2] ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  return { route, regex: new RegExp(`^${source}$`), params };
+});
+
+export interface RouteMatch {
+  route: RouteDef;
+  pathParameters: Record<string, string> | undefined;
+}
+
+/**
+ * The route for a method and path, as API Gateway would choose it (static before dynamic), among
+ * the routes `accept` lets through (default: all).
+ */
+export function matchRoute(
+  method: string,
+  path: string,
+  accept: (route: RouteDef) => boolean = () => true,
+): RouteMatch | undefined {
+  let best: RouteMatch | undefined;
+  for (const c of COMPILED) {
+    if (c.route.method !== method || !accept(c.route)) continue;
+    const m = c.regex.exec(path);
+    if (!m) continue;
+    const pathParameters = c.params.length
+      ? Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]))
+      : undefined;
+    if (!pathParameters) return { route: c.route, pathParameters };
+    best ??= { route: c.route, pathParameters };
+  }
+  return best;
+}
+
+/** True when some route has this path under another method (API Gateway then answers 404 too). */
+export function pathExists(path: string): boolean {
+  return COMPILED.some((c) => c.regex.test(path));
+}

@@ -7,32 +7,20 @@ import { stringify } from 'csv-stringify/sync';
 import * as v from 'valibot';
 import { NotFoundError, ValidationError } from '../../shared/errors.ts';
 import { json } from '../../shared/http.ts';
+import { matchRoute, type RouteDef, routeKey } from '../../shared/routes.ts';
 import { type Report, rawResponse, report } from '../report.ts';
 
 const PREFIX = '/api/v1/analytics/';
 
+/** Any GET report but the export itself. */
+const exportable = (route: RouteDef) =>
+  route.path.startsWith(PREFIX) && !route.path.includes('/export/');
+
+/** The report at `path` (relative to the analytics prefix), matched as API Gateway would. */
 function matchReport(reports: Report<unknown>[], path: string) {
-  for (const r of reports) {
-    const [method, route] = r.route.split(' ') as [string, string];
-    if (method !== 'GET' || !route.startsWith(PREFIX) || route.includes('/export/')) continue;
-    const names: string[] = [];
-    const pattern = route
-      .slice(PREFIX.length)
-      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-      .replace(/\{([^}]+)\}/g, (_, name: string) => {
-        names.push(name);
-        return '([^/]+)';
-      });
-    const m = new RegExp(`^${pattern}$`).exec(path);
-    if (m)
-      return {
-        report: r,
-        params: Object.fromEntries(
-          names.map((n, i) => [n, decodeURIComponent(m[i + 1] as string)]),
-        ),
-      };
-  }
-  return undefined;
+  const match = matchRoute('GET', PREFIX + path, exportable);
+  const report = match && reports.find((r) => r.route === routeKey(match.route));
+  return report && { report, params: match.pathParameters };
 }
 
 /** Flattens nested objects into `a.b` columns; arrays become `;`-joined text. */
