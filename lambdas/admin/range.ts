@@ -3,7 +3,7 @@
  * included), and the period just before it, of the same length, for period-over-period change.
  */
 import { ValidationError } from '../shared/errors.ts';
-import { addDays, dayOf, daysBetween } from '../shared/time.ts';
+import { addDays, dayOf, daysBetween, ISO_DAY } from '../shared/time.ts';
 
 export const RANGES = ['24h', '7d', '30d', '90d'] as const;
 export type RangeName = (typeof RANGES)[number];
@@ -23,7 +23,6 @@ export interface ReportRange extends DayRange {
 
 /** The longest range a report reads (the raw event retention is about this long). */
 export const MAX_RANGE_DAYS = 400;
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function lengthOf(range: RangeName): number {
   return range === '24h' ? 2 : Number(range.slice(0, -1));

@@ -10,6 +10,7 @@ import { ValidationError } from '../shared/errors.ts';
 import type { HttpEvent, HttpResult } from '../shared/http.ts';
 import type { Principal, Verifier } from '../shared/jwt.ts';
 import { describeIssues } from '../shared/schemas.ts';
+import { ISO_DAY } from '../shared/time.ts';
 import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
 
@@ -75,7 +76,6 @@ export function parseQuery<Q>(schema: v.GenericSchema<unknown, Q>, raw: RawQuery
 }
 
 export const PROJECT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const projectParam = v.optional(
   v.pipe(

@@ -2,6 +2,9 @@
 
 const DAY_MS = 86_400_000;
 
+/** The shape of an ISO day, `2026-11-22` (whether it is a real date is Date.parse's to say). */
+export const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
 /** `2026-11-22` for an epoch-millisecond instant. */
 export function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

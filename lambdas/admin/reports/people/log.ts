@@ -11,6 +11,7 @@ import { ValidationError } from '../../../shared/errors.ts';
 import { readFactPage } from '../../../shared/fact-log.ts';
 import type { Fact } from '../../../shared/facts.ts';
 import { factLogPartition, keys } from '../../../shared/keys.ts';
+import { ISO_DAY } from '../../../shared/time.ts';
 import type { ReportDeps } from '../../read.ts';
 import { newestFirst } from './compute.ts';
 
@@ -27,7 +28,7 @@ export interface LogPosition {
 }
 
 export const logPositionSchema = v.object({
-  d: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  d: v.pipe(v.string(), v.regex(ISO_DAY)),
   s: v.nullable(v.object({ pk: v.string(), sk: v.string() })),
   o: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
