@@ -9,6 +9,7 @@ import {
   emptyDistribution,
   mergeDistribution,
 } from './distribution.ts';
+import { ANONYMOUS_PREFIX } from './events.ts';
 import { type Fact, resourcesOf } from './facts.ts';
 import { addCounters, type Counters, contributions, DOMAIN_EVENTS } from './metrics.ts';
 
@@ -200,7 +201,7 @@ export function addFact(p: Parts, f: Fact): void {
       last: f.t,
       resources: [],
     }));
-    if (f.u && !f.u.startsWith('anon:') && !c.userId) c.userId = f.u;
+    if (f.u && !f.u.startsWith(ANONYMOUS_PREFIX) && !c.userId) c.userId = f.u;
     if (isMessage) {
       c.messages++;
       c.tokens += tokens;

@@ -49,9 +49,23 @@ export type ParsedMessage = {
   traits?: Record<string, unknown> | undefined;
 };
 
+/** How an anonymous visitor's actor id starts. */
+export const ANONYMOUS_PREFIX = 'anon:';
+
 /** The stable identity of the actor of an event, used for distinct-user counts. */
 export function actorOf(e: Pick<TallyEvent, 'userId' | 'anonymousId'>): string | undefined {
   if (e.userId) return e.userId;
-  if (e.anonymousId) return `anon:${e.anonymousId}`;
+  if (e.anonymousId) return `${ANONYMOUS_PREFIX}${e.anonymousId}`;
   return undefined;
+}
+
+/** A userId, or an anonymousId, from an actor id (the inverse of `actorOf`). */
+export function identityOf(actor: string | undefined): {
+  userId: string | null;
+  anonymousId: string | null;
+} {
+  if (actor === undefined) return { userId: null, anonymousId: null };
+  return actor.startsWith(ANONYMOUS_PREFIX)
+    ? { userId: null, anonymousId: actor.slice(ANONYMOUS_PREFIX.length) }
+    : { userId: actor, anonymousId: null };
 }

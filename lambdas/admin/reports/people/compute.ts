@@ -3,11 +3,9 @@
  * status, and keyset pages. No I/O here, so every rule is unit-testable without DynamoDB.
  */
 import type { ConversationStats, ResourceStats, UserStats } from '../../../shared/aggregate.ts';
+import { identityOf } from '../../../shared/events.ts';
 import type { Fact } from '../../../shared/facts.ts';
 import { mean, rate, ratio } from '../numbers.ts';
-
-/** How an anonymous visitor's actor id starts (see `actorOf` in events.ts). */
-export const ANONYMOUS_PREFIX = 'anon:';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | undefined): string | null => (ms === undefined ? null : iso(ms));
@@ -25,17 +23,6 @@ export function byUtf8(a: string, b: string): number {
 /** Newest first; ties by messageId, so a page boundary never depends on sort stability. */
 export function newestFirst(a: Fact, b: Fact): number {
   return b.t - a.t || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
-
-/** A userId, or an anonymousId, from an actor id. */
-export function identityOf(actor: string | undefined): {
-  userId: string | null;
-  anonymousId: string | null;
-} {
-  if (actor === undefined) return { userId: null, anonymousId: null };
-  return actor.startsWith(ANONYMOUS_PREFIX)
-    ? { userId: null, anonymousId: actor.slice(ANONYMOUS_PREFIX.length) }
-    : { userId: actor, anonymousId: null };
 }
 
 export interface Activity {
