@@ -1,7 +1,7 @@
 /** Rollup jobs: what the schedules, the refresh endpoint and the CLI ask for. */
 import { ValidationError } from '../shared/errors.ts';
 import { listProjects } from '../shared/projects.ts';
-import { addDays, dayOf, daysBetween } from '../shared/time.ts';
+import { addDays, dayOf, daysBetween, ISO_DAY } from '../shared/time.ts';
 import { compactDay, type DayResult, type RollupDeps, rollupDay } from './rollup.ts';
 
 /** A schedule's or an operator's request. */
@@ -18,7 +18,6 @@ export interface RollupJob {
   projects?: string[];
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** The most days one job may rebuild (a backfill is several jobs). */
 export const MAX_JOB_DAYS = 400;
 
@@ -29,8 +28,8 @@ export function jobDays(job: RollupJob, now: number, nightlyDays: number): strin
     const from = job.from ?? job.to ?? today;
     const to = job.to ?? today;
     if (
-      !DAY.test(from) ||
-      !DAY.test(to) ||
+      !ISO_DAY.test(from) ||
+      !ISO_DAY.test(to) ||
       Number.isNaN(Date.parse(from)) ||
       Number.isNaN(Date.parse(to))
     ) {

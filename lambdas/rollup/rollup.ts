@@ -35,6 +35,7 @@ import {
   putIfAbsent,
   queryAll,
 } from '../shared/dynamo.ts';
+import { ANONYMOUS_PREFIX } from '../shared/events.ts';
 import { readFactsSince } from '../shared/fact-log.ts';
 import { type Fact, factOf } from '../shared/facts.ts';
 import { keys, period, rawEventPartition, sidePartition } from '../shared/keys.ts';
@@ -266,8 +267,8 @@ async function repairUsers(
       puts.push(userDayItem(seen, storage.userShards));
     }
     if (!profiles.has(keyString(keys.user(projectId, actor, storage.userShards)))) {
-      const identity = actor.startsWith('anon:')
-        ? { anonymousId: actor.slice('anon:'.length) }
+      const identity = actor.startsWith(ANONYMOUS_PREFIX)
+        ? { anonymousId: actor.slice(ANONYMOUS_PREFIX.length) }
         : { userId: actor };
       puts.push(userProfileItem(seen, identity, storage.userShards));
     }
