@@ -14,7 +14,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { compactDay, rollupDay } from '../lambdas/rollup/rollup.ts';
 import { rollupConfig } from '../lambdas/shared/config.ts';
 import { readTotals } from '../lambdas/shared/counters.ts';
-import { batchPut } from '../lambdas/shared/dynamo.ts';
+import { batchPut, chunk, mapLimit } from '../lambdas/shared/dynamo.ts';
 import { ROUTES } from '../lambdas/shared/routes.ts';
 import { dayOf } from '../lambdas/shared/time.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
@@ -63,21 +63,6 @@ function latencies(samples: number[]) {
   };
 }
 
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-function chunks<T>(list: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
-
 let stack!: LocalStack;
 let writeKeys: Record<string, string> = {};
 
@@ -106,7 +91,7 @@ async function send(
 ) {
   const key = await keyFor(project);
   const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
-  await mapLimit(chunks(list, size), concurrency, async (batch) => {
+  await mapLimit(chunk(list, size), concurrency, async (batch) => {
     const res = await fetch(`${stack.baseUrl}/v1/batch`, {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'application/json' },
@@ -438,7 +423,7 @@ try {
   const basicAuth = { authorization: `Basic ${Buffer.from(`${stdKey}:`).toString('base64')}` };
   const bearer = { authorization: `Bearer ${stack.credentials.adminToken}` };
   const single = workload(300, { seed: 8, userPrefix: 'lat' });
-  const fifty = chunks(workload(5_000, { seed: 9, userPrefix: 'lat' }), 50);
+  const fifty = chunk(workload(5_000, { seed: 9, userPrefix: 'lat' }), 50);
   const latency = {
     trackSingleEvent: await time(300, (i) =>
       track(httpEvent('POST /v1/batch', basicAuth, { batch: [single[i]] }), {} as never),

@@ -19,7 +19,7 @@ const DEFAULT_ATTEMPTS = 6;
 
 export type Item = Record<string, unknown>;
 
-function chunk<T>(list: T[], size: number): T[][] {
+export function chunk<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
