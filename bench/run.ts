@@ -108,33 +108,21 @@ async function ingestPhase(
   size: number,
   concurrency: number,
 ) {
-  const before = (await readTotals(ddb(), stack.tableName, project)).events ?? 0;
+  const before = (await readTotals(stack.ddb, stack.tableName, project)).events ?? 0;
   const t0 = performance.now();
   await send(project, list, size, concurrency);
   await stack.idle();
   const seconds = (performance.now() - t0) / 1000;
-  const stored = ((await readTotals(ddb(), stack.tableName, project)).events ?? 0) - before;
+  const stored = ((await readTotals(stack.ddb, stack.tableName, project)).events ?? 0) - before;
   if (stored !== list.length)
     throw new Error(`${project}: ${stored} events counted, ${list.length} sent`);
   return { eventsPerSec: round(list.length / seconds, 0), seconds: round(seconds, 1) };
 }
 
-let documentClient: DynamoDBDocumentClient | undefined;
-const ddb = () => {
-  documentClient ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.dynamodbEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-  return documentClient;
-};
-
 function rollupDeps(offsetMs: number) {
   const config = rollupConfig(process.env);
   return {
-    ddb: ddb(),
+    ddb: stack.ddb,
     storage: config.storage,
     // A clock past every bucket written so far: the rebuild folds everything.
     now: () => Date.now() + offsetMs,
