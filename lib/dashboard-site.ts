@@ -12,6 +12,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { ROUTES } from '../lambdas/shared/routes.ts';
 import { buildWebSync } from '../web/build.ts';
 import { PROJECT_ROOT } from './tally-function.ts';
 
@@ -20,8 +21,20 @@ export interface TallyDashboardSiteProps {
   readonly api: HttpApi;
 }
 
-/** Paths CloudFront forwards to the API rather than the bucket. */
-export const API_PATH_PATTERNS = ['/api/*', '/v1/*', '/health', '/metrics', '/openapi.json'];
+/**
+ * Paths CloudFront forwards to the API rather than the bucket, from the route table: `/<segment>/*`
+ * for the routes under a first segment, the path itself for a top-level route. Prefixes first,
+ * then single paths, each in code-point order, so reordering the route table leaves the
+ * behaviours as they are.
+ */
+const API_PATH_PATTERNS = [
+  ...new Set(
+    ROUTES.map(({ path }) => {
+      const [, first, ...rest] = path.split('/');
+      return rest.length ? `/${first}/*` : path;
+    }),
+  ),
+].sort((a, b) => Number(!a.endsWith('/*')) - Number(!b.endsWith('/*')) || (a < b ? -1 : 1));
 
 /**
  * The dashboard: a private bucket behind CloudFront with origin access control, and the API on
