@@ -3,42 +3,27 @@
  * first screen shows with one call to `/api/v1/analytics/dashboard`, and refreshes every 30
  * seconds. Charts are plain SVG: one small chart does not justify a charting library.
  */
+// Types only: the reports' code never reaches the dashboard's bundle.
+import type { ActivitiesBody } from '../lambdas/admin/reports/people/activity.ts';
+import type { TopUsersBody } from '../lambdas/admin/reports/people/users.ts';
 import type { Summary } from '../lambdas/admin/reports/summary.ts';
+import type { EndpointUsage } from '../lambdas/admin/reports/usage/api-usage.ts';
+import type { DailyRow } from '../lambdas/admin/reports/usage/daily-stats.ts';
+import type { Metric, OverviewMetric } from '../lambdas/admin/reports/usage/overview.ts';
 
 const TOKEN_KEY = 'tally.adminToken';
 const PROJECT_KEY = 'tally.project';
 const REFRESH_MS = 30_000;
 
-interface Change {
-  value: number | null;
-  previous: number | null;
-  change: number | null;
-}
-
 interface Dashboard {
   project: string;
   asOf: string;
   summary: Summary;
-  overview: Record<string, Change | unknown>;
-  daily: { days: { date: string; events: number; totalMessages: number }[] };
-  topUsers: { users: { userId: string; events: number; messages: number; tokens: number }[] };
-  recentActivity: {
-    activities: {
-      userId: string | null;
-      anonymousId: string | null;
-      activityType: string;
-      timestamp: string;
-    }[];
-  };
-  api: {
-    endpoints: {
-      method: string;
-      endpoint: string;
-      count: number;
-      errorRate: number | null;
-      errors: number;
-    }[];
-  };
+  overview: Record<OverviewMetric, Metric>;
+  daily: { days: DailyRow[] };
+  topUsers: TopUsersBody;
+  recentActivity: ActivitiesBody;
+  api: { endpoints: EndpointUsage[] };
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -74,7 +59,7 @@ function ago(iso: string, now: number): string {
   return `${Math.round(s / 86_400)}d ago`;
 }
 
-const WEEK: [key: string, label: string, unit?: 'ms' | '%'][] = [
+const WEEK: [key: OverviewMetric, label: string, unit?: 'ms' | '%'][] = [
   ['totalEvents', 'Events'],
   ['activeUsers', 'Active users'],
   ['newUsers', 'New users'],
@@ -86,7 +71,7 @@ const WEEK: [key: string, label: string, unit?: 'ms' | '%'][] = [
 
 function renderWeek(overview: Dashboard['overview']) {
   $('week').innerHTML = WEEK.map(([key, label, unit]) => {
-    const c = overview[key] as Change | undefined;
+    const c = overview[key] as Metric | undefined;
     const value = unit === '%' ? pct(c?.value) : fmt(c?.value, unit === 'ms' ? ' ms' : '');
     const change = c?.change;
     const known = change !== null && change !== undefined;
