@@ -11,6 +11,9 @@ import type { TallyAuth } from './auth.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
 
+/** The ingest function's timeout; the rollup's settle time must exceed it (lib/rollup.ts). */
+export const INGEST_TIMEOUT = Duration.seconds(60);
+
 export interface TallyIngestionProps {
   readonly storage: TallyStorage;
   /** Lets services track with a JWT (`scope: track`) from this issuer. @default - write keys only */
@@ -57,7 +60,6 @@ export class TallyIngestion extends Construct {
       retention: props.archiveRetention ?? Duration.days(30),
     });
 
-    const ingestTimeout = Duration.seconds(60);
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -65,7 +67,7 @@ export class TallyIngestion extends Construct {
     });
     this.queue = new Queue(this, 'IngestQueue', {
       // AWS's advice for Lambda consumers: at least six times the function timeout.
-      visibilityTimeout: Duration.seconds(ingestTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -101,7 +103,7 @@ export class TallyIngestion extends Construct {
       name: 'ingest',
       description: 'Stores raw events once and applies live counters',
       memorySize: 512,
-      timeout: ingestTimeout,
+      timeout: INGEST_TIMEOUT,
       environment: {
         [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
         [ENV.maxReceiveCount]: String(maxReceiveCount),

@@ -3,8 +3,12 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/config.ts';
+import { INGEST_TIMEOUT } from './ingestion.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
+
+/** The shortest settle allowed: the ingest timeout with a 30 s margin. */
+const MIN_SETTLE_SECONDS = INGEST_TIMEOUT.toSeconds() + 30;
 
 export interface TallyRollupProps {
   readonly storage: TallyStorage;
@@ -31,9 +35,9 @@ export class TallyRollup extends Construct {
     super(scope, id);
     const settle = props.settle ?? Duration.minutes(2);
     const nightlyDays = props.nightlyDays ?? 3;
-    if (settle.toSeconds() < 90) {
+    if (settle.toSeconds() < MIN_SETTLE_SECONDS) {
       throw new Error(
-        `settle must exceed the ingest timeout (60 s) with margin: at least 90 s, got ${settle.toSeconds()} s`,
+        `settle must exceed the ingest timeout (${INGEST_TIMEOUT.toSeconds()} s) with margin: at least ${MIN_SETTLE_SECONDS} s, got ${settle.toSeconds()} s`,
       );
     }
     if (!Number.isInteger(nightlyDays) || nightlyDays < 1 || nightlyDays > 400) {
