@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DEAD_LETTER_ATTRIBUTES } from '../lambdas/ingest/dead-letter.ts';
 import { INGEST_PATTERN } from '../lambdas/shared/bus.ts';
 import { ENV } from '../lambdas/shared/config.ts';
 import { buildWeb } from '../web/build.ts';
@@ -116,13 +117,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [DEAD_LETTER_QUEUE]: (m) =>
       deadLetter({
         message: {
-          messageId: m.attributes.sourceMessageId ?? 'unknown',
+          messageId: m.attributes[DEAD_LETTER_ATTRIBUTES.sourceMessageId] ?? 'unknown',
           body: m.body,
-          receiveCount: Number(m.attributes.receiveCount ?? 0),
+          receiveCount: Number(m.attributes[DEAD_LETTER_ATTRIBUTES.receiveCount] ?? 0),
           sentTimestamp: Date.now(),
         },
-        reason: m.attributes.reason ?? 'no reason given',
-        failedAt: m.attributes.failedAt ?? new Date().toISOString(),
+        reason: m.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? 'no reason given',
+        failedAt: m.attributes[DEAD_LETTER_ATTRIBUTES.failedAt] ?? new Date().toISOString(),
       }),
   });
   const bus = await startEventBus({

@@ -2,6 +2,15 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 
+/** The message attributes a dead letter carries, by name (the local twin's DLQ reads them back). */
+export const DEAD_LETTER_ATTRIBUTES = {
+  reason: 'reason',
+  sourceMessageId: 'sourceMessageId',
+  receiveCount: 'receiveCount',
+  failedAt: 'failedAt',
+} as const;
+const A = DEAD_LETTER_ATTRIBUTES;
+
 export function sqsDeadLetter(client: SQSClient, queueUrl: string) {
   return async (record: SQSRecord, reason: string): Promise<void> => {
     await client.send(
@@ -9,13 +18,13 @@ export function sqsDeadLetter(client: SQSClient, queueUrl: string) {
         QueueUrl: queueUrl,
         MessageBody: record.body,
         MessageAttributes: {
-          reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-          sourceMessageId: { DataType: 'String', StringValue: record.messageId },
-          receiveCount: {
+          [A.reason]: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+          [A.sourceMessageId]: { DataType: 'String', StringValue: record.messageId },
+          [A.receiveCount]: {
             DataType: 'Number',
             StringValue: record.attributes?.ApproximateReceiveCount ?? '1',
           },
-          failedAt: { DataType: 'String', StringValue: new Date().toISOString() },
+          [A.failedAt]: { DataType: 'String', StringValue: new Date().toISOString() },
         },
       }),
     );
