@@ -29,9 +29,12 @@ type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: stri
 export interface LocalEventBus {
   endpoint: string;
   busName: string;
-  /** Fails the next `count` entries with `code`, as EventBridge does under load. */
+  /**
+   * Fails the next `count` entries with `code`, as EventBridge does under load; Infinity fails
+   * every entry until a call with 0 stops it.
+   */
   failNextEntries(count: number, code?: string): void;
-  /** Makes every entry fail until cleared (count = Infinity), or stops doing so (0). */
+  /** Entries received, failed ones included (for the benchmark). */
   stats(): { entries: number };
   stop(): Promise<void>;
 }
