@@ -21,7 +21,7 @@ import { freePort } from './ports.ts';
 import { type DeadLetter, LocalQueue, type QueuedMessage } from './queue.ts';
 import { startRollupScheduler } from './scheduler.ts';
 import { type HttpHandler, startServer } from './server.ts';
-import { type LocalSqsEndpoint, startSqsEndpoint } from './sqs.ts';
+import { startSqsEndpoint } from './sqs.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -47,7 +47,6 @@ export interface LocalStack {
   tableName: string;
   bus: LocalEventBus;
   queue: LocalQueue;
-  sqs: LocalSqsEndpoint;
   /** Messages in the local dead-letter queue, with their reasons. */
   deadLetters(): DeadLetter[];
   issuer: LocalIssuer;
@@ -199,7 +198,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tableName,
     bus,
     queue,
-    sqs,
     deadLetters: () => readDeadLetters(dataDir),
     issuer,
     ddb,
