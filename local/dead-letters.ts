@@ -3,9 +3,9 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import type { DeadLetter } from './queue.ts';
 
-export const DLQ_FILE = 'dlq.jsonl';
+const DLQ_FILE = 'dlq.jsonl';
 
-export function deadLetterFile(dataDir: string): string {
+function deadLetterFile(dataDir: string): string {
   return join(dataDir, DLQ_FILE);
 }
 
