@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/config.ts';
+import { ENV, type ModelPrice } from '../lambdas/shared/config.ts';
 import type { TallyAuth } from './auth.ts';
 import type { TallyRollup } from './rollup.ts';
 import type { TallyStorage } from './storage.ts';
@@ -15,7 +15,7 @@ export interface TallyAdminApiProps {
   /** Sentiment of message insights: in process, or Amazon Comprehend. @default 'lexicon' */
   readonly sentimentProvider?: 'lexicon' | 'comprehend';
   /** USD per million tokens by model, as JSON (TALLY_TOKEN_PRICES). @default - the example table in config.ts */
-  readonly tokenPrices?: Record<string, { input: number; output: number; total?: number }>;
+  readonly tokenPrices?: Readonly<Record<string, ModelPrice>>;
 }
 
 /** The read path: the admin function, verifying JWTs with jose, reading aggregates and managing write keys. */
