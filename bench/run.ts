@@ -24,7 +24,7 @@ import { httpEvent } from '../test/helpers/events.ts';
 import { basic } from '../test/helpers/http.ts';
 import { installMeter, meter, resetMeter } from './capacity.ts';
 import { costPerMillion, rebuildsPerEvent } from './cost.ts';
-import { usersFor, events as workload } from './workload.ts';
+import { EVENTS_PER_USER, NEW_USERS_SHARE, usersFor, events as workload } from './workload.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -316,8 +316,8 @@ try {
       activeUsers:
         usersFor(N.standard, { seed: 5 }).returning.length +
         usersFor(N.standard, { seed: 5 }).fresh.length,
-      newUsersShare: 0.05,
-      eventsPerUser: 50,
+      newUsersShare: NEW_USERS_SHARE,
+      eventsPerUser: EVENTS_PER_USER,
       mix: '55% message.sent, 5% conversation.started, 20% api.request, 10% page, 5% identify, 5% activity.*',
     },
   };

@@ -11,7 +11,7 @@
  */
 
 /** Mulberry32: a tiny seeded PRNG, so the workload is the same on every run. */
-export function random(seed: number) {
+function random(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -27,25 +27,24 @@ const ENDPOINTS = Array.from({ length: 20 }, (_, i) => `/api/v1/resource-${i}`);
 const UA =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-export interface WorkloadOptions {
+/** Events per active user: sets how many users a number of events has. */
+export const EVENTS_PER_USER = 50;
+/** Share of the active users that are new. */
+export const NEW_USERS_SHARE = 0.05;
+
+interface WorkloadOptions {
   /** Seed of the PRNG. */
   seed: number;
-  /** Events per active user (sets how many users a number of events has). @default 50 */
-  eventsPerUser?: number;
-  /** Share of the active users that are new. @default 0.05 */
-  newShare?: number;
   /** Prefix of user ids: a different one gives different users. */
   userPrefix?: string;
-  /** Event time, as the client stamps it. @default now, minus up to 2 s */
-  timestamp?: () => string;
-  /** A fixed number of users instead of `eventsPerUser` (same users at any volume). */
+  /** A fixed number of users instead of EVENTS_PER_USER (same users at any volume). */
   users?: number;
 }
 
 /** The users `n` events are spread over: returning ones first, then the new ones. */
 export function usersFor(n: number, o: WorkloadOptions) {
-  const active = o.users ?? Math.max(1, Math.round(n / (o.eventsPerUser ?? 50)));
-  const fresh = Math.round(active * (o.newShare ?? 0.05));
+  const active = o.users ?? Math.max(1, Math.round(n / EVENTS_PER_USER));
+  const fresh = Math.round(active * NEW_USERS_SHARE);
   const prefix = o.userPrefix ?? 'user';
   return {
     returning: Array.from({ length: active - fresh }, (_, i) => `${prefix}-r${i}`),
@@ -66,9 +65,8 @@ export function events(n: number, o: WorkloadOptions): Record<string, unknown>[]
     const base = {
       userId,
       messageId: `${o.seed}-${i}`,
-      timestamp: o.timestamp
-        ? o.timestamp()
-        : new Date(Date.now() - Math.floor(r() * 2000)).toISOString(),
+      // As the client stamps it: now, minus up to 2 s.
+      timestamp: new Date(Date.now() - Math.floor(r() * 2000)).toISOString(),
       context: { library: { name: 'analytics-node', version: '2.1.0' } },
     };
     const conversationId = `conv-${userId}-${Math.floor(r() * 5)}`;
