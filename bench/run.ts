@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { compactDay, rollupDay } from '../lambdas/rollup/rollup.ts';
-import { rollupConfig } from '../lambdas/shared/config.ts';
+import { ENV, rollupConfig } from '../lambdas/shared/config.ts';
 import { readTotals } from '../lambdas/shared/counters.ts';
 import { batchPut, chunk, mapLimit } from '../lambdas/shared/dynamo.ts';
 import { ROUTES } from '../lambdas/shared/routes.ts';
@@ -190,9 +190,9 @@ for (const b of bundles) {
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'x',
           AWS_SECRET_ACCESS_KEY: 'x',
-          TABLE_NAME: 'tally',
-          EVENT_BUS_NAME: 'tally',
-          JWT_JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
+          [ENV.tableName]: 'tally',
+          [ENV.eventBusName]: 'tally',
+          [ENV.jwksUrl]: 'https://issuer.example/.well-known/jwks.json',
         },
       },
     );
