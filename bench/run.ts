@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { compactDay, rollupDay } from '../lambdas/rollup/rollup.ts';
-import { ENV, rollupConfig } from '../lambdas/shared/config.ts';
+import { ENV, type RollupConfig, rollupConfig } from '../lambdas/shared/config.ts';
 import { readTotals } from '../lambdas/shared/counters.ts';
 import { batchPut, chunk, mapLimit } from '../lambdas/shared/dynamo.ts';
 import { ROUTES } from '../lambdas/shared/routes.ts';
@@ -65,6 +65,8 @@ function latencies(samples: number[]) {
 }
 
 let stack!: LocalStack;
+/** The rollup's settings, from the environment the stack sets for its handlers. */
+let rollupSettings!: RollupConfig;
 let writeKeys: Record<string, string> = {};
 
 /** A write key for `project`, through the admin API (so each phase has its own project). */
@@ -120,14 +122,13 @@ async function ingestPhase(
 }
 
 function rollupDeps(offsetMs: number) {
-  const config = rollupConfig(process.env);
   return {
     ddb: stack.ddb,
-    storage: config.storage,
+    storage: rollupSettings.storage,
     // A clock past every bucket written so far: the rebuild folds everything.
     now: () => Date.now() + offsetMs,
     log: { info: () => undefined, warn: () => undefined, error: (m: string) => log(m) },
-    settleMs: config.settleSeconds * 1000,
+    settleMs: rollupSettings.settleSeconds * 1000,
   };
 }
 
@@ -251,6 +252,7 @@ try {
     rollupIntervalMs: 0,
     log: () => undefined,
   });
+  rollupSettings = rollupConfig(process.env);
 
   // Throughput, end to end: HTTP → track → bus → queue → ingest → DynamoDB, all confirmed stored.
   const batch1 = await ingestPhase(
@@ -431,7 +433,7 @@ try {
   );
 
   // Cost per million events at 100 events/s in batches of 50.
-  const { nightlyDays, hourly } = rollupConfig(process.env);
+  const { nightlyDays, hourly } = rollupSettings;
   const costInputs = {
     eventsPerRequest: 50,
     eventsPerSecond: 100,
