@@ -11,9 +11,10 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { compactDay, rollupDay } from '../lambdas/rollup/rollup.ts';
-import { ENV, type RollupConfig, rollupConfig } from '../lambdas/shared/config.ts';
+import { ENV, type RollupConfig, rollupConfig, storageConfig } from '../lambdas/shared/config.ts';
 import { readTotals } from '../lambdas/shared/counters.ts';
 import { batchPut, chunk, mapLimit } from '../lambdas/shared/dynamo.ts';
+import { toRawItem } from '../lambdas/shared/raw-events.ts';
 import { ROUTES } from '../lambdas/shared/routes.ts';
 import { dayOf } from '../lambdas/shared/time.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
@@ -211,15 +212,15 @@ log(
 const dynamo = await startDynamoDbLocal({ inMemory: true });
 try {
   // The reference: raw BatchWriteItem of items like ingest's, 8 requests in flight (as ingest).
-  const refClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
-  await ensureTable(refClient as unknown as DynamoDBClient, 'reference');
-  const { toRawItem } = await import('../lambdas/shared/raw-events.ts');
+  const refLowLevel = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(refLowLevel, 'reference');
+  const refClient = DynamoDBDocumentClient.from(refLowLevel);
+  // The default shards and retention, as the twin's ingest has.
+  const refStorage = storageConfig({ [ENV.tableName]: 'reference' });
   const refItems = workload(N.raw, { seed: 1 }).map((m, i) =>
     toRawItem(
       {
@@ -234,7 +235,7 @@ try {
         traits: {},
         context: (m.context ?? {}) as Record<string, unknown>,
       },
-      { eventShards: 8, retentionDays: 395 },
+      refStorage,
       'ref',
     ),
   );
