@@ -281,12 +281,12 @@ try {
   // The standard workload at the cost model's pace: one request of 50 at a time, so each ingest
   // invocation handles one record (fewer than at 100 events/s in AWS: per-batch costs are overstated).
   const std = workload(N.standard, { seed: 5, userPrefix: 'std' });
-  const { returning } = usersFor(N.standard, { seed: 5, userPrefix: 'std' });
+  const stdUsers = usersFor(N.standard, { seed: 5, userPrefix: 'std' });
   // Yesterday these users were already here: their profiles exist, as in a steady state.
   const yesterday = new Date(Date.now() - 86_400_000).toISOString();
   await send(
     'std',
-    returning.map((userId, i) => ({
+    stdUsers.returning.map((userId, i) => ({
       type: 'track',
       event: 'activity.login',
       userId,
@@ -316,9 +316,7 @@ try {
     workload: {
       events: N.standard,
       eventsPerRequest: 50,
-      activeUsers:
-        usersFor(N.standard, { seed: 5 }).returning.length +
-        usersFor(N.standard, { seed: 5 }).fresh.length,
+      activeUsers: stdUsers.returning.length + stdUsers.fresh.length,
       newUsersShare: NEW_USERS_SHARE,
       eventsPerUser: EVENTS_PER_USER,
       mix: '55% message.sent, 5% conversation.started, 20% api.request, 10% page, 5% identify, 5% activity.*',
