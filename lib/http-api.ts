@@ -16,20 +16,17 @@ export class TallyHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: TallyHttpApiProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'Api', { description: 'Tally tracking and admin API' });
-    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    // An integration makes its resources when a route first binds it, so one per function here
+    // adds nothing for a function without routes.
+    const integrations = {
+      track: new HttpLambdaIntegration('trackIntegration', props.functions.track),
+      admin: new HttpLambdaIntegration('adminIntegration', props.functions.admin),
+    } satisfies Record<FunctionName, HttpLambdaIntegration>;
     for (const route of ROUTES) {
-      let integration = integrations.get(route.fn);
-      if (!integration) {
-        integration = new HttpLambdaIntegration(
-          `${route.fn}Integration`,
-          props.functions[route.fn],
-        );
-        integrations.set(route.fn, integration);
-      }
       this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration,
+        integration: integrations[route.fn],
       });
     }
   }
