@@ -69,19 +69,18 @@ const WEEK: [key: OverviewMetric, label: string, unit?: 'ms' | '%'][] = [
   ['apiErrorRate', 'API error rate', '%'],
 ];
 
+/** The class and text of a week-on-week change. */
+function changeCell(change: number | null | undefined): [cls: string, text: string] {
+  if (change === null || change === undefined) return ['muted', 'no earlier data'];
+  if (change === 0) return ['muted', 'no change'];
+  return change > 0 ? ['up', `▲ ${pct(change)}`] : ['down', `▼ ${pct(-change)}`];
+}
+
 function renderWeek(overview: Dashboard['overview']) {
   $('week').innerHTML = WEEK.map(([key, label, unit]) => {
     const c = overview[key] as Metric | undefined;
     const value = unit === '%' ? pct(c?.value) : fmt(c?.value, unit === 'ms' ? ' ms' : '');
-    const change = c?.change;
-    const known = change !== null && change !== undefined;
-    const arrow = !known || change === 0 ? '' : change > 0 ? '▲ ' : '▼ ';
-    const cls = !known || change === 0 ? 'muted' : change > 0 ? 'up' : 'down';
-    const delta = !known
-      ? 'no earlier data'
-      : change === 0
-        ? 'no change'
-        : `${arrow}${pct(Math.abs(change))}`;
+    const [cls, delta] = changeCell(c?.change);
     return `<div class="change" data-week="${key}"><span class="muted">${label}</span><strong>${value}</strong><span class="${cls}">${delta}</span></div>`;
   }).join('');
 }
