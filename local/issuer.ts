@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
+/** The issuer's key, in the data directory. */
+export const ISSUER_FILE = 'local-issuer.json';
 export const LOCAL_ISSUER = 'tally-local';
 export const LOCAL_AUDIENCE = 'tally';
 const ALG = 'ES256';

@@ -16,7 +16,13 @@ import { bootstrapCredentials, type LocalCredentials } from './bootstrap.ts';
 import { appendDeadLetter, readDeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalEventBus, startEventBus } from './eventbridge.ts';
-import { LOCAL_AUDIENCE, LOCAL_ISSUER, type LocalIssuer, loadIssuer } from './issuer.ts';
+import {
+  ISSUER_FILE,
+  LOCAL_AUDIENCE,
+  LOCAL_ISSUER,
+  type LocalIssuer,
+  loadIssuer,
+} from './issuer.ts';
 import { freePort } from './ports.ts';
 import { type DeadLetter, LocalQueue, type QueuedMessage } from './queue.ts';
 import { startRollupScheduler } from './scheduler.ts';
@@ -95,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     marshallOptions: { removeUndefinedValues: true },
   });
 
-  const issuer = await loadIssuer(join(dataDir, 'local-issuer.json'));
+  const issuer = await loadIssuer(join(dataDir, ISSUER_FILE));
   const busName = 'tally-local';
 
   // The queue's handler is bound below, once the handler modules are loaded.
