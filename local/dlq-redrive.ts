@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ENDPOINTS_FILE } from './data-dir.ts';
 import { appendDeadLetter, readDeadLetters, writeDeadLetters } from './dead-letters.ts';
 import type { DeadLetter } from './queue.ts';
-import { ENDPOINTS_FILE } from './stack.ts';
 
 export async function redrive(dataDir: string, options: { dryRun?: boolean } = {}) {
   const letters = readDeadLetters(dataDir);

@@ -13,6 +13,7 @@ import { INGEST_PATTERN } from '../lambdas/shared/bus.ts';
 import { ENV } from '../lambdas/shared/config.ts';
 import { buildWeb } from '../web/build.ts';
 import { bootstrapCredentials, type LocalCredentials } from './bootstrap.ts';
+import { ENDPOINTS_FILE } from './data-dir.ts';
 import { appendDeadLetter, readDeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalEventBus, startEventBus } from './eventbridge.ts';
@@ -63,8 +64,6 @@ export interface LocalStack {
 }
 
 const PENDING_FILE = 'pending-queue.jsonl';
-/** Where the local endpoints are, for tools (the redrive) that talk to a running twin. */
-export const ENDPOINTS_FILE = 'local-endpoints.json';
 const INGEST_QUEUE = 'tally-ingest';
 const DEAD_LETTER_QUEUE = 'tally-ingest-dlq';
 const MAX_RECEIVE_COUNT = 5;

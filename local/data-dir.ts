@@ -1,0 +1,7 @@
+/**
+ * What the local twin's command-line tools share about its data directory: the file through which
+ * they find a running twin. Small on purpose: a tool imports this, not the whole stack.
+ */
+
+/** Where the local endpoints are, for tools (the redrive) that talk to a running twin. */
+export const ENDPOINTS_FILE = 'local-endpoints.json';
