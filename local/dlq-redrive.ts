@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ENDPOINTS_FILE } from './data-dir.ts';
+import { dataDirFromEnv, ENDPOINTS_FILE } from './data-dir.ts';
 import { appendDeadLetter, readDeadLetters, writeDeadLetters } from './dead-letters.ts';
 import type { DeadLetter } from './queue.ts';
 
@@ -52,7 +52,7 @@ export async function redrive(dataDir: string, options: { dryRun?: boolean } = {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
-  const dataDir = process.env.TALLY_DATA_DIR || '.data';
+  const dataDir = dataDirFromEnv();
   try {
     const result = await redrive(dataDir, { dryRun: values['dry-run'] });
     for (const l of result.letters) {

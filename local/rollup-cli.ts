@@ -7,11 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CREDENTIALS_FILE, type LocalCredentials } from './bootstrap.ts';
+import { dataDirFromEnv } from './data-dir.ts';
 
 const { values } = parseArgs({
   options: { from: { type: 'string' }, to: { type: 'string' }, project: { type: 'string' } },
 });
-const file = join(process.env.TALLY_DATA_DIR || '.data', CREDENTIALS_FILE);
+const file = join(dataDirFromEnv(), CREDENTIALS_FILE);
 if (!existsSync(file)) {
   console.error(`No ${file}: start Tally with \`npm start\` first.`);
   process.exit(1);

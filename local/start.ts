@@ -4,9 +4,10 @@
  */
 import { join, relative } from 'node:path';
 import { CREDENTIALS_FILE } from './bootstrap.ts';
+import { dataDirFromEnv } from './data-dir.ts';
 import { startLocalStack } from './stack.ts';
 
-const dataDir = process.env.TALLY_DATA_DIR || '.data';
+const dataDir = dataDirFromEnv();
 const port = Number(process.env.PORT ?? 3000);
 const inMemory = process.env.TALLY_DDB_MEMORY === '1';
 const log = (line: string) => console.log(`[tally] ${line}`);

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dataDirFromEnv } from './data-dir.ts';
 import { ISSUER_FILE, loadIssuer } from './issuer.ts';
 
 const { values } = parseArgs({
@@ -19,7 +20,7 @@ const { values } = parseArgs({
   },
 });
 
-const file = join(process.env.TALLY_DATA_DIR || '.data', ISSUER_FILE);
+const file = join(dataDirFromEnv(), ISSUER_FILE);
 if (!existsSync(file)) {
   console.error(`No local issuer key at ${file}: run \`npm start\` once first.`);
   process.exit(1);
