@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DayResult } from '../lambdas/rollup/rollup.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from './bootstrap.ts';
 import { dataDirFromEnv } from './data-dir.ts';
 
@@ -35,7 +36,7 @@ try {
   process.exit(1);
 }
 const body = (await res.json()) as {
-  days?: { day: string; events: number; correction: Record<string, number> }[];
+  days?: Omit<DayResult, 'projectId'>[];
   tookMs?: number;
   error?: { message: string };
 };
