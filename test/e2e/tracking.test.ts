@@ -128,12 +128,13 @@ describe('every endpoint', () => {
       expect([path, res.status]).toEqual([path, 200]);
     }
     // The conversation and message calls carry deterministic ids: sending them again changes nothing.
-    await track('/v1/track/conversation', {
+    const conversationAgain = await track('/v1/track/conversation', {
       conversation_id: 'c-9',
       user_id: 'ada',
       action: 'created',
     });
-    await track('/v1/track/message', {
+    expect(conversationAgain.status).toBe(200);
+    const messageAgain = await track('/v1/track/message', {
       message_id: 'm-9',
       conversation_id: 'c-9',
       user_id: 'ada',
@@ -141,6 +142,7 @@ describe('every endpoint', () => {
       tokens: 120,
       response_time: 0.5,
     });
+    expect(messageAgain.status).toBe(200);
     const after = await summary();
     expect(after.totalEvents - before.totalEvents).toBe(12);
     expect(after.totalConversations - before.totalConversations).toBe(1);
