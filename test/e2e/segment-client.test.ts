@@ -24,6 +24,13 @@ describe('@segment/analytics-node', () => {
     });
     const errors: unknown[] = [];
     analytics.on('error', (e) => errors.push(e));
+    const flushes: {
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      body: string;
+    }[] = [];
+    analytics.on('http_request', (req) => flushes.push(req));
     analytics.identify({ userId: 'ada', traits: { plan: 'pro' } });
     analytics.track({
       userId: 'ada',
@@ -70,5 +77,22 @@ describe('@segment/analytics-node', () => {
     });
     const sent = (events.body as { events: { context: { library?: { name: string } } }[] }).events;
     expect(sent[0]?.context.library?.name).toBe('@segment/analytics-node');
+
+    // The same flush again, byte for byte (as a client retrying after a lost response would): accepted, counted once.
+    expect(flushes.length).toBeGreaterThan(0);
+    for (const { url, method, headers, body } of flushes) {
+      const again = await fetch(url, { method, headers, body });
+      expect(again.status).toBe(200);
+    }
+    await stack.idle();
+    const afterReplay = await request(`${stack.baseUrl}/api/v1/analytics/summary`, {
+      headers: bearer(stack.credentials.adminToken),
+    });
+    expect(afterReplay.body).toMatchObject({
+      totalEvents: 7,
+      totalMessages: 1,
+      totalTokens: 120,
+      totalConversations: 1,
+    });
   });
 });
