@@ -3,17 +3,14 @@
  * reported exactly, the same before and after `metrics/refresh`, for their project only; bad
  * parameters are 400s; every curl of docs/api-usage-reports.md works.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, dayOf } from '../../lambdas/shared/time.ts';
 import type { LocalStack } from '../../local/stack.ts';
+import { curlExamples, runCurlExample } from '../helpers/docs.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
 import { startTestStack } from '../helpers/stack.ts';
 
 const REPORTS = ['overview', 'daily-stats', 'event-counts', 'messages', 'tokens', 'api-usage'];
-const DOC_BASE_URL = 'http://127.0.0.1:3000';
 
 let stack: LocalStack;
 const today = dayOf(Date.now());
@@ -218,9 +215,7 @@ describe('usage reports through the local twin', () => {
 });
 
 describe('docs/api-usage-reports.md examples', () => {
-  const examples = readFileSync('docs/api-usage-reports.md', 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('curl '));
+  const examples = curlExamples('docs/api-usage-reports.md');
 
   it('has an example for every report', () => {
     for (const r of REPORTS) {
@@ -229,14 +224,10 @@ describe('docs/api-usage-reports.md examples', () => {
   });
 
   it.each(examples)('%s works as documented', async (example) => {
-    const command = example
-      .replaceAll(DOC_BASE_URL, stack.baseUrl)
-      .replace(/^curl /, 'curl -s -w "\\n%{http_code}" ');
-    const { stdout } = await promisify(execFile)('sh', ['-c', command], {
-      env: { ...process.env, ADMIN_TOKEN: stack.credentials.adminToken },
+    const { status, body } = await runCurlExample(example, stack.baseUrl, {
+      ADMIN_TOKEN: stack.credentials.adminToken,
     });
-    const lines = stdout.trim().split('\n');
-    expect(Number(lines.pop())).toBe(200);
-    expect(JSON.parse(lines.join('\n'))).toMatchObject({ project: 'default' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ project: 'default' });
   });
 });
