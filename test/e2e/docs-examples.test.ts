@@ -39,6 +39,7 @@ describe('docs/tracking.md examples', () => {
         expect((body as { rejected: unknown[] }).rejected).toHaveLength(1);
       } else {
         expect([status, body]).toEqual([200, { success: true, accepted: expect.any(Number) }]);
+        expect((body as { accepted: number }).accepted).toBeGreaterThan(0);
       }
     },
   );
