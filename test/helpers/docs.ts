@@ -13,6 +13,11 @@ export function curlExamples(doc: string): string[] {
     .filter((line) => line.startsWith('curl '));
 }
 
+export interface CurlReply {
+  status: number;
+  body: unknown;
+}
+
 /**
  * Runs one example with `sh -c` against `baseUrl`, with `env` added (WRITE_KEY, ADMIN_TOKEN…):
  * the HTTP status and the body parsed as JSON (a body that is not JSON throws).
@@ -21,7 +26,7 @@ export async function runCurlExample(
   example: string,
   baseUrl: string,
   env: Record<string, string>,
-): Promise<{ status: number; body: unknown }> {
+): Promise<CurlReply> {
   const command = example
     .replaceAll(DOC_BASE_URL, baseUrl)
     .replace(/^curl /, 'curl -s -w "\\n%{http_code}" ');
