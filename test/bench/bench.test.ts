@@ -23,30 +23,30 @@ describe('npm run bench', () => {
       },
     );
     const r = JSON.parse(readFileSync(out, 'utf8'));
-    const positive = expect.any(Number);
+    const aNumber = expect.any(Number);
     expect(r).toMatchObject({
       quick: true,
-      machine: { cores: positive, memoryGiB: positive, node: expect.stringMatching(/^v22\./) },
+      machine: { cores: aNumber, memoryGiB: aNumber, node: expect.stringMatching(/^v22\./) },
       ingest: {
-        eventsPerSec: { batch1: positive, batch50: positive, batch500: positive },
-        rawBatchWriteItemsPerSec: positive,
-        ratio: positive,
+        eventsPerSec: { batch1: aNumber, batch50: aNumber, batch500: aNumber },
+        rawBatchWriteItemsPerSec: aNumber,
+        ratio: aNumber,
       },
-      writeCost: { wcuPerEvent: positive },
+      writeCost: { wcuPerEvent: aNumber },
       readCost: {
-        summaryRcu1k: positive,
-        summaryRcu100k: positive,
-        dashboardRcu1k: positive,
-        dashboardRcu100k: positive,
+        summaryRcu1k: aNumber,
+        summaryRcu100k: aNumber,
+        dashboardRcu1k: aNumber,
+        dashboardRcu100k: aNumber,
       },
       coldStart: {
-        track: { bytes: positive, initMs: positive },
-        ingest: { bytes: positive, initMs: positive },
-        admin: { bytes: positive, initMs: positive },
-        rollup: { bytes: positive, initMs: positive },
+        track: { bytes: aNumber, initMs: aNumber },
+        ingest: { bytes: aNumber, initMs: aNumber },
+        admin: { bytes: aNumber, initMs: aNumber },
+        rollup: { bytes: aNumber, initMs: aNumber },
       },
-      rollup: { secondsAt10k: positive, secondsAt100k: positive },
-      costPerMillionEventsUsd: positive,
+      rollup: { secondsAt10k: aNumber, secondsAt100k: aNumber },
+      costPerMillionEventsUsd: aNumber,
     });
     for (const v of [r.ingest.ratio, r.writeCost.wcuPerEvent, r.costPerMillionEventsUsd])
       expect(v).toBeGreaterThan(0);
