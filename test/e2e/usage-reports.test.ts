@@ -195,6 +195,7 @@ describe('usage reports through the local twin', () => {
     const other = await admin('tokens', { ...range, project: 'other' });
     expect(other.body).toMatchObject({ project: 'other', total: 7777 });
     const mine = await admin('api-usage', range);
+    expect(mine.status).toBe(200);
     expect(JSON.stringify(mine.body)).not.toContain('/secret');
     const token = await stack.issuer.mint({ projects: ['default'] });
     for (const r of REPORTS) {
