@@ -172,15 +172,13 @@ describe('GET /api/v1/analytics/messages/insights', () => {
   });
 
   it('exports one CSV row per message', async () => {
-    const res = await fetch(
+    const res = await request(
       `${stack.baseUrl}/api/v1/analytics/export/csv?report=messages/insights&conversation_id=c-200`,
       { headers: bearer(stack.credentials.adminToken) },
     );
     expect(res.status).toBe(200);
-    const lines = (await res.text())
-      .replace(/^\uFEFF/, '')
-      .trim()
-      .split('\n');
+    // The body is text (not JSON); its BOM is dropped by the UTF-8 decode (service.test.ts checks it).
+    const lines = (res.body as string).trim().split('\n');
     expect(lines).toEqual([
       'messageId,conversationId,channel,userId,role,timestamp,textLength,sentiment,score,intent',
       `m-6,c-200,email,bob,assistant,${at(5)},25,neutral,0,other`,
