@@ -128,8 +128,11 @@ describe('dashboard', () => {
     const page = await open();
     await page.waitForSelector('#project:not([hidden])');
     await page.selectOption('#project', 'shop');
+    // Well under the 30 s test timeout, so a failure names this wait instead of the test timing out.
     await page.waitForFunction(
       () => document.querySelector('[data-metric="totalEvents"]')?.textContent === '0',
+      undefined,
+      { timeout: 10_000 },
     );
     await page.close();
   });
@@ -140,8 +143,10 @@ describe('dashboard', () => {
     await page.waitForSelector('#token-form:not([hidden])');
     await page.fill('#token-input', 'not-a-token');
     await page.click('#token-form button[type=submit]');
-    await page.waitForFunction(() =>
-      document.querySelector('#token-error')?.textContent?.includes('not accepted'),
+    await page.waitForFunction(
+      () => document.querySelector('#token-error')?.textContent?.includes('not accepted'),
+      undefined,
+      { timeout: 10_000 },
     );
     await page.fill('#token-input', stack.credentials.adminToken);
     await page.click('#token-form button[type=submit]');
