@@ -48,10 +48,6 @@ export function httpEvent(
   };
 }
 
-export const basicAuth = (writeKey: string) => ({
-  authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
-});
-
 /** A canonical event as track would publish it. */
 export function tallyEvent(overrides: Partial<TallyEvent> = {}): TallyEvent {
   const timestamp = overrides.timestamp ?? '2026-11-20T10:15:00.000Z';

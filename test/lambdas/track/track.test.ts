@@ -4,7 +4,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { routerFor } from '../../../lambdas/shared/router.ts';
 import { trackRoutes } from '../../../lambdas/track/routes.ts';
-import { basicAuth, httpEvent } from '../../helpers/events.ts';
+import { httpEvent } from '../../helpers/events.ts';
+import { basic } from '../../helpers/http.ts';
 
 const eb = mockClient(EventBridgeClient);
 const route = routerFor(
@@ -47,7 +48,7 @@ describe('POST /v1/track', () => {
   it('accepts an event with the write key as Basic username and publishes it', async () => {
     const res = await call(
       httpEvent('POST /v1/track', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: { userId: 'u1', event: 'Signed Up' },
       }),
     );
@@ -75,7 +76,7 @@ describe('POST /v1/track', () => {
 
   it.each([
     ['no credentials', {}],
-    ['an unknown key', basicAuth('tk_bad')],
+    ['an unknown key', basic('tk_bad')],
     ['another scheme', { authorization: 'Digest abc' }],
   ])('refuses %s with 401 and publishes nothing', async (_, headers) => {
     const res = await call(
@@ -90,7 +91,7 @@ describe('POST /v1/track', () => {
 
   it('answers 400 with a JSON error for a malformed body and publishes nothing', async () => {
     const res = await call(
-      httpEvent('POST /v1/track', { headers: basicAuth('tk_good'), body: '{"userId":' }),
+      httpEvent('POST /v1/track', { headers: basic('tk_good'), body: '{"userId":' }),
     );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
@@ -100,7 +101,7 @@ describe('POST /v1/track', () => {
 
   it('answers 400 naming the problem for an invalid event', async () => {
     const res = await call(
-      httpEvent('POST /v1/track', { headers: basicAuth('tk_good'), body: { event: 'x' } }),
+      httpEvent('POST /v1/track', { headers: basic('tk_good'), body: { event: 'x' } }),
     );
     expect(res.status).toBe(400);
     expect(res.body.error.rejected).toEqual([
@@ -111,7 +112,7 @@ describe('POST /v1/track', () => {
   it('answers 413 for a body over 500 KB', async () => {
     const res = await call(
       httpEvent('POST /v1/track', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: { userId: 'u', event: 'x', properties: { b: 'x'.repeat(520_000) } },
       }),
     );
@@ -126,7 +127,7 @@ describe('POST /v1/track', () => {
     });
     const res = await call(
       httpEvent('POST /v1/track', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: { userId: 'u1', event: 'x' },
       }),
     );
@@ -159,7 +160,7 @@ describe('Segment endpoints', () => {
     ['group', { userId: 'u1', groupId: 'acme', traits: { seats: 10 } }],
     ['alias', { userId: 'u1', previousId: 'a1' }],
   ])('POST /v1/%s accepts its message type', async (type, body) => {
-    const res = await call(httpEvent(`POST /v1/${type}`, { headers: basicAuth('tk_good'), body }));
+    const res = await call(httpEvent(`POST /v1/${type}`, { headers: basic('tk_good'), body }));
     expect(res).toMatchObject({ status: 200, body: { success: true, accepted: 1 } });
     expect(published()[0]).toMatchObject({ type, projectId: 'p1' });
   });
@@ -167,7 +168,7 @@ describe('Segment endpoints', () => {
   it('POST /v1/batch judges each item, merges batch context and sentAt, and reports the rejected', async () => {
     const res = await call(
       httpEvent('POST /v1/batch', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: {
           sentAt: '2026-11-22T12:00:10.000Z',
           context: { library: { name: 'analytics-node', version: '2.1.0' } },
@@ -207,7 +208,7 @@ describe('Segment endpoints', () => {
   it('publishes a messageId repeated within one request once, and says so', async () => {
     const res = await call(
       httpEvent('POST /v1/batch', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: {
           batch: [
             { type: 'track', userId: 'u', event: 'A', messageId: 'same' },
@@ -223,7 +224,7 @@ describe('Segment endpoints', () => {
 
   it('POST /v1/batch refuses a body without a batch array', async () => {
     const res = await call(
-      httpEvent('POST /v1/batch', { headers: basicAuth('tk_good'), body: { events: [] } }),
+      httpEvent('POST /v1/batch', { headers: basic('tk_good'), body: { events: [] } }),
     );
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/^invalid batch: batch: /);
@@ -237,7 +238,7 @@ describe('Segment endpoints', () => {
       messageId: `m${i}`,
     }));
     const res = await call(
-      httpEvent('POST /v1/batch', { headers: basicAuth('tk_good'), body: { batch } }),
+      httpEvent('POST /v1/batch', { headers: basic('tk_good'), body: { batch } }),
     );
     expect(res.status).toBe(207);
     expect(res.body.accepted).toBe(2500);
@@ -277,7 +278,7 @@ describe('domain endpoints', () => {
   it('POST /v1/track/message maps the seed payload onto message.sent', async () => {
     const res = await call(
       httpEvent('POST /v1/track/message', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: {
           message_id: 'm-1',
           conversation_id: 'c-1',
@@ -308,7 +309,7 @@ describe('domain endpoints', () => {
   it('POST /v1/events/bulk judges each event', async () => {
     const res = await call(
       httpEvent('POST /v1/events/bulk', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: {
           events: [
             { event_type: 'message_sent', event_data: { channel_id: '123', user_id: '456' } },
@@ -327,7 +328,7 @@ describe('domain endpoints', () => {
   it('POST /v1/track/api-usage accepts a call made for no particular user', async () => {
     const res = await call(
       httpEvent('POST /v1/track/api-usage', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: {
           endpoint: '/conversations/',
           method: 'post',
@@ -351,7 +352,7 @@ describe('bots', () => {
   it('flags bot events by default and keeps them', async () => {
     const res = await call(
       httpEvent('POST /v1/page', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: { anonymousId: 'a', context: { userAgent: botUa } },
       }),
     );
@@ -372,7 +373,7 @@ describe('bots', () => {
     );
     const res = await dropping(
       httpEvent('POST /v1/batch', {
-        headers: basicAuth('tk_good'),
+        headers: basic('tk_good'),
         body: {
           batch: [
             { type: 'page', anonymousId: 'a', context: { userAgent: botUa } },
