@@ -19,7 +19,7 @@ import { storageConfig } from '../../lambdas/shared/config.ts';
 import { addDays, dayOf } from '../../lambdas/shared/time.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { silentLog } from '../helpers/events.ts';
-import { basic, bearer, type Reply, request } from '../helpers/http.ts';
+import { basic, bearer, request } from '../helpers/http.ts';
 import { startTestStack } from '../helpers/stack.ts';
 
 let stack: LocalStack;
@@ -754,7 +754,7 @@ describe('people reports on a hand-checked dataset', () => {
       ['conversations?status=', /status/],
     ];
     for (const [path, message] of cases) {
-      const res: Reply = await get(path);
+      const res = await get(path);
       expect([path, res.status]).toEqual([path, 400]);
       expect((res.body as { error: { message: string } }).error.message).toMatch(message);
     }
