@@ -7,7 +7,6 @@ import type { StorageConfig } from '../../lambdas/shared/config.ts';
 import { ensureTable } from '../../local/table.ts';
 
 export interface TestTable {
-  endpoint: string;
   tableName: string;
   ddb: DynamoDBDocumentClient;
   storage: StorageConfig;
@@ -26,7 +25,6 @@ export async function createTestTable(overrides: Partial<StorageConfig> = {}): P
     marshallOptions: { removeUndefinedValues: true },
   });
   return {
-    endpoint,
     tableName,
     ddb,
     storage: {
