@@ -1,9 +1,10 @@
 /** A fresh table in the shared DynamoDB Local, per test file (or per test). */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import type { StorageConfig } from '../../lambdas/shared/config.ts';
+import { queryAll } from '../../lambdas/shared/dynamo.ts';
 import { ensureTable } from '../../local/table.ts';
 
 export interface TestTable {
@@ -12,7 +13,7 @@ export interface TestTable {
   storage: StorageConfig;
   /** Every item of the table (small test tables only). */
   scan(): Promise<Record<string, unknown>[]>;
-  /** Items of one partition. */
+  /** Every item of one partition, all pages. */
   query(pk: string): Promise<Record<string, unknown>[]>;
 }
 
@@ -48,15 +49,12 @@ export async function createTestTable(overrides: Partial<StorageConfig> = {}): P
       } while (start);
       return items;
     },
-    async query(pk: string) {
-      const res = await ddb.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-        }),
-      );
-      return res.Items ?? [];
+    query(pk: string) {
+      return queryAll(ddb, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      });
     },
   };
 }
