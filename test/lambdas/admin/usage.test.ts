@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminDeps } from '../../../lambdas/admin/report.ts';
+import type { DailyRow } from '../../../lambdas/admin/reports/usage/daily-stats.ts';
 import { costTable, forecastOf, monthOf } from '../../../lambdas/admin/reports/usage/tokens.ts';
 import { usageReports } from '../../../lambdas/admin/reports/usage.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
@@ -390,7 +391,7 @@ async function expectDailyStats() {
     ],
   });
   // The default: 30 days ending today, 2026-10-24 … 2026-11-22, nobody before.
-  const month = (await ok('daily-stats')) as { totalUsersBefore: number; days: DailyRowLike[] };
+  const month = (await ok('daily-stats')) as { totalUsersBefore: number; days: DailyRow[] };
   expect(month.totalUsersBefore).toBe(0);
   expect(month.days).toHaveLength(30);
   expect(month.days.map((d) => d.date).slice(0, 2)).toEqual(['2026-10-24', '2026-10-25']);
@@ -419,12 +420,6 @@ async function expectDailyStats() {
       events: 0,
     }),
   );
-}
-
-interface DailyRowLike {
-  date: string;
-  events: number;
-  totalUsers: number;
 }
 
 async function expectEventCounts() {
@@ -723,7 +718,7 @@ describe('edges', () => {
   it('leaves totalUsers empty rather than read over 400 days after an old range', async () => {
     const old = (await ok('daily-stats', { from: '2024-01-01', to: '2024-01-02' })) as {
       totalUsersBefore: number | null;
-      days: DailyRowLike[];
+      days: DailyRow[];
     };
     expect(old.totalUsersBefore).toBeNull();
     expect(old.days.map((d) => [d.date, d.totalUsers, d.events])).toEqual([
