@@ -24,7 +24,7 @@ import { rollupDay } from '../../../lambdas/rollup/rollup.ts';
 import type { ConversationStats } from '../../../lambdas/shared/aggregate.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { keys } from '../../../lambdas/shared/keys.ts';
+import { factLogPartition, keys } from '../../../lambdas/shared/keys.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -302,7 +302,7 @@ describe('the activity feed over many log items', () => {
       user_id: 'rare',
     });
     expect(body.activities.map((a) => a.messageId)).toEqual(['rare-1']);
-    expect(new Set(logQueries)).toEqual(new Set(['FL#p1#2026-11-18']));
+    expect(new Set(logQueries)).toEqual(new Set([factLogPartition('p1', '2026-11-18')]));
   });
 
   it('ends a page early at the read budget, with a cursor that loses nothing', async () => {

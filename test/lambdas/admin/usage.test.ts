@@ -17,6 +17,7 @@ import { UnauthorizedError } from '../../../lambdas/shared/errors.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { type HttpEvent, type HttpResult, httpErrors } from '../../../lambdas/shared/http.ts';
 import type { Verifier } from '../../../lambdas/shared/jwt.ts';
+import { counterPartition, period } from '../../../lambdas/shared/keys.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -698,7 +699,7 @@ describe('usage reports on a hand-computed dataset', () => {
   it('answers the same when the rollup has folded all but the newest bucket', async () => {
     // Watermark: the 5-minute bucket of 12:00 − 90 s = 11:55, so batch B (stored 11:59) stays live.
     await rollupAt(NOW, 'p1', DATA_DAYS);
-    const today = await t.query('C#p1#D#2026-11-22');
+    const today = await t.query(counterPartition('p1', period.day('2026-11-22')));
     expect(today.find((i) => i.sk === 'R')).toMatchObject({ watermark: '2026-11-22T11:55' });
     expect(today.map((i) => i.sk)).toContain('B#2026-11-22T11:55');
     await expectEveryReport();
@@ -708,7 +709,9 @@ describe('usage reports on a hand-computed dataset', () => {
     await rollupAt(NOW + 30 * MIN, 'p1', DATA_DAYS);
     for (const day of DATA_DAYS) {
       // Only the rollup item is left: every figure now comes from the rebuilt layer.
-      expect((await t.query(`C#p1#D#${day}`)).map((i) => i.sk)).toEqual(['R']);
+      expect((await t.query(counterPartition('p1', period.day(day)))).map((i) => i.sk)).toEqual([
+        'R',
+      ]);
     }
     await expectEveryReport();
   });

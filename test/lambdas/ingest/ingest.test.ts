@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { readPeriod, readTotals } from '../../../lambdas/shared/counters.ts';
-import { keys, period } from '../../../lambdas/shared/keys.ts';
+import { keys, period, rawEventPartition } from '../../../lambdas/shared/keys.ts';
 import { fromRawItem } from '../../../lambdas/shared/raw-events.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
@@ -25,7 +25,7 @@ async function summaryOf(projectId: string, day: string) {
 async function rawEvents(projectId: string, day: string) {
   const items = [];
   for (let s = 0; s < t.storage.eventShards; s++)
-    items.push(...(await t.query(`E#${projectId}#${day}#${s}`)));
+    items.push(...(await t.query(rawEventPartition(projectId, day, s))));
   return items;
 }
 

@@ -11,7 +11,7 @@ import { readDay } from '../../../lambdas/shared/day-store.ts';
 import { batchPut } from '../../../lambdas/shared/dynamo.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { factOf } from '../../../lambdas/shared/facts.ts';
-import { keys, period } from '../../../lambdas/shared/keys.ts';
+import { counterPartition, keys, period } from '../../../lambdas/shared/keys.ts';
 import { contributions } from '../../../lambdas/shared/metrics.ts';
 import { toRawItem } from '../../../lambdas/shared/raw-events.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
@@ -145,7 +145,9 @@ describe('rollup', () => {
       newUsers: 3,
     });
     // Folded live buckets are gone; the day is one rollup item.
-    expect((await t.query(`C#p1#D#${DAY}`)).map((i) => i.sk)).toEqual(['R']);
+    expect((await t.query(counterPartition('p1', period.day(DAY)))).map((i) => i.sk)).toEqual([
+      'R',
+    ]);
   });
 
   it('counts events stored by an ingest that crashed before counting them', async () => {
@@ -252,7 +254,9 @@ describe('compaction', () => {
     const folded = await served();
     expect(folded.day.counters).toEqual(live.day.counters);
     expect(folded.day.parts).toEqual(live.day.parts);
-    expect((await t.query(`C#p1#D#${DAY}`)).map((i) => i.sk)).toEqual(['R']);
+    expect((await t.query(counterPartition('p1', period.day(DAY)))).map((i) => i.sk)).toEqual([
+      'R',
+    ]);
     // Nothing new: nothing written.
     expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({ events: 6, correction: {} });
   });
