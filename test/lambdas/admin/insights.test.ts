@@ -32,8 +32,9 @@ import {
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { daysBetween } from '../../../lambdas/shared/time.ts';
+import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 describe('lexicon sentiment', () => {
   it.each([
@@ -218,16 +219,7 @@ describe('GET /api/v1/analytics/messages/insights', () => {
     });
   /** Stores `events` as one ingest invocation at `storedAt` (one fact-log item per day). */
   const store = async (storedAt: string, events: TallyEvent[]) => {
-    const res = await ingest(
-      {
-        ddb: t.ddb,
-        storage: t.storage,
-        now: () => Date.parse(storedAt),
-        log: silentLog,
-        maxReceiveCount: 5,
-      },
-      [sqsRecord(events)],
-    );
+    const res = await ingest(ingestDeps(t, Date.parse(storedAt)), [sqsRecord(events)]);
     expect(res.batchItemFailures).toEqual([]);
   };
 

@@ -16,8 +16,9 @@ import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { createVerifier } from '../../../lambdas/shared/jwt.ts';
 import { ensureProject } from '../../../lambdas/shared/projects.ts';
+import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 const now = Date.parse('2026-11-22T12:00:00Z');
 const ISSUER = 'https://issuer.test';
@@ -94,10 +95,7 @@ beforeAll(async () => {
       properties: { tokens: 7, model: 'odd "quoted" model' },
     }),
   ];
-  const res = await ingest(
-    { ddb: t.ddb, storage: t.storage, now: () => now, log: silentLog, maxReceiveCount: 5 },
-    [sqsRecord(events), sqsRecord(p2)],
-  );
+  const res = await ingest(ingestDeps(t, now), [sqsRecord(events), sqsRecord(p2)]);
   expect(res.batchItemFailures).toEqual([]);
 });
 

@@ -25,8 +25,9 @@ import type { ConversationStats } from '../../../lambdas/shared/aggregate.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { factLogPartition, keys } from '../../../lambdas/shared/keys.ts';
+import { ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 const conversation = (c: Partial<ConversationStats>): ConversationStats => ({
   messages: 0,
@@ -150,6 +151,8 @@ const MIN = 60_000;
 const BATCHES = 4;
 let t: TestTable;
 let clock = T0;
+/** The clock every run reads; tests move it. */
+const now = () => clock;
 
 /**
  * Four ingests, five minutes apart (distinct storage buckets), each holding three events of every
@@ -261,20 +264,13 @@ const ACTIVITIES = 'GET /api/v1/analytics/users/activities';
 
 beforeAll(async () => {
   t = await createTestTable();
-  const ingestDeps = () => ({
-    ddb: t.ddb,
-    storage: t.storage,
-    now: () => clock,
-    log: silentLog,
-    maxReceiveCount: 5,
-  });
   for (let b = 0; b < BATCHES; b++) {
     clock = T0 + b * 5 * MIN;
-    await ingest(ingestDeps(), [sqsRecord(b === 0 ? [...batch(b), RARE] : batch(b))]);
+    await ingest(ingestDeps(t, now), [sqsRecord(b === 0 ? [...batch(b), RARE] : batch(b))]);
   }
   // Profiles on both user shards, for the list of every known user.
   clock = T0 + 20 * MIN;
-  await ingest(ingestDeps(), [
+  await ingest(ingestDeps(t, now), [
     sqsRecord(
       Array.from({ length: 9 }, (_, i) =>
         tallyEvent({
@@ -377,15 +373,9 @@ describe('the rollup', () => {
     const live = await answers();
 
     clock = T0 + 60 * MIN;
-    const rollupDeps = {
-      ddb: t.ddb,
-      storage: t.storage,
-      now: () => clock,
-      log: silentLog,
-      settleMs: 90_000,
-    };
+    const rollup = rollupDeps(t, now);
     const rebuilt = [];
-    for (const day of DAYS) rebuilt.push(await rollupDay(rollupDeps, 'p1', day));
+    for (const day of DAYS) rebuilt.push(await rollupDay(rollup, 'p1', day));
     // Each day: 4 ingests × 3 events, plus the rare event on the first
     expect(rebuilt.map((r) => r.events)).toEqual([13, 12, 12]);
     expect(await answers()).toEqual(live);

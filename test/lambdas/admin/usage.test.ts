@@ -18,6 +18,7 @@ import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { type HttpEvent, type HttpResult, httpErrors } from '../../../lambdas/shared/http.ts';
 import type { Verifier } from '../../../lambdas/shared/jwt.ts';
 import { counterPartition, period } from '../../../lambdas/shared/keys.ts';
+import { ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -234,17 +235,11 @@ const otherProject: TallyEvent[] = [
 ];
 
 const ingestAt = (at: number, events: TallyEvent[]) =>
-  ingest({ ddb: t.ddb, storage: t.storage, now: () => at, log: silentLog, maxReceiveCount: 5 }, [
-    sqsRecord(events),
-  ]);
+  ingest(ingestDeps(t, at), [sqsRecord(events)]);
 
 const rollupAt = async (at: number, projectId: string, days: string[]) => {
   for (const day of days) {
-    await rollupDay(
-      { ddb: t.ddb, storage: t.storage, now: () => at, log: silentLog, settleMs: 90_000 },
-      projectId,
-      day,
-    );
+    await rollupDay(rollupDeps(t, at), projectId, day);
   }
 };
 

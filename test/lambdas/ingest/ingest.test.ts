@@ -3,18 +3,13 @@ import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { readPeriod, readTotals } from '../../../lambdas/shared/counters.ts';
 import { keys, period, rawEventPartition } from '../../../lambdas/shared/keys.ts';
 import { fromRawItem } from '../../../lambdas/shared/raw-events.ts';
+import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 let t: TestTable;
 const now = Date.parse('2026-11-22T12:00:00Z');
-const deps = () => ({
-  ddb: t.ddb,
-  storage: t.storage,
-  now: () => now,
-  log: silentLog,
-  maxReceiveCount: 5,
-});
+const deps = () => ingestDeps(t, now);
 
 async function summaryOf(projectId: string, day: string) {
   const totals = await readTotals(t.ddb, t.tableName, projectId);

@@ -14,29 +14,18 @@ import { factOf } from '../../../lambdas/shared/facts.ts';
 import { counterPartition, keys, period } from '../../../lambdas/shared/keys.ts';
 import { contributions } from '../../../lambdas/shared/metrics.ts';
 import { toRawItem } from '../../../lambdas/shared/raw-events.ts';
+import { ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 const DAY = '2026-11-20';
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const MIN = 60_000;
 let t: TestTable;
 let clock = T0;
+/** The clock the ingest and rollup runs read; tests move it. */
+const now = () => clock;
 
-const ingestDeps = () => ({
-  ddb: t.ddb,
-  storage: t.storage,
-  now: () => clock,
-  log: silentLog,
-  maxReceiveCount: 5,
-});
-const rollupDeps = () => ({
-  ddb: t.ddb,
-  storage: t.storage,
-  now: () => clock,
-  log: silentLog,
-  settleMs: 90_000,
-});
 const store = () => ({ ddb: t.ddb, tableName: t.tableName });
 
 function dataset(): TallyEvent[] {
@@ -121,10 +110,10 @@ async function served() {
 describe('rollup', () => {
   it('agrees exactly with the live layer when nothing went wrong', async () => {
     const events = dataset();
-    await ingest(ingestDeps(), [sqsRecord(events)]);
+    await ingest(ingestDeps(t, now), [sqsRecord(events)]);
     const live = await served();
     clock = T0 + 10 * MIN;
-    const result = await rollupDay(rollupDeps(), 'p1', DAY);
+    const result = await rollupDay(rollupDeps(t, now), 'p1', DAY);
     expect(result).toMatchObject({ events: 6, correction: {} });
     const rebuilt = await served();
     expect(rebuilt.day.counters).toEqual(live.day.counters);
@@ -152,7 +141,7 @@ describe('rollup', () => {
 
   it('counts events stored by an ingest that crashed before counting them', async () => {
     const events = dataset();
-    await ingest(ingestDeps(), [sqsRecord(events.slice(0, 3))]);
+    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
     // The crash: raw events written, nothing else.
     await batchPut(
       t.ddb,
@@ -161,7 +150,7 @@ describe('rollup', () => {
     );
     expect((await served()).totals.events).toBe(3);
     clock = T0 + 10 * MIN;
-    const result = await rollupDay(rollupDeps(), 'p1', DAY);
+    const result = await rollupDay(rollupDeps(t, now), 'p1', DAY);
     expect(result.correction).toMatchObject({
       events: 3,
       messages: 1,
@@ -174,7 +163,7 @@ describe('rollup', () => {
     expect(day.counters).toMatchObject({ events: 6, activeUsers: 3, newUsers: 3 });
     // The markers the crash left missing exist now, so bob's next event does not count him again.
     clock = T0 + 20 * MIN;
-    await ingest(ingestDeps(), [
+    await ingest(ingestDeps(t, now), [
       sqsRecord([tallyEvent({ userId: 'bob', timestamp: '2026-11-20T10:15:00.000Z' })]),
     ]);
     expect((await served()).day.counters).toMatchObject({ events: 7, activeUsers: 3 });
@@ -182,7 +171,7 @@ describe('rollup', () => {
 
   it('removes a double count (two copies of one event counted concurrently)', async () => {
     const events = dataset();
-    await ingest(ingestDeps(), [sqsRecord(events)]);
+    await ingest(ingestDeps(t, now), [sqsRecord(events)]);
     const dup = events[1] as TallyEvent;
     await applyIncrements(t.ddb, t.tableName, [
       {
@@ -193,22 +182,22 @@ describe('rollup', () => {
     ]);
     expect((await served()).totals.tokens).toBe(280);
     clock = T0 + 10 * MIN;
-    const result = await rollupDay(rollupDeps(), 'p1', DAY);
+    const result = await rollupDay(rollupDeps(t, now), 'p1', DAY);
     expect(result.correction).toMatchObject({ events: -1, messages: -1, tokens: -100 });
     expect((await served()).totals).toMatchObject({ events: 6, tokens: 180, messages: 3 });
   });
 
   it('is idempotent, and leaves events stored after the watermark live', async () => {
-    await ingest(ingestDeps(), [sqsRecord(dataset())]);
+    await ingest(ingestDeps(t, now), [sqsRecord(dataset())]);
     clock = T0 + 10 * MIN;
-    await rollupDay(rollupDeps(), 'p1', DAY);
+    await rollupDay(rollupDeps(t, now), 'p1', DAY);
     const first = await served();
-    const again = await rollupDay(rollupDeps(), 'p1', DAY);
+    const again = await rollupDay(rollupDeps(t, now), 'p1', DAY);
     expect(again.correction).toEqual({});
     expect(await served()).toEqual(first);
 
     // A late event for the same day, stored now: live until a later rollup folds it.
-    await ingest(ingestDeps(), [
+    await ingest(ingestDeps(t, now), [
       sqsRecord([
         tallyEvent({
           userId: 'cy',
@@ -223,7 +212,7 @@ describe('rollup', () => {
     expect(withLate.totals).toMatchObject({ events: 7, tokens: 185, newUsers: 4 });
     expect(withLate.day.parts.users.cy).toMatchObject({ events: 1, tokens: 5 });
     clock = T0 + 30 * MIN;
-    const later = await rollupDay(rollupDeps(), 'p1', DAY);
+    const later = await rollupDay(rollupDeps(t, now), 'p1', DAY);
     expect(later.correction).toEqual({});
     expect(await served()).toMatchObject({
       day: { counters: withLate.day.counters },
@@ -235,19 +224,19 @@ describe('rollup', () => {
 describe('compaction', () => {
   it('folds the live layer into the rollup with the same figures, reading no raw event', async () => {
     const events = dataset();
-    await ingest(ingestDeps(), [sqsRecord(events.slice(0, 3))]);
+    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
     clock = T0 + 10 * MIN;
-    await ingest(ingestDeps(), [sqsRecord(events.slice(3))]);
+    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(3))]);
     const live = await served();
     // Folds the first batch (bucket 10:00; the second, in bucket 10:10, stays live), then the second.
     clock = T0 + 12 * MIN;
-    expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({
+    expect(await compactDay(rollupDeps(t, now), 'p1', DAY)).toMatchObject({
       events: 3,
       watermark: '2026-11-20T10:10',
     });
     expect(await served()).toEqual({ ...live, day: { ...live.day, rollup: expect.anything() } });
     clock = T0 + 20 * MIN;
-    expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({
+    expect(await compactDay(rollupDeps(t, now), 'p1', DAY)).toMatchObject({
       events: 6,
       watermark: '2026-11-20T10:15',
     });
@@ -258,33 +247,36 @@ describe('compaction', () => {
       'R',
     ]);
     // Nothing new: nothing written.
-    expect(await compactDay(rollupDeps(), 'p1', DAY)).toMatchObject({ events: 6, correction: {} });
+    expect(await compactDay(rollupDeps(t, now), 'p1', DAY)).toMatchObject({
+      events: 6,
+      correction: {},
+    });
   });
 
   it('leaves a crash to the rebuild, which corrects it on top of a compaction', async () => {
     const events = dataset();
-    await ingest(ingestDeps(), [sqsRecord(events.slice(0, 3))]);
+    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
     await batchPut(
       t.ddb,
       t.tableName,
       events.slice(3).map((e) => toRawItem(e, t.storage, '2026-11-20T10:00')),
     );
     clock = T0 + 10 * MIN;
-    await compactDay(rollupDeps(), 'p1', DAY);
+    await compactDay(rollupDeps(t, now), 'p1', DAY);
     expect((await served()).totals.events).toBe(3);
     clock = T0 + 20 * MIN;
-    const rebuilt = await rollupDay(rollupDeps(), 'p1', DAY);
+    const rebuilt = await rollupDay(rollupDeps(t, now), 'p1', DAY);
     expect(rebuilt.correction).toMatchObject({ events: 3 });
     expect((await served()).day.counters).toMatchObject({ events: 6, activeUsers: 3 });
   });
 
   it('never moves the watermark back', async () => {
-    await ingest(ingestDeps(), [sqsRecord(dataset())]);
+    await ingest(ingestDeps(t, now), [sqsRecord(dataset())]);
     clock = T0 + 30 * MIN;
-    await rollupDay(rollupDeps(), 'p1', DAY);
+    await rollupDay(rollupDeps(t, now), 'p1', DAY);
     const later = await served();
     clock = T0 + 10 * MIN;
-    expect(await rollupDay(rollupDeps(), 'p1', DAY)).toMatchObject({
+    expect(await rollupDay(rollupDeps(t, now), 'p1', DAY)).toMatchObject({
       watermark: later.day.rollup?.watermark,
     });
     expect(await served()).toMatchObject({
