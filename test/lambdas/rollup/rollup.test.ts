@@ -107,6 +107,20 @@ async function served() {
   return { day, totals: await readTotals(t.ddb, t.tableName, 'p1') };
 }
 
+/**
+ * The crash: the dataset's first 3 events ingested, the other 3 left as an ingest that crashed
+ * after writing its raw events leaves them (stored, nothing else).
+ */
+async function ingestThenCrash() {
+  const events = dataset();
+  await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
+  await batchPut(
+    t.ddb,
+    t.tableName,
+    events.slice(3).map((e) => toRawItem(e, t.storage, '2026-11-20T10:00')),
+  );
+}
+
 describe('rollup', () => {
   it('agrees exactly with the live layer when nothing went wrong', async () => {
     const events = dataset();
@@ -140,14 +154,7 @@ describe('rollup', () => {
   });
 
   it('counts events stored by an ingest that crashed before counting them', async () => {
-    const events = dataset();
-    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
-    // The crash: raw events written, nothing else.
-    await batchPut(
-      t.ddb,
-      t.tableName,
-      events.slice(3).map((e) => toRawItem(e, t.storage, '2026-11-20T10:00')),
-    );
+    await ingestThenCrash();
     expect((await served()).totals.events).toBe(3);
     clock = T0 + 10 * MIN;
     const result = await rollupDay(rollupDeps(t, now), 'p1', DAY);
@@ -254,13 +261,7 @@ describe('compaction', () => {
   });
 
   it('leaves a crash to the rebuild, which corrects it on top of a compaction', async () => {
-    const events = dataset();
-    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
-    await batchPut(
-      t.ddb,
-      t.tableName,
-      events.slice(3).map((e) => toRawItem(e, t.storage, '2026-11-20T10:00')),
-    );
+    await ingestThenCrash();
     clock = T0 + 10 * MIN;
     await compactDay(rollupDeps(t, now), 'p1', DAY);
     expect((await served()).totals.events).toBe(3);
