@@ -1,6 +1,9 @@
 /** The dependencies the handlers' logic takes, against a test table, with a controlled clock. */
+import type { AdminDeps } from '../../lambdas/admin/report.ts';
 import type { IngestDeps } from '../../lambdas/ingest/ingest.ts';
 import type { RollupDeps } from '../../lambdas/rollup/rollup.ts';
+import { DEFAULT_INTENT_RULES, DEFAULT_TOKEN_PRICES } from '../../lambdas/shared/config.ts';
+import type { Verifier } from '../../lambdas/shared/jwt.ts';
 import type { TestTable } from './dynamo.ts';
 import { silentLog } from './events.ts';
 
@@ -16,4 +19,36 @@ export function ingestDeps(t: TestTable, now: Clock): IngestDeps {
 /** The rollup; by default a bucket settles 90 s after it ends. */
 export function rollupDeps(t: TestTable, now: Clock, settleMs = 90_000): RollupDeps {
   return { ddb: t.ddb, storage: t.storage, now: clockOf(now), log: silentLog, settleMs };
+}
+
+/** Every request comes from an admin of every project. */
+export const anyAdmin: Verifier = async () => ({
+  subject: 'test',
+  roles: ['admin'],
+  scopes: [],
+  projects: undefined,
+});
+
+/**
+ * The admin function's dependencies: any caller an admin (role `admin`), the default token prices
+ * and intent rules, lexicon sentiment, and the rollup settling 90 s with a 7-day nightly rebuild;
+ * `overrides` replace any of these.
+ */
+export function adminDeps(t: TestTable, now: Clock, overrides: Partial<AdminDeps> = {}): AdminDeps {
+  return {
+    ddb: t.ddb,
+    tableName: t.tableName,
+    storage: t.storage,
+    now: clockOf(now),
+    verify: anyAdmin,
+    adminRole: 'admin',
+    rollup: { settleMs: 90_000, nightlyDays: 7 },
+    tokenPrices: DEFAULT_TOKEN_PRICES,
+    insights: {
+      sentimentProvider: 'lexicon',
+      comprehendEndpoint: undefined,
+      intentRules: DEFAULT_INTENT_RULES,
+    },
+    ...overrides,
+  };
 }

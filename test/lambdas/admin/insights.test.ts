@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-comprehend';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AdminDeps } from '../../../lambdas/admin/report.ts';
 import { intentOf, OTHER_INTENT } from '../../../lambdas/admin/reports/insights/intent.ts';
 import { readMessagePage, textOf } from '../../../lambdas/admin/reports/insights/messages.ts';
 import {
@@ -24,15 +23,11 @@ import {
 import { insightsReports } from '../../../lambdas/admin/reports/insights.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
-import {
-  DEFAULT_INTENT_RULES,
-  DEFAULT_TOKEN_PRICES,
-  type InsightsConfig,
-} from '../../../lambdas/shared/config.ts';
+import { DEFAULT_INTENT_RULES, type InsightsConfig } from '../../../lambdas/shared/config.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { daysBetween } from '../../../lambdas/shared/time.ts';
-import { ingestDeps } from '../../helpers/deps.ts';
+import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -185,22 +180,8 @@ describe('GET /api/v1/analytics/messages/insights', () => {
   let t: TestTable;
   const now = Date.parse('2026-11-22T12:00:00Z');
   const report = insightsReports[0] as (typeof insightsReports)[number];
-  const insights: InsightsConfig = {
-    sentimentProvider: 'lexicon',
-    comprehendEndpoint: undefined,
-    intentRules: DEFAULT_INTENT_RULES,
-  };
-  const deps = (): AdminDeps => ({
-    ddb: t.ddb,
-    tableName: t.tableName,
-    storage: t.storage,
-    now: () => now,
-    verify: async () => ({ subject: 'a', roles: ['admin'], scopes: [], projects: undefined }),
-    adminRole: 'admin',
-    rollup: { settleMs: 0, nightlyDays: 1 },
-    tokenPrices: DEFAULT_TOKEN_PRICES,
-    insights,
-  });
+  // Lexicon sentiment and the default intent rules (adminDeps' defaults).
+  const deps = () => adminDeps(t, now, { rollup: { settleMs: 0, nightlyDays: 1 } });
   const get = async (query: Record<string, string>) => {
     // Errors become responses as the handler's middleware would map them.
     const res = await adminRoute(

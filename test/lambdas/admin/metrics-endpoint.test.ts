@@ -7,16 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { metricsEndpoint } from '../../../lambdas/admin/metrics-endpoint.ts';
 import type { AdminDeps } from '../../../lambdas/admin/report.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
-import {
-  DEFAULT_INTENT_RULES,
-  DEFAULT_TOKEN_PRICES,
-  jwtConfig,
-} from '../../../lambdas/shared/config.ts';
+import { jwtConfig } from '../../../lambdas/shared/config.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { createVerifier } from '../../../lambdas/shared/jwt.ts';
 import { ensureProject } from '../../../lambdas/shared/projects.ts';
-import { ingestDeps } from '../../helpers/deps.ts';
+import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -57,21 +53,10 @@ beforeAll(async () => {
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: 'tally',
   });
-  deps = {
-    ddb: t.ddb,
-    tableName: t.tableName,
-    storage: t.storage,
-    now: () => now,
+  deps = adminDeps(t, now, {
     verify: createVerifier(config, createLocalJWKSet({ keys: [jwk] })),
-    adminRole: 'admin',
     rollup: { settleMs: 0, nightlyDays: 1 },
-    tokenPrices: DEFAULT_TOKEN_PRICES,
-    insights: {
-      sentimentProvider: 'lexicon',
-      comprehendEndpoint: undefined,
-      intentRules: DEFAULT_INTENT_RULES,
-    },
-  };
+  });
 
   for (const p of ['p1', 'p2', 'p3']) await ensureProject(t.ddb, t.tableName, p, p);
   const message = (userId: string, properties: Record<string, unknown>) =>

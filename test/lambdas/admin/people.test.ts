@@ -25,7 +25,7 @@ import type { ConversationStats } from '../../../lambdas/shared/aggregate.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { factLogPartition, keys } from '../../../lambdas/shared/keys.ts';
-import { ingestDeps, rollupDeps } from '../../helpers/deps.ts';
+import { adminDeps, ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -209,17 +209,11 @@ function deps(): AdminDeps {
     }
     return t.ddb.send(command as never);
   }) as typeof t.ddb.send;
-  return {
+  return adminDeps(t, now, {
     ddb: spy,
-    tableName: t.tableName,
-    storage: t.storage,
-    now: () => clock,
-    verify: async () => ({ subject: 'test', roles: ['admin'], scopes: [], projects: undefined }),
-    adminRole: 'admin',
-    rollup: { settleMs: 90_000, nightlyDays: 7 },
     tokenPrices: {},
     insights: { sentimentProvider: 'lexicon', comprehendEndpoint: undefined, intentRules: [] },
-  };
+  });
 }
 
 /** Runs a report as the admin function would; answers its JSON body. */

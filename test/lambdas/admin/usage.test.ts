@@ -18,7 +18,7 @@ import type { TallyEvent } from '../../../lambdas/shared/events.ts';
 import { type HttpEvent, type HttpResult, httpErrors } from '../../../lambdas/shared/http.ts';
 import type { Verifier } from '../../../lambdas/shared/jwt.ts';
 import { counterPartition, period } from '../../../lambdas/shared/keys.ts';
-import { ingestDeps, rollupDeps } from '../../helpers/deps.ts';
+import { adminDeps, ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
@@ -247,17 +247,11 @@ const DATA_DAYS = ['2026-11-03', '2026-11-12', '2026-11-20', '2026-11-21', '2026
 
 beforeAll(async () => {
   t = await createTestTable({ bucketSeconds: 300 });
-  deps = {
-    ddb: t.ddb,
-    tableName: t.tableName,
-    storage: t.storage,
-    now: () => NOW,
+  deps = adminDeps(t, NOW, {
     verify,
-    adminRole: 'admin',
-    rollup: { settleMs: 90_000, nightlyDays: 7 },
     tokenPrices: PRICES,
     insights: { sentimentProvider: 'lexicon', comprehendEndpoint: undefined, intentRules: [] },
-  };
+  });
   await ingestAt(NOW - 60 * MIN, batchA);
   await ingestAt(NOW - 60 * MIN, otherProject);
   await ingestAt(NOW - MIN, batchB);
