@@ -25,11 +25,11 @@ import { adminRoute } from '../../../lambdas/admin/routes.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { DEFAULT_INTENT_RULES, type InsightsConfig } from '../../../lambdas/shared/config.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { daysBetween } from '../../../lambdas/shared/time.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { respond } from '../../helpers/route.ts';
 
 describe('lexicon sentiment', () => {
   it.each([
@@ -184,10 +184,10 @@ describe('GET /api/v1/analytics/messages/insights', () => {
   const deps = () => adminDeps(t, now, { rollup: { settleMs: 0, nightlyDays: 1 } });
   const get = async (query: Record<string, string>) => {
     // Errors become responses as the handler's middleware would map them.
-    const res = await adminRoute(
-      deps(),
-      report,
-    )(httpEvent(report.route, { query: { project: 'p1', ...query } })).catch(errorResponse);
+    const res = await respond(
+      adminRoute(deps(), report),
+      httpEvent(report.route, { query: { project: 'p1', ...query } }),
+    );
     return { status: res.statusCode, body: JSON.parse(res.body as string) };
   };
   const message = (id: string, at: string, properties: Record<string, unknown>): TallyEvent =>

@@ -9,12 +9,12 @@ import type { AdminDeps } from '../../../lambdas/admin/report.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { jwtConfig } from '../../../lambdas/shared/config.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { createVerifier } from '../../../lambdas/shared/jwt.ts';
 import { ensureProject } from '../../../lambdas/shared/projects.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { respond } from '../../helpers/route.ts';
 
 const now = Date.parse('2026-11-22T12:00:00Z');
 const ISSUER = 'https://issuer.test';
@@ -99,12 +99,13 @@ function token(
 }
 
 async function scrape(authorization?: string, query?: Record<string, string>) {
-  const res = await metricsEndpoint(deps)(
+  const res = await respond(
+    metricsEndpoint(deps),
     httpEvent('GET /metrics', {
       headers: authorization ? { authorization } : {},
       ...(query ? { query } : {}),
     }),
-  ).catch(errorResponse);
+  );
   return { status: res.statusCode, headers: res.headers ?? {}, body: String(res.body) };
 }
 

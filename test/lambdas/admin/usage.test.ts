@@ -3,7 +3,6 @@
  * days, and every figure of every report computed by hand. The same answers must come from the
  * live layer, from a rollup that leaves the newest bucket live, and from a full rollup.
  */
-import middy from '@middy/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminDeps } from '../../../lambdas/admin/report.ts';
 import type { DailyRow } from '../../../lambdas/admin/reports/usage/daily-stats.ts';
@@ -15,12 +14,13 @@ import { rollupDay } from '../../../lambdas/rollup/rollup.ts';
 import { DEFAULT_TOKEN_PRICES } from '../../../lambdas/shared/config.ts';
 import { UnauthorizedError } from '../../../lambdas/shared/errors.ts';
 import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { type HttpEvent, type HttpResult, httpErrors } from '../../../lambdas/shared/http.ts';
+import type { HttpEvent } from '../../../lambdas/shared/http.ts';
 import type { Verifier } from '../../../lambdas/shared/jwt.ts';
 import { counterPartition, period } from '../../../lambdas/shared/keys.ts';
 import { adminDeps, ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { httpEvent, silentLog, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { respond } from '../../helpers/route.ts';
 
 /** The reports' clock: noon on Sunday 2026-11-22, so `7d` is 2026-11-16 … 2026-11-22 (ISO week 47). */
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -42,29 +42,25 @@ const verify: Verifier = async (authorization) => {
   throw new UnauthorizedError();
 };
 
-const handler = () => {
-  const routes = new Map(usageReports.map((r) => [r.route, adminRoute(deps, r)]));
-  return middy<HttpEvent, HttpResult>()
-    .use(httpErrors(silentLog))
-    .handler(async (event) => {
-      const run = routes.get(event.routeKey);
-      if (!run) throw new Error(`no route ${event.routeKey}`);
-      return run(event);
-    });
-};
+/** Runs the usage report the event names as the admin function would, errors mapped to responses. */
+const handle = (event: HttpEvent) =>
+  respond(async (e) => {
+    const report = usageReports.find((r) => r.route === e.routeKey);
+    if (!report) throw new Error(`no route ${e.routeKey}`);
+    return adminRoute(deps, report)(e);
+  }, event);
 
 async function get(
   path: string,
   query: Record<string, string> = {},
   token = 'admin',
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = (await handler()(
+  const res = await handle(
     httpEvent(`GET /api/v1/analytics/${path}`, {
       query: { project: 'p1', ...query },
       headers: { authorization: `Bearer ${token}` },
     }),
-    {} as never,
-  )) as HttpResult;
+  );
   return { status: res.statusCode ?? 0, body: JSON.parse(res.body ?? '{}') };
 }
 
@@ -792,10 +788,9 @@ describe('project scoping', () => {
       expect([path, res.status]).toEqual([path, 403]);
     }
     // The token's only project is the default.
-    const res = await handler()(
+    const res = await handle(
       httpEvent('GET /api/v1/analytics/overview', { headers: { authorization: 'Bearer p2-only' } }),
-      {} as never,
     );
-    expect(JSON.parse((res as HttpResult).body ?? '{}').project).toBe('p2');
+    expect(JSON.parse(res.body ?? '{}').project).toBe('p2');
   });
 });

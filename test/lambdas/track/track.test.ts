@@ -1,11 +1,11 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { errorResponse } from '../../../lambdas/shared/http.ts';
 import { routerFor } from '../../../lambdas/shared/router.ts';
 import { trackRoutes } from '../../../lambdas/track/routes.ts';
 import { httpEvent } from '../../helpers/events.ts';
 import { basic } from '../../helpers/http.ts';
+import { respond } from '../../helpers/route.ts';
 
 const eb = mockClient(EventBridgeClient);
 const route = routerFor(
@@ -22,21 +22,12 @@ const route = routerFor(
 
 /** Runs the route as the handler does, errors mapped to responses. */
 async function call(event: ReturnType<typeof httpEvent>) {
-  try {
-    const res = await route(event);
-    return {
-      status: res.statusCode,
-      headers: res.headers ?? {},
-      body: JSON.parse(res.body ?? 'null'),
-    };
-  } catch (error) {
-    const res = errorResponse(error);
-    return {
-      status: res.statusCode,
-      headers: res.headers ?? {},
-      body: JSON.parse(res.body ?? 'null'),
-    };
-  }
+  const res = await respond(route, event);
+  return {
+    status: res.statusCode,
+    headers: res.headers ?? {},
+    body: JSON.parse(res.body ?? 'null'),
+  };
 }
 
 beforeEach(() => {
