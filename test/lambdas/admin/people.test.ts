@@ -227,12 +227,7 @@ async function call<T = Record<string, unknown>>(
   const res = await adminRoute(
     deps(),
     report,
-  )(
-    httpEvent(route, {
-      query: { project: 'p1', ...query },
-      ...(pathParameters ? { pathParameters } : {}),
-    }),
-  );
+  )(httpEvent(route, { query: { project: 'p1', ...query }, pathParameters }));
   expect(res.statusCode).toBe(200);
   return JSON.parse(res.body as string) as T;
 }
