@@ -2,7 +2,7 @@
  * `GET /metrics`: exact Prometheus samples for a known dataset stored by ingest, output that
  * parses as the text exposition format, and who may scrape what.
  */
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricsEndpoint } from '../../../lambdas/admin/metrics-endpoint.ts';
 import type { AdminDeps } from '../../../lambdas/admin/report.ts';
@@ -14,6 +14,7 @@ import { ensureProject } from '../../../lambdas/shared/projects.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { es256Key } from '../../helpers/jwt.ts';
 import { respond } from '../../helpers/route.ts';
 
 const now = Date.parse('2026-11-22T12:00:00Z');
@@ -44,17 +45,16 @@ const api = (method: string, endpoint: string, statusCode: number, durationMs?: 
 
 beforeAll(async () => {
   t = await createTestTable();
-  const pair = await generateKeyPair('ES256');
-  signingKey = pair.privateKey;
-  otherKey = (await generateKeyPair('ES256')).privateKey;
-  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
+  const signing = await es256Key('k1');
+  signingKey = signing.privateKey;
+  otherKey = (await es256Key('k1')).privateKey;
   const config = jwtConfig({
     JWT_JWKS_URL: `${ISSUER}/.well-known/jwks.json`,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: 'tally',
   });
   deps = adminDeps(t, now, {
-    verify: createVerifier(config, createLocalJWKSet({ keys: [jwk] })),
+    verify: createVerifier(config, signing.jwks),
     rollup: { settleMs: 0, nightlyDays: 1 },
   });
 

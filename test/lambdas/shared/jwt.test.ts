@@ -1,26 +1,24 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jwtConfig } from '../../../lambdas/shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/shared/errors.ts';
 import { createVerifier, resolveProject } from '../../../lambdas/shared/jwt.ts';
+import { es256Key, type TestSigningKey } from '../../helpers/jwt.ts';
 
 const config = jwtConfig({
   JWT_JWKS_URL: 'https://issuer.test/.well-known/jwks.json',
   JWT_ISSUER: 'https://issuer.test',
   JWT_AUDIENCE: 'tally',
 });
-let jwk: JWK;
-let privateKey: CryptoKey;
+let key: TestSigningKey;
 let otherKey: CryptoKey;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  privateKey = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
-  otherKey = (await generateKeyPair('ES256')).privateKey;
+  key = await es256Key('k1');
+  otherKey = (await es256Key('k1')).privateKey;
 });
 
-const verifier = () => createVerifier(config, createLocalJWKSet({ keys: [jwk] }));
+const verifier = () => createVerifier(config, key.jwks);
 
 function token(
   claims: Record<string, unknown> = { roles: ['admin'] },
@@ -33,7 +31,7 @@ function token(
     .setSubject('alice')
     .setIssuedAt()
     .setExpirationTime(opts.exp ?? '5m')
-    .sign(opts.key ?? privateKey);
+    .sign(opts.key ?? key.privateKey);
 }
 
 async function rejection(authorization: string | undefined) {

@@ -1,23 +1,22 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jwtConfig } from '../../../lambdas/shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/shared/errors.ts';
 import { createVerifier } from '../../../lambdas/shared/jwt.ts';
 import { authenticate, credentialFrom, type TrackAuth } from '../../../lambdas/track/auth.ts';
+import { es256Key } from '../../helpers/jwt.ts';
 
 let key: CryptoKey;
-let jwk: JWK;
 let auth: TrackAuth;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  key = pair.privateKey;
-  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k', alg: 'ES256' };
+  const signing = await es256Key('k');
+  key = signing.privateKey;
   auth = {
     resolveWriteKey: async (s) => (s === 'tk_live' ? 'shop' : undefined),
     verifyServiceToken: createVerifier(
       jwtConfig({ JWT_JWKS_URL: 'https://issuer.test/jwks', JWT_ISSUER: 'https://issuer.test' }),
-      createLocalJWKSet({ keys: [jwk] }),
+      signing.jwks,
     ),
   };
 });
@@ -74,7 +73,7 @@ describe('tracking credentials', () => {
         authorization: `Bearer ${await serviceToken({ scope: 'read', projects: ['shop'] })}`,
       }),
     ).rejects.toBeInstanceOf(ForbiddenError);
-    const other = await generateKeyPair('ES256');
+    const other = await es256Key('k');
     const forged = await new SignJWT({ scope: 'track', projects: ['shop'] })
       .setProtectedHeader({ alg: 'ES256', kid: 'k' })
       .setIssuer('https://issuer.test')
