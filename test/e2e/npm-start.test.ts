@@ -84,14 +84,15 @@ describe('npm start', () => {
     });
     expect(tracked.status).toBe(200);
     let summary: Record<string, unknown> = {};
-    for (let i = 0; i < 40 && summary.totalEvents !== 1; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    const readSummary = async () => {
       summary = (
         await request(`${creds.baseUrl}/api/v1/analytics/summary`, {
           headers: bearer(creds.adminToken),
         })
       ).body as Record<string, unknown>;
-    }
+      return summary.totalEvents;
+    };
+    await expect.poll(readSummary, { interval: 50, timeout: 2000 }).toBe(1);
     expect(summary).toMatchObject({ totalEvents: 1, totalUsers: 1 });
     expect(javaProcessesFor(dataDir)).not.toBe('');
 
@@ -112,17 +113,8 @@ describe('npm start', () => {
     expect((report.body as { rejected: { index: number }[] }).rejected.map((r) => r.index)).toEqual(
       invalid,
     );
-    for (let i = 0; i < 100; i++) {
-      summary = (
-        await request(`${creds.baseUrl}/api/v1/analytics/summary`, {
-          headers: bearer(creds.adminToken),
-        })
-      ).body as Record<string, unknown>;
-      if (summary.totalEvents === 1 + 2390) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
     // 2,500 − 10 invalid − 100 repeats (their originals, 1000-1099, are all valid).
-    expect(summary.totalEvents).toBe(1 + 2390);
+    await expect.poll(readSummary, { interval: 100, timeout: 10_000 }).toBe(1 + 2390);
 
     // Every report answers for the dev project, and a CSV export downloads.
     for (const route of ROUTES.filter((r) => r.method === 'GET' && r.auth === 'admin')) {
