@@ -698,8 +698,10 @@ reads, which depend on how many people look, not on events.
 - Events that carry a client messageId but no timestamp cost 3.5 RCU more: a resend of them may
   fall on another day, so ingest looks for an earlier copy in the 7 days before (the dedupe
   window). Segment's libraries always send a timestamp.
-- Module init varies by ±10 ms between runs on this machine; the track function's is the closest
-  to its budget. The admin function (not on the hot path) carries every report, prom-client and
-  the sentiment lexicon.
+- Module init depends on the machine's load more than on the code: the same track bundle has
+  measured 74 ms and about 100 ms here two hours apart, and two builds compared in alternation give
+  equal medians. The track function's is the closest to its budget; about 11 ms of it is Node
+  evaluating \`node:http\`'s lazy undici exports when the AWS SDK imports it as ESM. The admin
+  function (not on the hot path) carries every report, prom-client and the sentiment lexicon.
 `;
 }
