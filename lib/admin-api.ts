@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ENV, type ModelPrice } from '../lambdas/shared/config.ts';
+import { ENV, type ModelPrice } from '../lambdas/contract/config.ts';
 import type { TallyAuth } from './auth.ts';
 import type { TallyRollup } from './rollup.ts';
 import type { TallyStorage } from './storage.ts';

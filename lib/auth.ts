@@ -1,7 +1,7 @@
 import { RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { CfnUserPoolGroup, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/config.ts';
+import { ENV } from '../lambdas/contract/config.ts';
 
 /**
  * An existing issuer of admin tokens (your auth service, or a Cognito pool you already have),

@@ -12,7 +12,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { ROUTES } from '../lambdas/shared/routes.ts';
+import { ROUTES } from '../lambdas/contract/routes.ts';
 import { buildWebSync } from '../web/build.ts';
 import { PROJECT_ROOT } from './tally-function.ts';
 

@@ -2,7 +2,8 @@ import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { type FunctionName, ROUTES } from '../lambdas/shared/routes.ts';
+import type { FunctionName } from '../lambdas/contract/route-def.ts';
+import { ROUTES } from '../lambdas/contract/routes.ts';
 
 export interface TallyHttpApiProps {
   /** The function behind each name used in the route table. */

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/config.ts';
+import { ENV } from '../lambdas/contract/config.ts';
 import { INGEST_TIMEOUT } from './ingestion.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';

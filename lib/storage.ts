@@ -2,8 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/shared/config.ts';
-import { TABLE } from '../lambdas/shared/table.ts';
+import { ENV } from '../lambdas/contract/config.ts';
+import { TABLE } from '../lambdas/contract/table.ts';
 
 export interface TallyStorageProps {
   /** @default RemovalPolicy.RETAIN: analytics history outlives a stack. */

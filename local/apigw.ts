@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { type RouteMatch, routeKey } from '../lambdas/shared/routes.ts';
+import { type RouteMatch, routeKey } from '../lambdas/contract/routes.ts';
 
 // The matching itself lives with the route table, which the export report matches against too.
-export { matchRoute, pathExists, type RouteMatch } from '../lambdas/shared/routes.ts';
+export { matchRoute, pathExists, type RouteMatch } from '../lambdas/contract/routes.ts';
 
 /** Builds the payload 2.0 event for a matched request. */
 export function toEvent(

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ensureProject } from '../lambdas/shared/projects.ts';
-import { generateWriteKey, putWriteKey, WriteKeyResolver } from '../lambdas/shared/write-keys.ts';
+import { ensureProject } from '../lambdas/store/projects.ts';
+import { generateWriteKey, putWriteKey, WriteKeyResolver } from '../lambdas/store/write-keys.ts';
 import type { LocalIssuer } from './issuer.ts';
 
 export const DEV_PROJECT = 'default';

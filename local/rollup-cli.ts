@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DayResult } from '../lambdas/rollup/rollup.ts';
+import type { DayResult } from '../lambdas/rebuild/fold.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from './bootstrap.ts';
 import { dataDirFromEnv } from './data-dir.ts';
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { FunctionName } from '../lambdas/shared/routes.ts';
+import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { lambdaContext, matchRoute, pathExists, toEvent, toReply } from './apigw.ts';
 
 export type HttpHandler = (

@@ -6,7 +6,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE } from '../lambdas/shared/table.ts';
+import { TABLE } from '../lambdas/contract/table.ts';
 
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {

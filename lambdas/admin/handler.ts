@@ -1,11 +1,12 @@
 /** Admin API Lambda: thin wiring of config, clients, the JWT verifier and the report routes. */
 import middy from '@middy/core';
-import { documentClient } from '../shared/clients.ts';
-import { adminConfig } from '../shared/config.ts';
-import { type HttpEvent, type HttpResult, httpErrors } from '../shared/http.ts';
-import { createVerifier } from '../shared/jwt.ts';
-import { createLogger } from '../shared/logger.ts';
-import { routerFor } from '../shared/router.ts';
+import { adminConfig } from '../contract/config.ts';
+import { documentClient } from '../http/clients.ts';
+import { httpErrors } from '../http/error-handler.ts';
+import type { HttpEvent, HttpResult } from '../http/json.ts';
+import { createVerifier } from '../http/jwt.ts';
+import { createLogger } from '../http/logger.ts';
+import { routerFor } from '../http/router.ts';
 import { adminRoutes } from './routes.ts';
 
 const config = adminConfig(process.env);

@@ -9,18 +9,18 @@
  */
 import { Counter, Gauge, type Histogram, Registry } from 'prom-client';
 import * as v from 'valibot';
-import { type ApiStats, parseApiKey } from '../shared/aggregate.ts';
-import { readTotals } from '../shared/counters.ts';
-import { readDay } from '../shared/day-store.ts';
-import { countAtMost } from '../shared/distribution.ts';
-import { mapLimit } from '../shared/dynamo.ts';
-import { NotFoundError } from '../shared/errors.ts';
-import type { HttpResult } from '../shared/http.ts';
-import { requireRole, resolveProject } from '../shared/jwt.ts';
-import { COUNTER, type Counters, tokensOfModel } from '../shared/metrics.ts';
-import { listProjects } from '../shared/projects.ts';
-import type { RouteLogic } from '../shared/router.ts';
-import { dayOf } from '../shared/time.ts';
+import type { HttpResult } from '../http/json.ts';
+import { requireRole, resolveProject } from '../http/jwt.ts';
+import type { RouteLogic } from '../http/router.ts';
+import { NotFoundError } from '../model/errors.ts';
+import { dayOf } from '../model/time.ts';
+import { type ApiStats, parseApiKey } from '../store/aggregate.ts';
+import { COUNTER, type Counters, tokensOfModel } from '../store/contributions.ts';
+import { readTotals } from '../store/counters.ts';
+import { readDay } from '../store/day-store.ts';
+import { countAtMost } from '../store/distribution.ts';
+import { mapLimit } from '../store/dynamo.ts';
+import { listProjects } from '../store/projects.ts';
 import { type AdminDeps, parseQuery, projectParam } from './report.ts';
 import { compareText, countOf } from './reports/numbers.ts';
 

@@ -5,8 +5,9 @@
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
-import { ROUTES, type RouteDef, routeKey } from '../shared/routes.ts';
-import { batchSchema, MESSAGE_SCHEMAS } from '../shared/schemas.ts';
+import type { RouteDef } from '../contract/route-def.ts';
+import { ROUTES, routeKey } from '../contract/routes.ts';
+import { batchSchema, MESSAGE_SCHEMAS } from '../model/schemas.ts';
 import type { Report } from './report.ts';
 
 type Json = Record<string, unknown>;

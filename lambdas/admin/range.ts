@@ -2,8 +2,8 @@
  * The time range of a report: `range` (24h, 7d, 30d, 90d) or `from`/`to` (ISO dates, UTC, both
  * included), and the period just before it, of the same length, for period-over-period change.
  */
-import { ValidationError } from '../shared/errors.ts';
-import { addDays, dayOf, daysBetween, ISO_DAY } from '../shared/time.ts';
+import { ValidationError } from '../model/errors.ts';
+import { addDays, dayOf, daysBetween, ISO_DAY } from '../model/time.ts';
 
 export const RANGES = ['24h', '7d', '30d', '90d'] as const;
 export type RangeName = (typeof RANGES)[number];

@@ -1,17 +1,19 @@
 /**
  * Reading a range of days for a report: each day's rebuilt figures plus its live layer (see
- * day-store.ts), merged. A report's cost grows with the days it asks for, not with the events.
+ * store/day-store.ts), merged. A report's cost grows with the days it asks for, not with the
+ * events.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { emptyParts, mergeParts, type Parts } from '../shared/aggregate.ts';
-import type { StorageConfig } from '../shared/config.ts';
-import { type DayView, type Need, readDay } from '../shared/day-store.ts';
-import { batchGet, keyString, mapLimit } from '../shared/dynamo.ts';
-import type { TallyEvent } from '../shared/events.ts';
-import type { Fact } from '../shared/facts.ts';
-import { keys } from '../shared/keys.ts';
-import { COUNTER } from '../shared/metrics.ts';
-import { fromRawItem, RAW } from '../shared/raw-events.ts';
+import type { StorageConfig } from '../contract/config.ts';
+import { keys } from '../contract/keys.ts';
+import type { TallyEvent } from '../model/events.ts';
+import { emptyParts, type Parts } from '../store/aggregate.ts';
+import { COUNTER } from '../store/contributions.ts';
+import { type DayView, type Need, readDay } from '../store/day-store.ts';
+import { batchGet, keyString, mapLimit } from '../store/dynamo.ts';
+import type { Fact } from '../store/facts.ts';
+import { mergeParts } from '../store/merge.ts';
+import { fromRawItem, RAW } from '../store/raw-events.ts';
 
 export interface ReportDeps {
   ddb: DynamoDBDocumentClient;

@@ -5,12 +5,12 @@
  * project by `adminRoute`.
  */
 import * as v from 'valibot';
-import type { InsightsConfig, ModelPrice } from '../shared/config.ts';
-import { ValidationError } from '../shared/errors.ts';
-import type { HttpEvent, HttpResult } from '../shared/http.ts';
-import type { Principal, Verifier } from '../shared/jwt.ts';
-import { describeIssues } from '../shared/schemas.ts';
-import { ISO_DAY } from '../shared/time.ts';
+import type { InsightsConfig, ModelPrice } from '../contract/config.ts';
+import type { HttpEvent, HttpResult } from '../http/json.ts';
+import type { Principal, Verifier } from '../http/jwt.ts';
+import { ValidationError } from '../model/errors.ts';
+import { describeIssues } from '../model/schemas.ts';
+import { ISO_DAY } from '../model/time.ts';
 import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
 

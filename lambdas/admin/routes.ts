@@ -2,10 +2,11 @@
  * The admin function's routes, from every report module. Each one authenticates, requires the
  * admin role, validates its query string and is scoped to one project.
  */
-import { ValidationError } from '../shared/errors.ts';
-import { type HttpResult, json } from '../shared/http.ts';
-import { requireRole, resolveProject } from '../shared/jwt.ts';
-import type { RouteLogic } from '../shared/router.ts';
+
+import { type HttpResult, json } from '../http/json.ts';
+import { requireRole, resolveProject } from '../http/jwt.ts';
+import type { RouteLogic } from '../http/router.ts';
+import { ValidationError } from '../model/errors.ts';
 import { metricsEndpoint } from './metrics-endpoint.ts';
 import { openApiDocument } from './openapi.ts';
 import {

@@ -2,9 +2,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient } from '../shared/clients.ts';
-import { ingestConfig } from '../shared/config.ts';
-import { createLogger } from '../shared/logger.ts';
+import { ingestConfig } from '../contract/config.ts';
+import { documentClient } from '../http/clients.ts';
+import { createLogger } from '../http/logger.ts';
 import { sqsDeadLetter } from './dead-letter.ts';
 import { type IngestDeps, ingest } from './ingest.ts';
 

@@ -5,14 +5,19 @@
  * Exactness: a raw event's key depends only on (project, day, messageId), so a BatchGet tells
  * which events are already stored and storing twice is a no-op. Counters are a speed layer: after
  * a crash between storing and counting, or two concurrent copies of one event, the rollup rebuilds
- * the truth from the raw events (see counters.ts).
+ * the truth from the raw events (see store/counters.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { EventsDetail } from '../shared/bus.ts';
-import type { StorageConfig } from '../shared/config.ts';
-import { applyIncrements, IncrementSet } from '../shared/counters.ts';
+import type { EventsDetail } from '../contract/bus.ts';
+import type { StorageConfig } from '../contract/config.ts';
+import { type Key, keys, period } from '../contract/keys.ts';
+import type { Log } from '../http/logger.ts';
+import { actorOf, type TallyEvent } from '../model/events.ts';
+import { bucketOf } from '../model/time.ts';
+import { COUNTER, contributions } from '../store/contributions.ts';
+import { applyIncrements, IncrementSet } from '../store/counters.ts';
 import {
   batchGet,
   batchPut,
@@ -20,16 +25,11 @@ import {
   keyString,
   mapLimit,
   putIfAbsent,
-} from '../shared/dynamo.ts';
-import { actorOf, type TallyEvent } from '../shared/events.ts';
-import { factLogItems } from '../shared/fact-log.ts';
-import { type Fact, factOf } from '../shared/facts.ts';
-import { type Key, keys, period } from '../shared/keys.ts';
-import type { Log } from '../shared/logger.ts';
-import { COUNTER, contributions } from '../shared/metrics.ts';
-import { eventDay, rawTtl, toRawItem } from '../shared/raw-events.ts';
-import { bucketOf } from '../shared/time.ts';
-import { userDayItem, userProfileItem } from '../shared/users.ts';
+} from '../store/dynamo.ts';
+import { factLogItems } from '../store/fact-log.ts';
+import { type Fact, factOf } from '../store/facts.ts';
+import { eventDay, rawTtl, toRawItem } from '../store/raw-events.ts';
+import { userDayItem, userProfileItem } from '../store/users.ts';
 
 export interface IngestDeps {
   ddb: DynamoDBDocumentClient;

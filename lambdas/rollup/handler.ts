@@ -1,10 +1,10 @@
 /** Rollup Lambda: run by the hourly and nightly schedules, or invoked with a range to backfill. */
 import middy from '@middy/core';
-import { documentClient } from '../shared/clients.ts';
-import { rollupConfig } from '../shared/config.ts';
-import { createLogger } from '../shared/logger.ts';
-import { type RollupJob, runJob } from './jobs.ts';
-import type { RollupDeps } from './rollup.ts';
+import { rollupConfig } from '../contract/config.ts';
+import { documentClient } from '../http/clients.ts';
+import { createLogger } from '../http/logger.ts';
+import type { RollupDeps } from '../rebuild/fold.ts';
+import { type RollupJob, runJob } from '../rebuild/jobs.ts';
 
 const config = rollupConfig(process.env);
 const deps: RollupDeps = {

@@ -3,10 +3,10 @@
  * its index and reason. One bad item never sinks the valid ones.
  */
 import * as v from 'valibot';
-import type { EventType, ParsedMessage } from '../shared/events.ts';
-import { LIMITS, structuralProblem } from '../shared/limits.ts';
-import { describeIssues, MESSAGE_SCHEMAS, serverTrackSchema } from '../shared/schemas.ts';
-import { isRecord } from '../shared/values.ts';
+import type { EventType, ParsedMessage } from '../model/events.ts';
+import { LIMITS, structuralProblem } from '../model/limits.ts';
+import { describeIssues, MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
+import { isRecord } from '../model/values.ts';
 import { type DomainEndpoint, translate } from './domain.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';
 

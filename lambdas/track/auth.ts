@@ -3,8 +3,9 @@
  * it, a Bearer token, or `writeKey` in the body as analytics.js does), or a service JWT with the
  * `track` scope naming its project.
  */
-import { ForbiddenError, UnauthorizedError } from '../shared/errors.ts';
-import { looksLikeJwt, resolveProject, type Verifier } from '../shared/jwt.ts';
+
+import { looksLikeJwt, resolveProject, type Verifier } from '../http/jwt.ts';
+import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
 
 export interface TrackAuth {
   resolveWriteKey: (secret: string) => Promise<string | undefined>;

@@ -6,8 +6,8 @@
  * track schema and normalisation run after it.
  */
 import { createHash } from 'node:crypto';
-import { DOMAIN_EVENTS } from '../shared/metrics.ts';
-import { finiteNumber, isRecord } from '../shared/values.ts';
+import { finiteNumber, isRecord } from '../model/values.ts';
+import { CONVERSATION_EVENTS, DOMAIN_EVENTS } from '../model/vocabulary.ts';
 
 export type DomainEndpoint = 'activity' | 'api-usage' | 'conversation' | 'message' | 'event';
 
@@ -325,10 +325,11 @@ function apiUsage(item: Item): Translated {
   };
 }
 
-const CONVERSATION_EVENTS: Record<Action, string> = {
-  created: DOMAIN_EVENTS.conversationStarted,
-  updated: 'conversation.updated',
-  ended: 'conversation.ended',
+/** The conversation event of each action the endpoint accepts. */
+const ACTION_EVENTS: Record<Action, string> = {
+  created: CONVERSATION_EVENTS.started,
+  updated: CONVERSATION_EVENTS.updated,
+  ended: CONVERSATION_EVENTS.ended,
 };
 /** Statuses that mean the conversation is over (seed 001 marks a deleted one `deleted`). */
 const ENDED_STATUSES = new Set(['deleted', 'ended']);
@@ -339,7 +340,7 @@ function conversation(item: Item): Translated {
   const action =
     read(item, FIELDS.action) ??
     (status !== undefined && ENDED_STATUSES.has(status.toLowerCase()) ? 'ended' : 'updated');
-  const event = CONVERSATION_EVENTS[action];
+  const event = ACTION_EVENTS[action];
   return {
     event,
     properties: defined({

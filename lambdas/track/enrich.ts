@@ -5,9 +5,9 @@
 // bowser rather than ua-parser-js: MIT, maintained, already a dependency of the AWS SDK; ua-parser-js v2 is AGPL.
 import { getParser } from 'bowser';
 import { isbot } from 'isbot';
-import type { PrivacyConfig } from '../shared/config.ts';
-import type { TallyEvent } from '../shared/events.ts';
-import { isRecord } from '../shared/values.ts';
+import type { PrivacyConfig } from '../contract/config.ts';
+import type { TallyEvent } from '../model/events.ts';
+import { isRecord } from '../model/values.ts';
 import { anonymizeIp, hashIp } from './privacy.ts';
 
 /** How `enrich` treats addresses and bots: the track function's privacy settings. */

@@ -1,12 +1,13 @@
 /** Tracking API Lambda: thin wiring of config, clients and the route logic. */
 import middy from '@middy/core';
-import { documentClient, eventBridgeClient } from '../shared/clients.ts';
-import { trackConfig } from '../shared/config.ts';
-import { type HttpEvent, type HttpResult, httpErrors } from '../shared/http.ts';
-import { createVerifier } from '../shared/jwt.ts';
-import { createLogger } from '../shared/logger.ts';
-import { routerFor } from '../shared/router.ts';
-import { WriteKeyResolver } from '../shared/write-keys.ts';
+import { trackConfig } from '../contract/config.ts';
+import { documentClient, eventBridgeClient } from '../http/clients.ts';
+import { httpErrors } from '../http/error-handler.ts';
+import type { HttpEvent, HttpResult } from '../http/json.ts';
+import { createVerifier } from '../http/jwt.ts';
+import { createLogger } from '../http/logger.ts';
+import { routerFor } from '../http/router.ts';
+import { WriteKeyResolver } from '../store/write-keys.ts';
 import { trackRoutes } from './routes.ts';
 
 const config = trackConfig(process.env);

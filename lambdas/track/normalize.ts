@@ -3,8 +3,8 @@
  * correction, generated messageId, merged batch context, privacy-safe IP.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventType, ParsedMessage, TallyEvent } from '../shared/events.ts';
-import { addDays, dayOf, MS } from '../shared/time.ts';
+import type { EventType, ParsedMessage, TallyEvent } from '../model/events.ts';
+import { addDays, dayOf, MS } from '../model/time.ts';
 import { type EnrichOptions, enrich } from './enrich.ts';
 
 /** What the request adds to every message in it. */

@@ -15,7 +15,7 @@ import {
   MAX_DETAIL_BYTES,
   PUT_EVENTS_MAX_BYTES,
   PUT_EVENTS_MAX_ENTRIES,
-} from '../shared/bus.ts';
+} from '../contract/bus.ts';
 import type { Normalized } from './normalize.ts';
 
 export interface PublishOptions {

@@ -1,9 +1,9 @@
 /** The tracking function's routes, keyed as in the route table. */
 import * as v from 'valibot';
-import { ValidationError } from '../shared/errors.ts';
-import type { EventType } from '../shared/events.ts';
-import type { RouteLogic } from '../shared/router.ts';
-import { batchSchema, describeIssues } from '../shared/schemas.ts';
+import type { RouteLogic } from '../http/router.ts';
+import { ValidationError } from '../model/errors.ts';
+import type { EventType } from '../model/events.ts';
+import { batchSchema, describeIssues } from '../model/schemas.ts';
 import type { DomainEndpoint } from './domain.ts';
 import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
 

@@ -3,14 +3,14 @@
  * with exactly what happened to each item.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { type HttpEvent, type HttpResult, json, readJson } from '../http/json.ts';
 import {
   TallyError,
   UnauthorizedError,
   UnavailableError,
   ValidationError,
-} from '../shared/errors.ts';
-import { type HttpEvent, type HttpResult, json, readJson } from '../shared/http.ts';
-import { LIMITS } from '../shared/limits.ts';
+} from '../model/errors.ts';
+import { LIMITS } from '../model/limits.ts';
 import { type ItemSpec, judge, type Rejection } from './accept.ts';
 import { authenticate, type TrackAuth } from './auth.ts';
 import type { EnrichOptions } from './enrich.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, routeKey } from '../../lambdas/shared/routes.ts';
+import { ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
 import { loadIssuer } from '../../local/issuer.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { bearer, request } from '../helpers/http.ts';

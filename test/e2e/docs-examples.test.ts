@@ -3,7 +3,7 @@
  * A doc example that stops working fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lambdas/shared/routes.ts';
+import { ROUTES } from '../../lambdas/contract/routes.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { type CurlReply, curlExamples, runCurlExample } from '../helpers/docs.ts';
 import { bearer, request } from '../helpers/http.ts';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lambdas/shared/routes.ts';
+import { ROUTES } from '../../lambdas/contract/routes.ts';
 import { freePort } from '../../local/ports.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
 

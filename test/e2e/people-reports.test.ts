@@ -14,9 +14,9 @@ import type {
   TopResourcesBody,
 } from '../../lambdas/admin/reports/people/resources.ts';
 import type { TopUsersBody, UserListBody } from '../../lambdas/admin/reports/people/users.ts';
-import { runJob } from '../../lambdas/rollup/jobs.ts';
-import { storageConfig } from '../../lambdas/shared/config.ts';
-import { addDays, dayOf } from '../../lambdas/shared/time.ts';
+import { storageConfig } from '../../lambdas/contract/config.ts';
+import { addDays, dayOf } from '../../lambdas/model/time.ts';
+import { runJob } from '../../lambdas/rebuild/jobs.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { silentLog } from '../helpers/events.ts';
 import { basic, bearer, request } from '../helpers/http.ts';

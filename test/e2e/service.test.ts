@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCsv } from '../../lambdas/admin/reports/export.ts';
-import { ROUTES, routeKey } from '../../lambdas/shared/routes.ts';
+import { ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { basic, bearer, request } from '../helpers/http.ts';

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Summary } from '../../lambdas/admin/reports/summary.ts';
-import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/shared/bus.ts';
+import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/contract/bus.ts';
 import { appendDeadLetter } from '../../local/dead-letters.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { basic, bearer, request } from '../helpers/http.ts';

@@ -4,7 +4,7 @@
  * parameters are 400s; every curl of docs/api-usage-reports.md works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, dayOf } from '../../lambdas/shared/time.ts';
+import { addDays, dayOf } from '../../lambdas/model/time.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { curlExamples, runCurlExample } from '../helpers/docs.ts';
 import { basic, bearer, request } from '../helpers/http.ts';

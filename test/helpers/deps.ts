@@ -1,9 +1,9 @@
 /** The dependencies the handlers' logic takes, against a test table, with a controlled clock. */
 import type { AdminDeps } from '../../lambdas/admin/report.ts';
+import { DEFAULT_INTENT_RULES, DEFAULT_TOKEN_PRICES } from '../../lambdas/contract/config.ts';
+import type { Verifier } from '../../lambdas/http/jwt.ts';
 import type { IngestDeps } from '../../lambdas/ingest/ingest.ts';
-import type { RollupDeps } from '../../lambdas/rollup/rollup.ts';
-import { DEFAULT_INTENT_RULES, DEFAULT_TOKEN_PRICES } from '../../lambdas/shared/config.ts';
-import type { Verifier } from '../../lambdas/shared/jwt.ts';
+import type { RollupDeps } from '../../lambdas/rebuild/fold.ts';
 import type { TestTable } from './dynamo.ts';
 import { silentLog } from './events.ts';
 

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { StorageConfig } from '../../lambdas/shared/config.ts';
-import { queryAll } from '../../lambdas/shared/dynamo.ts';
+import type { StorageConfig } from '../../lambdas/contract/config.ts';
+import { queryAll } from '../../lambdas/store/dynamo.ts';
 import { ensureTable } from '../../local/table.ts';
 
 export interface TestTable {

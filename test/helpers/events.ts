@@ -1,8 +1,8 @@
 /** Builders for the events the handlers receive: API Gateway 2.0 requests and SQS records. */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
-import type { EventsDetail } from '../../lambdas/shared/bus.ts';
-import type { TallyEvent } from '../../lambdas/shared/events.ts';
+import type { EventsDetail } from '../../lambdas/contract/bus.ts';
+import type { TallyEvent } from '../../lambdas/model/events.ts';
 
 export function httpEvent(
   routeKey: string,

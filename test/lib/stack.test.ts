@@ -6,8 +6,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/shared/bus.ts';
-import { ROUTES, routeKey } from '../../lambdas/shared/routes.ts';
+import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/contract/bus.ts';
+import { ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
 import { TallyStack } from '../../lib/tally-stack.ts';
 
 let template: Template;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INGEST_PATTERN } from '../../lambdas/shared/bus.ts';
+import { INGEST_PATTERN } from '../../lambdas/contract/bus.ts';
 import { matches } from '../../local/event-pattern.ts';
 
 describe('event patterns', () => {

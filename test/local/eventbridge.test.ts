@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../../lambdas/shared/bus.ts';
+import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../../lambdas/contract/bus.ts';
 import { type LocalEventBus, startEventBus } from '../../local/eventbridge.ts';
 
 let bus: LocalEventBus;

@@ -1,8 +1,8 @@
 /** Admin endpoints that are not reports: projects and the on-demand rollup. */
 import * as v from 'valibot';
-import { runJob } from '../../rollup/jobs.ts';
-import { createLogger } from '../../shared/logger.ts';
-import { listProjects } from '../../shared/projects.ts';
+import { createLogger } from '../../http/logger.ts';
+import { runJob } from '../../rebuild/jobs.ts';
+import { listProjects } from '../../store/projects.ts';
 import { projectParam, rangeParams, report } from '../report.ts';
 
 const log = createLogger('rollup');

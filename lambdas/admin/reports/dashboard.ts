@@ -5,7 +5,7 @@
  * by one, so the numbers are the same.
  */
 import * as v from 'valibot';
-import { NotFoundError } from '../../shared/errors.ts';
+import { NotFoundError } from '../../model/errors.ts';
 import { projectParam, type Report, type ReportRequest, report } from '../report.ts';
 
 /** The reports the dashboard is made of, with the query each gets. */

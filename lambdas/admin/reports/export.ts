@@ -5,9 +5,10 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import * as v from 'valibot';
-import { NotFoundError, ValidationError } from '../../shared/errors.ts';
-import { json } from '../../shared/http.ts';
-import { matchRoute, type RouteDef, routeKey } from '../../shared/routes.ts';
+import type { RouteDef } from '../../contract/route-def.ts';
+import { matchRoute, routeKey } from '../../contract/routes.ts';
+import { json } from '../../http/json.ts';
+import { NotFoundError, ValidationError } from '../../model/errors.ts';
 import { type Report, rawResponse, report } from '../report.ts';
 
 const PREFIX = '/api/v1/analytics/';

@@ -1,5 +1,5 @@
 /** Rounding and ordering shared by every report, so a figure reads the same wherever it appears. */
-import type { Counters } from '../../shared/metrics.ts';
+import type { Counters } from '../../store/contributions.ts';
 
 /** A counter's value, 0 when it was never incremented. */
 export const countOf = (counters: Counters, key: string): number => counters[key] ?? 0;

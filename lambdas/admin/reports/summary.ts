@@ -1,9 +1,9 @@
 /** The summary report: the side panel's headline figures, from live counters and rollups. */
 import * as v from 'valibot';
-import { readPeriod, readTotals } from '../../shared/counters.ts';
-import { period } from '../../shared/keys.ts';
-import { COUNTER } from '../../shared/metrics.ts';
-import { dayOf } from '../../shared/time.ts';
+import { period } from '../../contract/keys.ts';
+import { dayOf } from '../../model/time.ts';
+import { COUNTER } from '../../store/contributions.ts';
+import { readPeriod, readTotals } from '../../store/counters.ts';
 import type { ReportDeps } from '../read.ts';
 import { projectParam, report } from '../report.ts';
 import { countOf, mean } from './numbers.ts';

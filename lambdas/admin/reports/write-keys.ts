@@ -1,14 +1,14 @@
 /** Write-key management for admins: create (the secret is shown once), list (prefixes only), revoke. */
 import * as v from 'valibot';
-import { ValidationError } from '../../shared/errors.ts';
-import { readJson } from '../../shared/http.ts';
-import { ensureProject } from '../../shared/projects.ts';
+import { readJson } from '../../http/json.ts';
+import { ValidationError } from '../../model/errors.ts';
+import { ensureProject } from '../../store/projects.ts';
 import {
   generateWriteKey,
   listWriteKeys,
   putWriteKey,
   revokeWriteKey,
-} from '../../shared/write-keys.ts';
+} from '../../store/write-keys.ts';
 import { projectParam, report } from '../report.ts';
 
 /** Bodies of admin requests are small. */

@@ -22,10 +22,10 @@ import {
 } from '../../../lambdas/admin/reports/insights/sentiment.ts';
 import { insightsReports } from '../../../lambdas/admin/reports/insights.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
+import { DEFAULT_INTENT_RULES, type InsightsConfig } from '../../../lambdas/contract/config.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
-import { DEFAULT_INTENT_RULES, type InsightsConfig } from '../../../lambdas/shared/config.ts';
-import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { daysBetween } from '../../../lambdas/shared/time.ts';
+import type { TallyEvent } from '../../../lambdas/model/events.ts';
+import { daysBetween } from '../../../lambdas/model/time.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';

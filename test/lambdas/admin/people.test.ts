@@ -19,12 +19,12 @@ import {
 import { walkLog } from '../../../lambdas/admin/reports/people/log.ts';
 import { peopleReports } from '../../../lambdas/admin/reports/people.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
+import { factLogPartition, keys } from '../../../lambdas/contract/keys.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
-import { rollupDay } from '../../../lambdas/rollup/rollup.ts';
-import type { ConversationStats } from '../../../lambdas/shared/aggregate.ts';
-import { ValidationError } from '../../../lambdas/shared/errors.ts';
-import type { TallyEvent } from '../../../lambdas/shared/events.ts';
-import { factLogPartition, keys } from '../../../lambdas/shared/keys.ts';
+import { ValidationError } from '../../../lambdas/model/errors.ts';
+import type { TallyEvent } from '../../../lambdas/model/events.ts';
+import { rollupDay } from '../../../lambdas/rebuild/rollup.ts';
+import type { ConversationStats } from '../../../lambdas/store/aggregate.ts';
 import { adminDeps, ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';

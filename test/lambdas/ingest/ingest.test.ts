@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { keys, period, rawEventPartition } from '../../../lambdas/contract/keys.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
-import { readPeriod, readTotals } from '../../../lambdas/shared/counters.ts';
-import { keys, period, rawEventPartition } from '../../../lambdas/shared/keys.ts';
-import { fromRawItem } from '../../../lambdas/shared/raw-events.ts';
+import { readPeriod, readTotals } from '../../../lambdas/store/counters.ts';
+import { fromRawItem } from '../../../lambdas/store/raw-events.ts';
 import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../helpers/events.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS } from '../../../lambdas/shared/limits.ts';
+import { LIMITS } from '../../../lambdas/model/limits.ts';
 import { judge } from '../../../lambdas/track/accept.ts';
 
 const req = {

@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jwtConfig } from '../../../lambdas/shared/config.ts';
-import { ForbiddenError, UnauthorizedError } from '../../../lambdas/shared/errors.ts';
-import { createVerifier } from '../../../lambdas/shared/jwt.ts';
+import { jwtConfig } from '../../../lambdas/contract/config.ts';
+import { createVerifier } from '../../../lambdas/http/jwt.ts';
+import { ForbiddenError, UnauthorizedError } from '../../../lambdas/model/errors.ts';
 import { authenticate, credentialFrom, type TrackAuth } from '../../../lambdas/track/auth.ts';
 import { es256Key } from '../../helpers/jwt.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TallyEvent } from '../../../lambdas/shared/events.ts';
+import type { TallyEvent } from '../../../lambdas/model/events.ts';
 import { type EnrichOptions, enrich } from '../../../lambdas/track/enrich.ts';
 
 const SECRET = 'k3J9v2Lq8ZxR4mT7wB1nY6cH0dF5gS2a';

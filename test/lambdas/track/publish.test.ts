@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPE, EVENT_SOURCE, MAX_DETAIL_BYTES } from '../../../lambdas/shared/bus.ts';
+import { DETAIL_TYPE, EVENT_SOURCE, MAX_DETAIL_BYTES } from '../../../lambdas/contract/bus.ts';
 import { normalize } from '../../../lambdas/track/normalize.ts';
 import { chunkEvents, publish } from '../../../lambdas/track/publish.ts';
 

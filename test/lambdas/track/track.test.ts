@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { routerFor } from '../../../lambdas/shared/router.ts';
+import { routerFor } from '../../../lambdas/http/router.ts';
 import { trackRoutes } from '../../../lambdas/track/routes.ts';
 import { httpEvent } from '../../helpers/events.ts';
 import { basic } from '../../helpers/http.ts';

@@ -4,11 +4,11 @@
  * BatchGet per 100): a page costs what it shows, never a scan of the range.
  */
 
-import { ValidationError } from '../../../shared/errors.ts';
-import { readFactPage } from '../../../shared/fact-log.ts';
-import type { Fact } from '../../../shared/facts.ts';
-import { factLogPartition } from '../../../shared/keys.ts';
-import { DOMAIN_EVENTS } from '../../../shared/metrics.ts';
+import { factLogPartition } from '../../../contract/keys.ts';
+import { ValidationError } from '../../../model/errors.ts';
+import { DOMAIN_EVENTS } from '../../../model/vocabulary.ts';
+import { readFactPage } from '../../../store/fact-log.ts';
+import type { Fact } from '../../../store/facts.ts';
 import { type LoggedFact, type ReportDeps, readRawEvents } from '../../read.ts';
 import { decodeCursor, encodeCursor } from '../../report.ts';
 

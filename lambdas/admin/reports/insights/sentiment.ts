@@ -4,8 +4,8 @@
  */
 import { BatchDetectSentimentCommand, ComprehendClient } from '@aws-sdk/client-comprehend';
 import AfinnSentiment from 'sentiment';
-import type { InsightsConfig } from '../../../shared/config.ts';
-import { mapLimit } from '../../../shared/dynamo.ts';
+import type { InsightsConfig } from '../../../contract/config.ts';
+import { mapLimit } from '../../../store/dynamo.ts';
 
 export type SentimentLabel = 'positive' | 'negative' | 'neutral' | 'mixed';
 

@@ -4,8 +4,8 @@
  * the log items it reads (bounded by LOG_READ_BUDGET), never a scan of the period.
  */
 import * as v from 'valibot';
-import { EVENT_TYPES, type TallyEvent } from '../../../shared/events.ts';
-import type { Fact } from '../../../shared/facts.ts';
+import { EVENT_TYPES, type TallyEvent } from '../../../model/events.ts';
+import type { Fact } from '../../../store/facts.ts';
 import { parseRange, type RangeOut, type ReportRange, rangeOut } from '../../range.ts';
 import { type ReportDeps, readRawEvents } from '../../read.ts';
 import {

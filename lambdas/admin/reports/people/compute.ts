@@ -2,9 +2,10 @@
  * The pure part of the people reports: rows from aggregates and facts, rankings, conversation
  * status, and keyset pages. No I/O here, so every rule is unit-testable without DynamoDB.
  */
-import type { ConversationStats, ResourceStats, UserStats } from '../../../shared/aggregate.ts';
-import { identityOf } from '../../../shared/events.ts';
-import type { Fact } from '../../../shared/facts.ts';
+
+import { identityOf } from '../../../model/events.ts';
+import type { ConversationStats, ResourceStats, UserStats } from '../../../store/aggregate.ts';
+import type { Fact } from '../../../store/facts.ts';
 import { mean, rate, ratio } from '../numbers.ts';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -3,7 +3,7 @@
  * a per-day breakdown (`conversations/{id}`), from the per-day conversation maps.
  */
 import * as v from 'valibot';
-import { NotFoundError } from '../../../shared/errors.ts';
+import { NotFoundError } from '../../../model/errors.ts';
 import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import {

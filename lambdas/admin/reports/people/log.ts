@@ -6,12 +6,12 @@
  * rare filter cannot make one request read a whole period.
  */
 import * as v from 'valibot';
-import { batchGet, keyString } from '../../../shared/dynamo.ts';
-import { ValidationError } from '../../../shared/errors.ts';
-import { readFactPage } from '../../../shared/fact-log.ts';
-import type { Fact } from '../../../shared/facts.ts';
-import { factLogPartition, keys } from '../../../shared/keys.ts';
-import { ISO_DAY } from '../../../shared/time.ts';
+import { factLogPartition, keys } from '../../../contract/keys.ts';
+import { ValidationError } from '../../../model/errors.ts';
+import { ISO_DAY } from '../../../model/time.ts';
+import { batchGet, keyString } from '../../../store/dynamo.ts';
+import { readFactPage } from '../../../store/fact-log.ts';
+import type { Fact } from '../../../store/facts.ts';
 import type { ReportDeps } from '../../read.ts';
 import { newestFirst } from './compute.ts';
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { ValidationError } from '../../../shared/errors.ts';
+import { ValidationError } from '../../../model/errors.ts';
 import { decodeCursor, encodeCursor } from '../../report.ts';
 
 /** Longest id the reports accept: facts keep at most 200 characters of any id or name. */

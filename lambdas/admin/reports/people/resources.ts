@@ -4,8 +4,8 @@
  * resource and conversation maps.
  */
 import * as v from 'valibot';
-import { emptyResourceStats } from '../../../shared/aggregate.ts';
-import { NotFoundError } from '../../../shared/errors.ts';
+import { NotFoundError } from '../../../model/errors.ts';
+import { emptyResourceStats } from '../../../store/aggregate.ts';
 import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { limitParam, projectParam, rangeParams, report, textParam } from '../../report.ts';

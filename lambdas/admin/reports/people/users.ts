@@ -4,8 +4,8 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { type Item, mapLimit } from '../../../shared/dynamo.ts';
-import { userPartition } from '../../../shared/keys.ts';
+import { userPartition } from '../../../contract/keys.ts';
+import { type Item, mapLimit } from '../../../store/dynamo.ts';
 import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { type ReportDeps, readRange } from '../../read.ts';
 import {

@@ -1,7 +1,7 @@
 /** `api-usage`: API calls by endpoint and method: volume, errors, latency percentiles, status codes. */
 import * as v from 'valibot';
-import { type ApiStats, parseApiKey } from '../../../shared/aggregate.ts';
-import { emptyDistribution, mergeDistribution, summarize } from '../../../shared/distribution.ts';
+import { type ApiStats, parseApiKey } from '../../../store/aggregate.ts';
+import { emptyDistribution, mergeDistribution, summarize } from '../../../store/distribution.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import {

@@ -1,10 +1,10 @@
 /** `daily-stats`: one row per day, oldest first, with the seed's daily_stats columns and more. */
 import * as v from 'valibot';
-import { readTotals } from '../../../shared/counters.ts';
-import type { Distribution } from '../../../shared/distribution.ts';
-import { summarize } from '../../../shared/distribution.ts';
-import { COUNTER, type Counters } from '../../../shared/metrics.ts';
-import { addDays, dayOf, daysBetween, MS } from '../../../shared/time.ts';
+import { addDays, dayOf, daysBetween, MS } from '../../../model/time.ts';
+import { COUNTER, type Counters } from '../../../store/contributions.ts';
+import { readTotals } from '../../../store/counters.ts';
+import type { Distribution } from '../../../store/distribution.ts';
+import { summarize } from '../../../store/distribution.ts';
 import { MAX_RANGE_DAYS, parseRange, type ReportRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';

@@ -1,6 +1,6 @@
 /** `event-counts`: events of a range by Segment type and by event name. */
 import * as v from 'valibot';
-import { COUNTER, type Counters, eventsOfType } from '../../../shared/metrics.ts';
+import { COUNTER, type Counters, eventsOfType } from '../../../store/contributions.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';

@@ -1,9 +1,9 @@
 /** `messages`: message volume over time, by hour of day, role and model, and response times. */
 import * as v from 'valibot';
-import type { Aggregate } from '../../../shared/aggregate.ts';
-import { summarize } from '../../../shared/distribution.ts';
-import { COUNTER, type Counters } from '../../../shared/metrics.ts';
-import { dayStart } from '../../../shared/time.ts';
+import { dayStart } from '../../../model/time.ts';
+import type { Aggregate } from '../../../store/aggregate.ts';
+import { COUNTER, type Counters } from '../../../store/contributions.ts';
+import { summarize } from '../../../store/distribution.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';

@@ -1,6 +1,6 @@
 /** `overview`: headline figures of a range next to the period of the same length just before it. */
 import * as v from 'valibot';
-import { COUNTER, type Counters } from '../../../shared/metrics.ts';
+import { COUNTER, type Counters } from '../../../store/contributions.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { type RangeView, readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';

@@ -1,10 +1,11 @@
 /** `tokens`: token use by model, user and conversation, its cost, and a month-end forecast. */
 import * as v from 'valibot';
-import type { ConversationStats, ModelStats, UserStats } from '../../../shared/aggregate.ts';
-import { emptyAggregate, mergeAggregate } from '../../../shared/aggregate.ts';
-import type { ModelPrice } from '../../../shared/config.ts';
-import { COUNTER } from '../../../shared/metrics.ts';
-import { dayOf, daysBetween, MS } from '../../../shared/time.ts';
+import type { ModelPrice } from '../../../contract/config.ts';
+import { dayOf, daysBetween, MS } from '../../../model/time.ts';
+import type { ConversationStats, ModelStats, UserStats } from '../../../store/aggregate.ts';
+import { emptyAggregate } from '../../../store/aggregate.ts';
+import { COUNTER } from '../../../store/contributions.ts';
+import { mergeAggregate } from '../../../store/merge.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { type RangeView, readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';

@@ -1,0 +1,40 @@
+/**
+ * The bus contract: what `track` publishes and what the ingest rule matches. The CDK rule and the
+ * local twin's bus both use `INGEST_PATTERN`; consumers of `tally.events` read `EventsDetail`.
+ */
+import type { TallyEvent } from '../model/events.ts';
+
+export const EVENT_SOURCE = 'tally.track';
+export const DETAIL_TYPE = 'tally.events';
+
+/** EventBridge event pattern of the rule that feeds the ingest queue. */
+export const INGEST_PATTERN = {
+  source: [EVENT_SOURCE],
+  'detail-type': [DETAIL_TYPE],
+} as const;
+
+/** The detail of one bus entry: a chunk of accepted events of one project. */
+export interface EventsDetail {
+  readonly v: 1;
+  readonly projectId: string;
+  readonly events: TallyEvent[];
+  /**
+   * Extra raw-event days to look in before treating an event as new, by messageId. Present only
+   * for events whose day could differ on a resend (no client timestamp, or near midnight).
+   */
+  readonly dedupeDays?: Record<string, string[]>;
+}
+
+/** PutEvents takes at most 10 entries and 256 KiB per request (the sizes below are AWS's). */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+/**
+ * Our ceiling for one entry's detail. It leaves room for the envelope EventBridge adds when it
+ * hands the event to SQS, whose message limit is also 256 KiB.
+ */
+export const MAX_DETAIL_BYTES = 240 * 1024;
+
+/** Size of an entry as EventBridge counts it: time (14) + source + detail-type + detail. */
+export function entrySize(detailBytes: number): number {
+  return 14 + Buffer.byteLength(EVENT_SOURCE) + Buffer.byteLength(DETAIL_TYPE) + detailBytes;
+}

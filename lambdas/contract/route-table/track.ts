@@ -1,0 +1,97 @@
+/** Tracking API routes (the track function). */
+import type { RouteDef } from '../route-def.ts';
+
+export const TRACK_ROUTES: readonly RouteDef[] = [
+  { method: 'GET', path: '/health', fn: 'track', auth: 'public', summary: 'Liveness check' },
+  {
+    method: 'POST',
+    path: '/v1/track',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a track event (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/identify',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record who a user is and their traits (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/page',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a page view (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/screen',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a mobile screen view (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/group',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Associate a user with a group (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/alias',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Link two identities of one user (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/batch',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record up to 2,500 messages of any type (Segment-compatible)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/track/activity',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a user activity (login, logout, registration, …)',
+  },
+  {
+    method: 'POST',
+    path: '/v1/track/api-usage',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record an API call: endpoint, method, status, response time',
+  },
+  {
+    method: 'POST',
+    path: '/v1/track/conversation',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a conversation created, updated or ended',
+  },
+  {
+    method: 'POST',
+    path: '/v1/track/message',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a chat message: role, tokens, model, response time',
+  },
+  {
+    method: 'POST',
+    path: '/v1/events',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record a generic event: type, data, resource, channel',
+  },
+  {
+    method: 'POST',
+    path: '/v1/events/bulk',
+    fn: 'track',
+    auth: 'writeKey',
+    summary: 'Record up to 2,500 generic events',
+  },
+];

@@ -1,0 +1,104 @@
+/**
+ * JWT verification with jose, for admins and for services that track with a token: a JWKS URL
+ * (Cognito in AWS, the local issuer in dev) or an HS256 secret shared with an existing auth
+ * service. Every verification failure is the same generic 401; the reason is kept in `cause`.
+ */
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JwtConfig } from '../contract/config.ts';
+import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
+
+export interface Principal {
+  subject: string | undefined;
+  roles: string[];
+  /** OAuth scopes (`scope` or `scp`), e.g. `track` for a service that sends events. */
+  scopes: string[];
+  /** Projects the token is limited to; undefined means every project. */
+  projects: string[] | undefined;
+}
+
+/** True for a compact JWS (three base64url parts), as opposed to an opaque key. */
+export const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/.test(token);
+
+const ASYMMETRIC = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'EdDSA',
+];
+
+export type Verifier = (authorization: string | undefined) => Promise<Principal>;
+
+/** Builds the verifier once per cold start. `keys` replaces the remote JWKS in tests. */
+export function createVerifier(config: JwtConfig, keys?: JWTVerifyGetKey): Verifier {
+  const secret = config.secret ? new TextEncoder().encode(config.secret) : undefined;
+  const jwks = keys ?? (config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined);
+  const options = {
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+    algorithms: secret ? ['HS256'] : ASYMMETRIC,
+  };
+
+  return async (authorization) => {
+    const token = bearer(authorization);
+    if (!token) throw new UnauthorizedError('no bearer token');
+    let payload: JWTPayload;
+    try {
+      payload = secret
+        ? (await jwtVerify(token, secret, options)).payload
+        : (await jwtVerify(token, jwks as JWTVerifyGetKey, options)).payload;
+    } catch (error) {
+      throw new UnauthorizedError(error);
+    }
+    return {
+      subject: payload.sub,
+      roles: listClaim(payload[config.roleClaim]) ?? [],
+      scopes: listClaim(payload.scope ?? payload.scp) ?? [],
+      projects: listClaim(payload[config.projectsClaim]),
+    };
+  };
+}
+
+export function bearer(header: string | undefined): string | undefined {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/** A claim holding one or several strings: an array, or a comma- or space-separated string. */
+function listClaim(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
+  return undefined;
+}
+
+/** Refuses a principal with none of `roles` (`The admin role is required`, `The a or b role…`). */
+export function requireRole(principal: Principal, ...roles: [string, ...string[]]): void {
+  if (!roles.some((role) => principal.roles.includes(role))) {
+    throw new ForbiddenError(`The ${roles.join(' or ')} role is required`);
+  }
+}
+
+/**
+ * The project a request is about: `requested`, else the token's only project, else `fallback`.
+ * A project outside the token's list is refused, and so is no project at all.
+ */
+export function resolveProject(
+  principal: Principal,
+  requested: string | undefined,
+  fallback: string | undefined = 'default',
+): string {
+  const only = principal.projects?.length === 1 ? principal.projects[0] : undefined;
+  const projectId = requested || only || fallback;
+  if (!projectId || (principal.projects && !principal.projects.includes(projectId))) {
+    throw new ForbiddenError(
+      requested
+        ? `This token does not cover project ${projectId}`
+        : `This token covers projects ${(principal.projects ?? []).join(', ')}; choose one with ?project=`,
+    );
+  }
+  return projectId;
+}

@@ -1,0 +1,260 @@
+/**
+ * Aggregation of facts into what reports read. The rollup aggregates the facts of raw events;
+ * reports aggregate the facts of the live fact log and merge them into the rebuilt aggregates
+ * (merge.ts). Same code, both layers.
+ */
+
+import { ANONYMOUS_PREFIX } from '../model/events.ts';
+import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
+import { addCounters, type Counters, contributions } from './contributions.ts';
+import { addValue, type Distribution, emptyDistribution } from './distribution.ts';
+import { type Fact, resourcesOf } from './facts.ts';
+
+/** A day's (or any period's) small aggregates, stored in the period's rollup item. */
+export interface Aggregate {
+  /** Events per name (track event or page/screen name). */
+  names: Record<string, number>;
+  /** Per UTC hour of day (24 entries each). */
+  hours: { events: number[]; messages: number[]; tokens: number[]; errors: number[] };
+  /** Message response times, ms. */
+  rt: Distribution;
+  models: Record<string, ModelStats>;
+  roles: Record<string, number>;
+}
+
+export interface ModelStats {
+  messages: number;
+  tokens: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface UserStats {
+  events: number;
+  messages: number;
+  tokens: number;
+  /** first and last event time, epoch ms */
+  first: number;
+  last: number;
+}
+
+export interface ConversationStats {
+  userId?: string;
+  messages: number;
+  tokens: number;
+  rtSum: number;
+  rtCount: number;
+  /** when it was started / ended (epoch ms), if those events were tracked */
+  started?: number;
+  ended?: number;
+  /** the last status reported */
+  status?: string;
+  statusAt?: number;
+  first: number;
+  last: number;
+  /** resources (`type#id`) it involved */
+  resources: string[];
+}
+
+export interface ResourceStats {
+  events: number;
+  messages: number;
+  tokens: number;
+  rtSum: number;
+  rtCount: number;
+  errors: number;
+  ratingSum: number;
+  ratingCount: number;
+}
+
+export interface ApiStats {
+  count: number;
+  errors: number;
+  /** by status code */
+  status: Record<string, number>;
+  /** duration, ms */
+  dur: Distribution;
+}
+
+/** Everything the facts of one period add up to. */
+export interface Parts {
+  counters: Counters;
+  agg: Aggregate;
+  users: Record<string, UserStats>;
+  conversations: Record<string, ConversationStats>;
+  resources: Record<string, ResourceStats>;
+  api: Record<string, ApiStats>;
+}
+
+const hours = () => Array.from({ length: 24 }, () => 0);
+
+export const emptyResourceStats = (): ResourceStats => ({
+  events: 0,
+  messages: 0,
+  tokens: 0,
+  rtSum: 0,
+  rtCount: 0,
+  errors: 0,
+  ratingSum: 0,
+  ratingCount: 0,
+});
+
+export function emptyAggregate(): Aggregate {
+  return {
+    names: {},
+    hours: { events: hours(), messages: hours(), tokens: hours(), errors: hours() },
+    rt: emptyDistribution(),
+    models: {},
+    roles: {},
+  };
+}
+
+export function emptyParts(): Parts {
+  return {
+    counters: {},
+    agg: emptyAggregate(),
+    users: {},
+    conversations: {},
+    resources: {},
+    api: {},
+  };
+}
+
+/** The entry of `k`, created with `make` when absent. */
+export function entry<T>(r: Record<string, T>, k: string, make: () => T): T {
+  let value = r[k];
+  if (value === undefined) {
+    value = make();
+    r[k] = value;
+  }
+  return value;
+}
+
+/** Adds `by` to the count of `k`. */
+export const inc = (r: Record<string, number>, k: string, by = 1) => {
+  r[k] = (r[k] ?? 0) + by;
+};
+
+/** The key of an endpoint's API stats: `METHOD path`. */
+export const apiKey = (method: string | undefined, endpoint: string | undefined) =>
+  `${method ?? 'UNKNOWN'} ${endpoint ?? '(none)'}`;
+
+/** The method and path of an `apiKey`: split at the first space, since a path may hold spaces. */
+export function parseApiKey(key: string): { method: string; endpoint: string } {
+  const space = key.indexOf(' ');
+  return { method: key.slice(0, space), endpoint: key.slice(space + 1) };
+}
+
+/** Adds one fact to the parts (in place). */
+export function addFact(p: Parts, f: Fact): void {
+  addCounters(p.counters, contributions(f));
+  const a = p.agg;
+  const hour = new Date(f.t).getUTCHours();
+  const isMessage = f.ty === 'track' && f.n === DOMAIN_EVENTS.messageSent;
+  const tokens = isMessage ? (f.tok ?? 0) : 0;
+  if (f.n) inc(a.names, f.n);
+  (a.hours.events[hour] as number)++;
+  if (f.err) (a.hours.errors[hour] as number)++;
+  if (isMessage) {
+    (a.hours.messages[hour] as number)++;
+    (a.hours.tokens[hour] as number) += tokens;
+    if (f.rt !== undefined) addValue(a.rt, f.rt);
+    const model = f.mdl ?? '(unknown)';
+    const m = entry(a.models, model, () => ({
+      messages: 0,
+      tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    }));
+    m.messages++;
+    m.tokens += tokens;
+    m.inputTokens += f.tin ?? 0;
+    m.outputTokens += f.tout ?? 0;
+    inc(a.roles, f.role ?? '(unknown)');
+  }
+
+  if (f.u) {
+    const u = entry(p.users, f.u, () => ({
+      events: 0,
+      messages: 0,
+      tokens: 0,
+      first: f.t,
+      last: f.t,
+    }));
+    u.events++;
+    if (isMessage) u.messages++;
+    u.tokens += tokens;
+    u.first = Math.min(u.first, f.t);
+    u.last = Math.max(u.last, f.t);
+  }
+
+  const resources = resourcesOf(f);
+  if (f.cv && (isMessage || f.ca)) {
+    const c = entry(p.conversations, f.cv, () => ({
+      messages: 0,
+      tokens: 0,
+      rtSum: 0,
+      rtCount: 0,
+      first: f.t,
+      last: f.t,
+      resources: [],
+    }));
+    if (f.u && !f.u.startsWith(ANONYMOUS_PREFIX) && !c.userId) c.userId = f.u;
+    if (isMessage) {
+      c.messages++;
+      c.tokens += tokens;
+      if (f.rt !== undefined) {
+        c.rtSum += f.rt;
+        c.rtCount++;
+      }
+    }
+    if (f.ca === 's') c.started = Math.min(c.started ?? f.t, f.t);
+    if (f.ca === 'e') c.ended = Math.max(c.ended ?? f.t, f.t);
+    if (f.cst && (c.statusAt === undefined || f.t >= c.statusAt)) {
+      c.status = f.cst;
+      c.statusAt = f.t;
+    }
+    c.first = Math.min(c.first, f.t);
+    c.last = Math.max(c.last, f.t);
+    for (const r of resources) if (!c.resources.includes(r)) c.resources.push(r);
+  }
+
+  for (const key of resources) {
+    const r = entry(p.resources, key, emptyResourceStats);
+    r.events++;
+    if (isMessage) {
+      r.messages++;
+      r.tokens += tokens;
+      if (f.rt !== undefined) {
+        r.rtSum += f.rt;
+        r.rtCount++;
+      }
+    }
+    if (f.err) r.errors++;
+    if (f.rat !== undefined) {
+      r.ratingSum += f.rat;
+      r.ratingCount++;
+    }
+  }
+
+  if (f.ty === 'track' && f.n === DOMAIN_EVENTS.apiRequest) {
+    const s = entry(p.api, apiKey(f.me, f.ep), () => ({
+      count: 0,
+      errors: 0,
+      status: {},
+      dur: emptyDistribution(),
+    }));
+    s.count++;
+    if (f.sc !== undefined) {
+      inc(s.status, String(f.sc));
+      if (f.sc >= 400) s.errors++;
+    }
+    if (f.dur !== undefined) addValue(s.dur, f.dur);
+  }
+}
+
+export function partsOf(facts: Iterable<Fact>): Parts {
+  const p = emptyParts();
+  for (const f of facts) addFact(p, f);
+  return p;
+}

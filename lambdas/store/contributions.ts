@@ -1,0 +1,65 @@
+/**
+ * What each event adds to the additive counters. The ingest (live counters) and the rollup
+ * (rebuilt figures) both call `contributions`, on the event's fact, so live and rebuilt numbers
+ * cannot disagree on what counts as a message, a conversation or a token.
+ */
+
+import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
+import type { Fact } from './facts.ts';
+
+/** Additive counter attributes. Per-model tokens are `tokens:<model>`, per-type counts `type:<type>`. */
+export const COUNTER = {
+  events: 'events',
+  messages: 'messages',
+  conversations: 'conversations',
+  tokens: 'tokens',
+  responseTimeSumMs: 'rtSum',
+  responseTimeCount: 'rtCount',
+  apiCalls: 'apiCalls',
+  apiErrors: 'apiErrors',
+  errors: 'errors',
+  activeUsers: 'activeUsers',
+  newUsers: 'newUsers',
+} as const;
+
+export const tokensOfModel = (model: string) => `tokens:${model}`;
+export const eventsOfType = (type: string) => `type:${type}`;
+
+/** Counters that add up across days into the all-time totals (distinct users per day do not). */
+export const isAdditiveAcrossDays = (counter: string) => counter !== COUNTER.activeUsers;
+
+export type Counters = Record<string, number>;
+
+/** The counter increments one event (its fact) contributes; users are counted from markers. */
+export function contributions(f: Fact): Counters {
+  const out: Counters = { [COUNTER.events]: 1, [eventsOfType(f.ty)]: 1 };
+  if (f.err) out[COUNTER.errors] = 1;
+  if (f.ty !== 'track') return out;
+  switch (f.n) {
+    case DOMAIN_EVENTS.messageSent:
+      out[COUNTER.messages] = 1;
+      if (f.tok !== undefined) {
+        out[COUNTER.tokens] = f.tok;
+        if (f.mdl) out[tokensOfModel(f.mdl)] = f.tok;
+      }
+      if (f.rt !== undefined) {
+        out[COUNTER.responseTimeSumMs] = f.rt;
+        out[COUNTER.responseTimeCount] = 1;
+      }
+      break;
+    case DOMAIN_EVENTS.conversationStarted:
+      out[COUNTER.conversations] = 1;
+      break;
+    case DOMAIN_EVENTS.apiRequest:
+      out[COUNTER.apiCalls] = 1;
+      if (f.sc !== undefined && f.sc >= 400) out[COUNTER.apiErrors] = 1;
+      break;
+  }
+  return out;
+}
+
+/** Adds `b` into `a` (in place) and returns `a`. */
+export function addCounters(a: Counters, b: Counters): Counters {
+  for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
+  return a;
+}

@@ -1,0 +1,57 @@
+/**
+ * How a raw event is stored: a few plain attributes that queries filter on, and the whole
+ * envelope deflated into one binary attribute so a typical event stays within one write unit.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { StorageConfig } from '../contract/config.ts';
+import { type Key, keys } from '../contract/keys.ts';
+import { TABLE } from '../contract/table.ts';
+import { actorOf, type TallyEvent } from '../model/events.ts';
+import { dayOf, MS } from '../model/time.ts';
+
+/** Attribute names of a raw-event item. Short, because item size is cost. */
+export const RAW = {
+  time: 't',
+  type: 'ty',
+  name: 'ev',
+  actor: 'u',
+  storedBucket: 'sb',
+  body: 'z',
+  ttl: TABLE.ttlAttribute,
+} as const;
+
+export type RawItem = Key & Record<string, unknown>;
+
+/** The day partition an event is stored under: the UTC day of its (corrected) timestamp. */
+export const eventDay = (e: TallyEvent) => dayOf(Date.parse(e.timestamp));
+
+export function toRawItem(
+  e: TallyEvent,
+  storage: Pick<StorageConfig, 'eventShards' | 'retentionDays'>,
+  storedBucket: string,
+): RawItem {
+  const item: RawItem = {
+    ...keys.rawEvent(e.projectId, eventDay(e), e.messageId, storage.eventShards),
+    [RAW.time]: Date.parse(e.timestamp),
+    [RAW.type]: e.type,
+    [RAW.storedBucket]: storedBucket,
+    [RAW.body]: deflateRawSync(JSON.stringify(e)),
+    [RAW.ttl]: rawTtl(e, storage),
+  };
+  const name = e.event ?? e.name;
+  if (name) item[RAW.name] = name;
+  const actor = actorOf(e);
+  if (actor) item[RAW.actor] = actor;
+  return item;
+}
+
+/** When a raw event (and its facts) expire: `retentionDays` after it was received (epoch s). */
+export function rawTtl(e: TallyEvent, storage: Pick<StorageConfig, 'retentionDays'>): number {
+  return Math.floor((Date.parse(e.receivedAt) + storage.retentionDays * MS.day) / 1000);
+}
+
+export function fromRawItem(item: Record<string, unknown>): TallyEvent {
+  const body = item[RAW.body];
+  if (!(body instanceof Uint8Array)) throw new Error(`raw event ${String(item.pk)} has no body`);
+  return JSON.parse(inflateRawSync(body).toString('utf8')) as TallyEvent;
+}

@@ -1,0 +1,40 @@
+/**
+ * The items that make user counts exact: a (day, user) marker, which exists at most once, so a
+ * user is active on a day once; and a user profile, created once, which makes a user new once.
+ * Ingest creates both for the events it stores; the rollup re-creates what a crash left missing.
+ */
+import { keys } from '../contract/keys.ts';
+
+/** Who was first seen, where and when. */
+export interface FirstSeen {
+  projectId: string;
+  day: string;
+  actor: string;
+  /** The first event's time, ISO 8601. */
+  first: string;
+  /** The storage bucket that created the item. */
+  bucket: string;
+}
+
+export function userDayItem(u: FirstSeen, userShards: number): Record<string, unknown> {
+  return {
+    ...keys.userDay(u.projectId, u.day, u.actor, userShards),
+    first: u.first,
+    createdBucket: u.bucket,
+  };
+}
+
+export function userProfileItem(
+  u: FirstSeen,
+  identity: { userId?: string | undefined; anonymousId?: string | undefined },
+  userShards: number,
+): Record<string, unknown> {
+  return {
+    ...keys.user(u.projectId, u.actor, userShards),
+    actor: u.actor,
+    ...identity,
+    firstSeen: u.first,
+    firstDay: u.day,
+    createdBucket: u.bucket,
+  };
+}
