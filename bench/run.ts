@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ENV, type RollupConfig, rollupConfig, storageConfig } from '../lambdas/contract/config.ts';
+import { JWT } from '../lambdas/contract/config/jwt.ts';
+import { type RollupConfig, rollupConfig } from '../lambdas/contract/config/rollup.ts';
+import { STORAGE, storageConfig } from '../lambdas/contract/config/storage.ts';
+import { TRACK } from '../lambdas/contract/config/track.ts';
 import { ROUTES } from '../lambdas/contract/routes.ts';
 import { dayOf } from '../lambdas/model/time.ts';
 import { compactDay, rollupDay } from '../lambdas/rebuild/rollup.ts';
@@ -192,9 +195,9 @@ for (const b of bundles) {
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'x',
           AWS_SECRET_ACCESS_KEY: 'x',
-          [ENV.tableName]: 'tally',
-          [ENV.eventBusName]: 'tally',
-          [ENV.jwksUrl]: 'https://issuer.example/.well-known/jwks.json',
+          [STORAGE.tableName.env]: 'tally',
+          [TRACK.eventBusName.env]: 'tally',
+          [JWT.jwksUrl.env]: 'https://issuer.example/.well-known/jwks.json',
         },
       },
     );
@@ -220,7 +223,7 @@ try {
   await ensureTable(refLowLevel, 'reference');
   const refClient = DynamoDBDocumentClient.from(refLowLevel);
   // The default shards and retention, as the twin's ingest has.
-  const refStorage = storageConfig({ [ENV.tableName]: 'reference' });
+  const refStorage = storageConfig({ [STORAGE.tableName.env]: 'reference' });
   const refItems = workload(N.raw, { seed: 1 }).map((m, i) =>
     toRawItem(
       {

@@ -1,7 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ENV, type ModelPrice } from '../lambdas/contract/config.ts';
+import {
+  ADMIN,
+  INSIGHTS,
+  type ModelPrice,
+  type SentimentProviderName,
+} from '../lambdas/contract/config/admin.ts';
+import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 import type { TallyAuth } from './auth.ts';
 import type { TallyRollup } from './rollup.ts';
 import type { TallyStorage } from './storage.ts';
@@ -13,8 +19,8 @@ export interface TallyAdminApiProps {
   /** The rollup whose settings `POST …/metrics/refresh` runs with. */
   readonly rollup: TallyRollup;
   /** Sentiment of message insights: in process, or Amazon Comprehend. @default 'lexicon' */
-  readonly sentimentProvider?: 'lexicon' | 'comprehend';
-  /** USD per million tokens by model, as JSON (TALLY_TOKEN_PRICES). @default - the example table in config.ts */
+  readonly sentimentProvider?: SentimentProviderName;
+  /** USD per million tokens by model (TALLY_TOKEN_PRICES). @default - the example table in lambdas/contract/config/admin.ts */
   readonly tokenPrices?: Readonly<Record<string, ModelPrice>>;
 }
 
@@ -24,6 +30,14 @@ export class TallyAdminApi extends Construct {
 
   constructor(scope: Construct, id: string, props: TallyAdminApiProps) {
     super(scope, id);
+    const sentimentProvider = resolve(
+      INSIGHTS.sentimentProvider,
+      props.sentimentProvider,
+      'sentimentProvider',
+    );
+    // Only a table given here is written into the environment; else the function's default.
+    const tokenPrices =
+      props.tokenPrices && resolve(ADMIN.tokenPrices, props.tokenPrices, 'tokenPrices');
     this.adminFunction = new TallyFunction(this, 'Admin', {
       name: 'admin',
       description: 'Admin API: reports from counters and rollups, JWT-protected',
@@ -32,15 +46,19 @@ export class TallyAdminApi extends Construct {
       environment: {
         ...props.auth.environment,
         ...props.rollup.environment,
-        [ENV.sentimentProvider]: props.sentimentProvider ?? 'lexicon',
-        ...(props.tokenPrices ? { [ENV.tokenPrices]: JSON.stringify(props.tokenPrices) } : {}),
+        ...envOf(INSIGHTS.sentimentProvider, sentimentProvider),
+        ...(tokenPrices ? envOf(ADMIN.tokenPrices, tokenPrices) : {}),
       },
     });
     // Read for reports; write for write keys and for the on-demand rollup.
     props.storage.connect(this.adminFunction, 'readWrite');
-    if (props.sentimentProvider === 'comprehend') {
+    if (sentimentProvider === 'comprehend') {
+      // Comprehend's sentiment actions have no resource-level permissions: `*` is the only scope.
       this.adminFunction.addToRolePolicy(
-        new PolicyStatement({ actions: ['comprehend:BatchDetectSentiment'], resources: ['*'] }),
+        new PolicyStatement({
+          actions: ['comprehend:DetectSentiment', 'comprehend:BatchDetectSentiment'],
+          resources: ['*'],
+        }),
       );
     }
   }

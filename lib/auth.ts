@@ -1,7 +1,8 @@
 import { RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import { CfnUserPoolGroup, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/contract/config.ts';
+import { JWT } from '../lambdas/contract/config/jwt.ts';
+import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 
 /**
  * An existing issuer of admin tokens (your auth service, or a Cognito pool you already have),
@@ -28,6 +29,9 @@ export interface ExternalIssuer {
   /** Claim listing the projects a token is limited to. @default 'projects' */
   readonly projectsClaim?: string;
 }
+
+/** The Cognito group whose members are admins: the admin function's default admin role. */
+const ADMIN_GROUP = JWT.adminRole.fallback;
 
 export interface TallyAuthProps {
   /** @default - a Cognito user pool is created, with an `admin` group */
@@ -57,20 +61,23 @@ export class TallyAuth extends Construct {
         );
       }
       this.userPool = undefined;
+      /** A claim setting of the issuer, resolved (its default, or checked) as the function reads it. */
+      const claim = (key: 'issuer' | 'audience' | 'roleClaim' | 'adminRole' | 'projectsClaim') =>
+        envOf(JWT[key], resolve(JWT[key], ext[key], `external.${key}`));
       this.environment = {
         ...(ext.jwksUrl !== undefined
-          ? { [ENV.jwksUrl]: ext.jwksUrl }
+          ? envOf(JWT.jwksUrl, resolve(JWT.jwksUrl, ext.jwksUrl, 'external.jwksUrl'))
           : {
               // A CloudFormation dynamic reference: the secret itself is not in the template.
-              [ENV.jwtSecret]: SecretValue.secretsManager(
+              [JWT.secret.env]: SecretValue.secretsManager(
                 ext.hs256SecretName as string,
               ).unsafeUnwrap(),
             }),
-        ...(ext.issuer ? { [ENV.jwtIssuer]: ext.issuer } : {}),
-        ...(ext.audience ? { [ENV.jwtAudience]: ext.audience } : {}),
-        [ENV.jwtRoleClaim]: ext.roleClaim ?? 'roles',
-        [ENV.jwtAdminRole]: ext.adminRole ?? 'admin',
-        [ENV.jwtProjectsClaim]: ext.projectsClaim ?? 'projects',
+        ...claim('issuer'),
+        ...claim('audience'),
+        ...claim('roleClaim'),
+        ...claim('adminRole'),
+        ...claim('projectsClaim'),
       };
       return;
     }
@@ -82,7 +89,7 @@ export class TallyAuth extends Construct {
     });
     new CfnUserPoolGroup(this, 'AdminGroup', {
       userPoolId: this.userPool.userPoolId,
-      groupName: 'admin',
+      groupName: ADMIN_GROUP,
       description: 'May read Tally analytics',
     });
     const client = this.userPool.addClient('Dashboard', {
@@ -91,13 +98,13 @@ export class TallyAuth extends Construct {
     });
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
     this.environment = {
-      [ENV.jwksUrl]: `${issuer}/.well-known/jwks.json`,
-      [ENV.jwtIssuer]: issuer,
+      [JWT.jwksUrl.env]: `${issuer}/.well-known/jwks.json`,
+      [JWT.issuer.env]: issuer,
       // Cognito ID tokens carry the app client id as `aud`.
-      [ENV.jwtAudience]: client.userPoolClientId,
-      [ENV.jwtRoleClaim]: 'cognito:groups',
-      [ENV.jwtAdminRole]: 'admin',
-      [ENV.jwtProjectsClaim]: 'custom:projects',
+      [JWT.audience.env]: client.userPoolClientId,
+      [JWT.roleClaim.env]: 'cognito:groups',
+      [JWT.adminRole.env]: ADMIN_GROUP,
+      [JWT.projectsClaim.env]: 'custom:projects',
     };
   }
 }

@@ -6,7 +6,9 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../lambdas/contract/bus.ts';
-import { ENV } from '../lambdas/contract/config.ts';
+import { INGEST } from '../lambdas/contract/config/ingest.ts';
+import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
+import { type BotMode, type IpMode, PRIVACY, TRACK } from '../lambdas/contract/config/track.ts';
 import type { TallyAuth } from './auth.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
@@ -18,10 +20,10 @@ export interface TallyIngestionProps {
   readonly storage: TallyStorage;
   /** Lets services track with a JWT (`scope: track`) from this issuer. @default - write keys only */
   readonly serviceTokens?: TallyAuth;
-  /** What is kept of a caller's IP. @default 'truncate' */
-  readonly ipMode?: 'truncate' | 'drop';
+  /** What is kept of a caller's IP (`hash` needs a secret, which a template must not hold). @default 'truncate' */
+  readonly ipMode?: Exclude<IpMode, 'hash'>;
   /** Events from known bots: kept and flagged, or refused. @default 'flag' */
-  readonly botMode?: 'flag' | 'drop';
+  readonly botMode?: BotMode;
   /** @default Duration.days(30) */
   readonly archiveRetention?: Duration;
   /** Receives of one SQS message before it goes to the dead-letter queue. @default 5 */
@@ -44,11 +46,17 @@ export class TallyIngestion extends Construct {
 
   constructor(scope: Construct, id: string, props: TallyIngestionProps) {
     super(scope, id);
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const maxReceiveCount = resolve(
+      INGEST.maxReceiveCount,
+      props.maxReceiveCount,
+      'maxReceiveCount',
+    );
+    const ipMode = resolve(PRIVACY.ipMode, props.ipMode, 'ipMode');
+    if (ipMode === 'hash')
+      throw new Error('ipMode hash needs a secret; set it outside the template');
+    const botMode = resolve(PRIVACY.botMode, props.botMode, 'botMode');
+    // Infrastructure only (the function does not read it): SQS's own bound.
     const batchSize = props.batchSize ?? 10;
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
-      throw new Error(`maxReceiveCount must be an integer in [1, 1000], got ${maxReceiveCount}`);
-    }
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
       throw new Error(`batchSize must be an integer in [1, 10], got ${batchSize}`);
     }
@@ -90,9 +98,9 @@ export class TallyIngestion extends Construct {
       name: 'track',
       description: 'Tracking API: authenticate, validate, normalise, publish to the bus',
       environment: {
-        [ENV.eventBusName]: this.bus.eventBusName,
-        [ENV.ipMode]: props.ipMode ?? 'truncate',
-        [ENV.botMode]: props.botMode ?? 'flag',
+        ...envOf(TRACK.eventBusName, this.bus.eventBusName),
+        ...envOf(PRIVACY.ipMode, ipMode),
+        ...envOf(PRIVACY.botMode, botMode),
         ...props.serviceTokens?.environment,
       },
     });
@@ -105,8 +113,8 @@ export class TallyIngestion extends Construct {
       memorySize: 512,
       timeout: INGEST_TIMEOUT,
       environment: {
-        [ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
-        [ENV.maxReceiveCount]: String(maxReceiveCount),
+        ...envOf(INGEST.deadLetterQueueUrl, this.deadLetterQueue.queueUrl),
+        ...envOf(INGEST.maxReceiveCount, maxReceiveCount),
       },
     });
     props.storage.connect(this.ingestFunction, 'readWrite');

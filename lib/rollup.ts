@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/contract/config.ts';
+import { ROLLUP, type RollupConfig } from '../lambdas/contract/config/rollup.ts';
+import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 import { INGEST_TIMEOUT } from './ingestion.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
@@ -17,7 +18,7 @@ export interface TallyRollupProps {
   /** Days the nightly rebuild covers. @default 3 */
   readonly nightlyDays?: number;
   /** The hourly job: fold the live layer cheaply, or rebuild today from raw events. @default 'compact' */
-  readonly hourly?: 'compact' | 'rebuild';
+  readonly hourly?: RollupConfig['hourly'];
 }
 
 /**
@@ -33,20 +34,17 @@ export class TallyRollup extends Construct {
 
   constructor(scope: Construct, id: string, props: TallyRollupProps) {
     super(scope, id);
-    const settle = props.settle ?? Duration.minutes(2);
-    const nightlyDays = props.nightlyDays ?? 3;
-    if (settle.toSeconds() < MIN_SETTLE_SECONDS) {
+    const settleSeconds = resolve(ROLLUP.settleSeconds, props.settle?.toSeconds(), 'settle (s)');
+    if (settleSeconds < MIN_SETTLE_SECONDS) {
       throw new Error(
-        `settle must exceed the ingest timeout (${INGEST_TIMEOUT.toSeconds()} s) with margin: at least ${MIN_SETTLE_SECONDS} s, got ${settle.toSeconds()} s`,
+        `settle must exceed the ingest timeout (${INGEST_TIMEOUT.toSeconds()} s) with margin: at least ${MIN_SETTLE_SECONDS} s, got ${settleSeconds} s`,
       );
     }
-    if (!Number.isInteger(nightlyDays) || nightlyDays < 1 || nightlyDays > 400) {
-      throw new Error(`nightlyDays must be an integer in [1, 400], got ${nightlyDays}`);
-    }
+    const nightlyDays = resolve(ROLLUP.nightlyDays, props.nightlyDays, 'nightlyDays');
     this.environment = {
-      [ENV.rollupSettleSeconds]: String(settle.toSeconds()),
-      [ENV.rollupNightlyDays]: String(nightlyDays),
-      [ENV.rollupHourly]: props.hourly ?? 'compact',
+      ...envOf(ROLLUP.settleSeconds, settleSeconds),
+      ...envOf(ROLLUP.nightlyDays, nightlyDays),
+      ...envOf(ROLLUP.hourly, resolve(ROLLUP.hourly, props.hourly, 'hourly')),
     };
     this.rollupFunction = new TallyFunction(this, 'Rollup', {
       name: 'rollup',

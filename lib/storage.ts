@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/contract/config.ts';
+import { STORAGE } from '../lambdas/contract/config/storage.ts';
 import { TABLE } from '../lambdas/contract/table.ts';
 
 export interface TallyStorageProps {
@@ -10,7 +10,10 @@ export interface TallyStorageProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The one table (DESIGN.md "Storage"): on-demand, point-in-time recovery, TTL on `ttl`. */
+/**
+ * The one table (docs/architecture.md "Storage layout"): on-demand, point-in-time recovery, TTL
+ * on `ttl`.
+ */
 export class TallyStorage extends Construct {
   readonly table: TableV2;
 
@@ -31,7 +34,7 @@ export class TallyStorage extends Construct {
     fn: IFunction & { addEnvironment(k: string, v: string): unknown },
     access: 'read' | 'readWrite',
   ) {
-    fn.addEnvironment(ENV.tableName, this.table.tableName);
+    fn.addEnvironment(STORAGE.tableName.env, this.table.tableName);
     if (access === 'read') this.table.grantReadData(fn);
     else this.table.grantReadWriteData(fn);
   }

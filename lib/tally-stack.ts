@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { SentimentProviderName } from '../lambdas/contract/config/admin.ts';
 import { TallyAdminApi } from './admin-api.ts';
 import { type ExternalIssuer, TallyAuth } from './auth.ts';
 import { TallyDashboardSite } from './dashboard-site.ts';
@@ -12,7 +13,7 @@ export interface TallyStackProps extends StackProps {
   /** @default - a Cognito user pool issues admin tokens */
   readonly externalIssuer?: ExternalIssuer;
   /** Sentiment of message insights. @default 'lexicon' */
-  readonly sentimentProvider?: 'lexicon' | 'comprehend';
+  readonly sentimentProvider?: SentimentProviderName;
 }
 
 /** The whole service. The stack only composes; each construct owns its resources. */

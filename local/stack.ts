@@ -9,7 +9,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { INGEST_PATTERN } from '../lambdas/contract/bus.ts';
-import { ENV } from '../lambdas/contract/config.ts';
+import { INGEST } from '../lambdas/contract/config/ingest.ts';
+import { JWT } from '../lambdas/contract/config/jwt.ts';
+import { ROLLUP } from '../lambdas/contract/config/rollup.ts';
+import { STORAGE } from '../lambdas/contract/config/storage.ts';
+import { TRACK } from '../lambdas/contract/config/track.ts';
 import { DEAD_LETTER_ATTRIBUTES } from '../lambdas/ingest/dead-letter.ts';
 import { buildWeb } from '../web/build.ts';
 import { bootstrapCredentials, type LocalCredentials } from './bootstrap.ts';
@@ -66,7 +70,8 @@ export interface LocalStack {
 const PENDING_FILE = 'pending-queue.jsonl';
 const INGEST_QUEUE = 'tally-ingest';
 const DEAD_LETTER_QUEUE = 'tally-ingest-dlq';
-const MAX_RECEIVE_COUNT = 5;
+/** The queue's receive limit, as the ingest function reads it by default (and as CDK sets it). */
+const MAX_RECEIVE_COUNT = INGEST.maxReceiveCount.fallback;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -140,19 +145,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SESSION_TOKEN: '',
-    [ENV.tableName]: tableName,
-    [ENV.dynamodbEndpoint]: dynamodbEndpoint,
-    [ENV.eventBusName]: busName,
-    [ENV.eventBridgeEndpoint]: bus.endpoint,
-    [ENV.sqsEndpoint]: sqs.endpoint,
-    [ENV.deadLetterQueueUrl]: sqs.queueUrl(DEAD_LETTER_QUEUE),
-    [ENV.maxReceiveCount]: String(MAX_RECEIVE_COUNT),
+    [STORAGE.tableName.env]: tableName,
+    [STORAGE.dynamodbEndpoint.env]: dynamodbEndpoint,
+    [TRACK.eventBusName.env]: busName,
+    [TRACK.eventBridgeEndpoint.env]: bus.endpoint,
+    [INGEST.sqsEndpoint.env]: sqs.endpoint,
+    [INGEST.deadLetterQueueUrl.env]: sqs.queueUrl(DEAD_LETTER_QUEUE),
+    [INGEST.maxReceiveCount.env]: String(MAX_RECEIVE_COUNT),
     // Ingest runs in process here: a bucket can be folded seconds after it closes.
-    [ENV.bucketSeconds]: '60',
-    [ENV.rollupSettleSeconds]: '10',
-    [ENV.jwksUrl]: `${baseUrl}/.well-known/jwks.json`,
-    [ENV.jwtIssuer]: LOCAL_ISSUER,
-    [ENV.jwtAudience]: LOCAL_AUDIENCE,
+    [STORAGE.bucketSeconds.env]: '60',
+    [ROLLUP.settleSeconds.env]: '10',
+    [JWT.jwksUrl.env]: `${baseUrl}/.well-known/jwks.json`,
+    [JWT.issuer.env]: LOCAL_ISSUER,
+    [JWT.audience.env]: LOCAL_AUDIENCE,
     ...options.env,
   });
   const [track, ingest, admin] = await Promise.all([

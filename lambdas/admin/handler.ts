@@ -1,6 +1,6 @@
 /** Admin API Lambda: thin wiring of config, clients, the JWT verifier and the report routes. */
 import middy from '@middy/core';
-import { adminConfig } from '../contract/config.ts';
+import { adminConfig } from '../contract/config/admin.ts';
 import { documentClient } from '../http/clients.ts';
 import { httpErrors } from '../http/error-handler.ts';
 import type { HttpEvent, HttpResult } from '../http/json.ts';

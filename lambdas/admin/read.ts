@@ -4,7 +4,7 @@
  * events.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StorageConfig } from '../contract/config.ts';
+import type { StorageConfig } from '../contract/config/storage.ts';
 import { keys } from '../contract/keys.ts';
 import type { TallyEvent } from '../model/events.ts';
 import { emptyParts, type Parts } from '../store/aggregate.ts';

@@ -5,11 +5,11 @@
  * project by `adminRoute`.
  */
 import * as v from 'valibot';
-import type { InsightsConfig, ModelPrice } from '../contract/config.ts';
+import type { InsightsConfig, ModelPrice } from '../contract/config/admin.ts';
 import type { HttpEvent, HttpResult } from '../http/json.ts';
 import type { Principal, Verifier } from '../http/jwt.ts';
 import { ValidationError } from '../model/errors.ts';
-import { describeIssues } from '../model/schemas.ts';
+import { describeIssues } from '../model/issues.ts';
 import { ISO_DAY } from '../model/time.ts';
 import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';

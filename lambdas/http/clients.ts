@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StorageConfig } from '../contract/config.ts';
+import type { StorageConfig } from '../contract/config/storage.ts';
 
 export function documentClient(storage: Pick<StorageConfig, 'dynamodbEndpoint'>) {
   const client = new DynamoDBClient(

@@ -4,7 +4,7 @@
  * service. Every verification failure is the same generic 401; the reason is kept in `cause`.
  */
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { JwtConfig } from '../contract/config.ts';
+import type { JwtConfig } from '../contract/config/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
 
 export interface Principal {

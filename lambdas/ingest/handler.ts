@@ -2,7 +2,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ingestConfig } from '../contract/config.ts';
+import { ingestConfig } from '../contract/config/ingest.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import { sqsDeadLetter } from './dead-letter.ts';

@@ -11,7 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { EventsDetail } from '../contract/bus.ts';
-import type { StorageConfig } from '../contract/config.ts';
+import type { StorageConfig } from '../contract/config/storage.ts';
 import { type Key, keys, period } from '../contract/keys.ts';
 import type { Log } from '../http/logger.ts';
 import { actorOf, type TallyEvent } from '../model/events.ts';

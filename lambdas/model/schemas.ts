@@ -118,13 +118,3 @@ export const batchSchema = v.object({
   context: v.optional(dictionary),
   integrations: v.optional(dictionary),
 });
-
-/** Turns issues into one readable line: `event: Invalid type…; userId: …`. */
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
-    .map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join('; ');
-}

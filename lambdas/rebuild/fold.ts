@@ -12,7 +12,7 @@ import {
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { StorageConfig } from '../contract/config.ts';
+import type { StorageConfig } from '../contract/config/storage.ts';
 import { keys, period, sidePartition } from '../contract/keys.ts';
 import type { Log } from '../http/logger.ts';
 import { bucketOf } from '../model/time.ts';

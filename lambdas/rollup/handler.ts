@@ -1,6 +1,6 @@
 /** Rollup Lambda: run by the hourly and nightly schedules, or invoked with a range to backfill. */
 import middy from '@middy/core';
-import { rollupConfig } from '../contract/config.ts';
+import { rollupConfig } from '../contract/config/rollup.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import type { RollupDeps } from '../rebuild/fold.ts';

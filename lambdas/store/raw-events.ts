@@ -3,7 +3,7 @@
  * envelope deflated into one binary attribute so a typical event stays within one write unit.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { StorageConfig } from '../contract/config.ts';
+import type { StorageConfig } from '../contract/config/storage.ts';
 import { type Key, keys } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
 import { actorOf, type TallyEvent } from '../model/events.ts';

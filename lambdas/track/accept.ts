@@ -4,8 +4,9 @@
  */
 import * as v from 'valibot';
 import type { EventType, ParsedMessage } from '../model/events.ts';
+import { describeIssues } from '../model/issues.ts';
 import { LIMITS, structuralProblem } from '../model/limits.ts';
-import { describeIssues, MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
+import { MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
 import { isRecord } from '../model/values.ts';
 import { type DomainEndpoint, translate } from './domain.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';

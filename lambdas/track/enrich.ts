@@ -5,7 +5,7 @@
 // bowser rather than ua-parser-js: MIT, maintained, already a dependency of the AWS SDK; ua-parser-js v2 is AGPL.
 import { getParser } from 'bowser';
 import { isbot } from 'isbot';
-import type { PrivacyConfig } from '../contract/config.ts';
+import type { PrivacyConfig } from '../contract/config/track.ts';
 import type { TallyEvent } from '../model/events.ts';
 import { isRecord } from '../model/values.ts';
 import { anonymizeIp, hashIp } from './privacy.ts';

@@ -1,6 +1,6 @@
 /** Tracking API Lambda: thin wiring of config, clients and the route logic. */
 import middy from '@middy/core';
-import { trackConfig } from '../contract/config.ts';
+import { trackConfig } from '../contract/config/track.ts';
 import { documentClient, eventBridgeClient } from '../http/clients.ts';
 import { httpErrors } from '../http/error-handler.ts';
 import type { HttpEvent, HttpResult } from '../http/json.ts';

@@ -4,7 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { ConfigError, MIN_IP_HASH_SECRET_LENGTH } from '../contract/config.ts';
+import { ConfigError } from '../contract/config/setting.ts';
+import { MIN_IP_HASH_SECRET_LENGTH } from '../contract/config/track.ts';
 
 /** 128 bits: no collisions between a day's visitors, half the bytes of the full digest. */
 const HASH_HEX_CHARS = 32;

@@ -3,7 +3,8 @@ import * as v from 'valibot';
 import type { RouteLogic } from '../http/router.ts';
 import { ValidationError } from '../model/errors.ts';
 import type { EventType } from '../model/events.ts';
-import { batchSchema, describeIssues } from '../model/schemas.ts';
+import { describeIssues } from '../model/issues.ts';
+import { batchSchema } from '../model/schemas.ts';
 import type { DomainEndpoint } from './domain.ts';
 import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
 

@@ -14,7 +14,7 @@ import type {
   TopResourcesBody,
 } from '../../lambdas/admin/reports/people/resources.ts';
 import type { TopUsersBody, UserListBody } from '../../lambdas/admin/reports/people/users.ts';
-import { storageConfig } from '../../lambdas/contract/config.ts';
+import { storageConfig } from '../../lambdas/contract/config/storage.ts';
 import { addDays, dayOf } from '../../lambdas/model/time.ts';
 import { runJob } from '../../lambdas/rebuild/jobs.ts';
 import type { LocalStack } from '../../local/stack.ts';

@@ -1,6 +1,6 @@
 /** The dependencies the handlers' logic takes, against a test table, with a controlled clock. */
 import type { AdminDeps } from '../../lambdas/admin/report.ts';
-import { DEFAULT_INTENT_RULES, DEFAULT_TOKEN_PRICES } from '../../lambdas/contract/config.ts';
+import { DEFAULT_INTENT_RULES, DEFAULT_TOKEN_PRICES } from '../../lambdas/contract/config/admin.ts';
 import type { Verifier } from '../../lambdas/http/jwt.ts';
 import type { IngestDeps } from '../../lambdas/ingest/ingest.ts';
 import type { RollupDeps } from '../../lambdas/rebuild/fold.ts';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { StorageConfig } from '../../lambdas/contract/config.ts';
+import type { StorageConfig } from '../../lambdas/contract/config/storage.ts';
 import { queryAll } from '../../lambdas/store/dynamo.ts';
 import { ensureTable } from '../../local/table.ts';
 

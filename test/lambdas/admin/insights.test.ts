@@ -22,7 +22,10 @@ import {
 } from '../../../lambdas/admin/reports/insights/sentiment.ts';
 import { insightsReports } from '../../../lambdas/admin/reports/insights.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
-import { DEFAULT_INTENT_RULES, type InsightsConfig } from '../../../lambdas/contract/config.ts';
+import {
+  DEFAULT_INTENT_RULES,
+  type InsightsConfig,
+} from '../../../lambdas/contract/config/admin.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import type { TallyEvent } from '../../../lambdas/model/events.ts';
 import { daysBetween } from '../../../lambdas/model/time.ts';

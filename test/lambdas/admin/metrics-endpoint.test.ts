@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricsEndpoint } from '../../../lambdas/admin/metrics-endpoint.ts';
 import type { AdminDeps } from '../../../lambdas/admin/report.ts';
-import { jwtConfig } from '../../../lambdas/contract/config.ts';
+import { jwtConfig } from '../../../lambdas/contract/config/jwt.ts';
 import { createVerifier } from '../../../lambdas/http/jwt.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import type { TallyEvent } from '../../../lambdas/model/events.ts';

@@ -9,7 +9,7 @@ import type { DailyRow } from '../../../lambdas/admin/reports/usage/daily-stats.
 import { costTable, forecastOf, monthOf } from '../../../lambdas/admin/reports/usage/tokens.ts';
 import { usageReports } from '../../../lambdas/admin/reports/usage.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
-import { DEFAULT_TOKEN_PRICES } from '../../../lambdas/contract/config.ts';
+import { DEFAULT_TOKEN_PRICES } from '../../../lambdas/contract/config/admin.ts';
 import { counterPartition, period } from '../../../lambdas/contract/keys.ts';
 import type { HttpEvent } from '../../../lambdas/http/json.ts';
 import type { Verifier } from '../../../lambdas/http/jwt.ts';

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jwtConfig } from '../../../lambdas/contract/config.ts';
+import { jwtConfig } from '../../../lambdas/contract/config/jwt.ts';
 import { createVerifier, resolveProject } from '../../../lambdas/http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/model/errors.ts';
 import { es256Key, type TestSigningKey } from '../../helpers/jwt.ts';

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jwtConfig } from '../../../lambdas/contract/config.ts';
+import { jwtConfig } from '../../../lambdas/contract/config/jwt.ts';
 import { createVerifier } from '../../../lambdas/http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/model/errors.ts';
 import { authenticate, credentialFrom, type TrackAuth } from '../../../lambdas/track/auth.ts';

@@ -1,5 +1,5 @@
 /** Intent of a message text: the first configured rule whose pattern matches, else `other`. */
-import type { IntentRule } from '../../../contract/config.ts';
+import type { IntentRule } from '../../../contract/config/admin.ts';
 
 export const OTHER_INTENT = 'other';
 

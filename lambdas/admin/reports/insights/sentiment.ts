@@ -4,7 +4,7 @@
  */
 import { BatchDetectSentimentCommand, ComprehendClient } from '@aws-sdk/client-comprehend';
 import AfinnSentiment from 'sentiment';
-import type { InsightsConfig } from '../../../contract/config.ts';
+import type { InsightsConfig } from '../../../contract/config/admin.ts';
 import { mapLimit } from '../../../store/dynamo.ts';
 
 export type SentimentLabel = 'positive' | 'negative' | 'neutral' | 'mixed';

@@ -1,6 +1,6 @@
 /** `tokens`: token use by model, user and conversation, its cost, and a month-end forecast. */
 import * as v from 'valibot';
-import type { ModelPrice } from '../../../contract/config.ts';
+import type { ModelPrice } from '../../../contract/config/admin.ts';
 import { dayOf, daysBetween, MS } from '../../../model/time.ts';
 import type { ConversationStats, ModelStats, UserStats } from '../../../store/aggregate.ts';
 import { emptyAggregate } from '../../../store/aggregate.ts';

@@ -1,0 +1,60 @@
+/**
+ * The CDK app's context values (`-c name=value`), read into the stack's props. Each documented
+ * value (README, docs/operations.md) is read here, and checked where it is used, with the same
+ * configuration schema the function reads its environment with (lambdas/contract/config/).
+ */
+import type { App } from 'aws-cdk-lib';
+import { INSIGHTS, type SentimentProviderName } from '../lambdas/contract/config/admin.ts';
+import { resolve } from '../lambdas/contract/config/setting.ts';
+import { TallyStack } from '../lib/tally-stack.ts';
+
+/** Every context value the app reads. */
+export const CONTEXT_VALUES = [
+  'stackName',
+  'jwksUrl',
+  'jwtSecretName',
+  'jwtIssuer',
+  'jwtAudience',
+  'jwtRoleClaim',
+  'adminRole',
+  'jwtProjectsClaim',
+  'sentimentProvider',
+] as const;
+export type ContextValue = (typeof CONTEXT_VALUES)[number];
+
+/** The stack `app`'s context describes, added to the app. */
+export function stackFromContext(app: App, env: { account?: string; region?: string } = {}) {
+  const ctx = (name: ContextValue): string | undefined => {
+    const value = app.node.tryGetContext(name);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const jwksUrl = ctx('jwksUrl');
+  const jwtSecretName = ctx('jwtSecretName');
+  const sentimentProvider = ctx('sentimentProvider');
+  return new TallyStack(app, ctx('stackName') ?? 'Tally', {
+    env,
+    description:
+      'Tally: serverless analytics (tracking API, event bus, ingest, rollups, admin API, dashboard)',
+    ...(jwksUrl || jwtSecretName
+      ? {
+          externalIssuer: {
+            ...(jwksUrl ? { jwksUrl } : { hs256SecretName: jwtSecretName }),
+            issuer: ctx('jwtIssuer'),
+            audience: ctx('jwtAudience'),
+            roleClaim: ctx('jwtRoleClaim'),
+            adminRole: ctx('adminRole'),
+            projectsClaim: ctx('jwtProjectsClaim'),
+          },
+        }
+      : {}),
+    ...(sentimentProvider
+      ? {
+          sentimentProvider: resolve(
+            INSIGHTS.sentimentProvider,
+            sentimentProvider as SentimentProviderName,
+            '-c sentimentProvider',
+          ),
+        }
+      : {}),
+  });
+}

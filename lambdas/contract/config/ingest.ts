@@ -1,0 +1,19 @@
+/** The ingest function's configuration. */
+import { type Env, integer, readAll, text, type Values } from './setting.ts';
+import { type StorageConfig, storageConfig } from './storage.ts';
+
+export const INGEST = {
+  /** Where records that can never be stored go, with their reason. */
+  deadLetterQueueUrl: text('DEAD_LETTER_QUEUE_URL'),
+  /** The local twin's SQS endpoint; unset in AWS. */
+  sqsEndpoint: text('SQS_ENDPOINT'),
+  /** The queue's receive limit: on the last receive a failing record is dead-lettered with its reason. */
+  maxReceiveCount: integer('TALLY_MAX_RECEIVE_COUNT', 5, 1, 1000),
+} as const;
+
+export type IngestConfig = Values<typeof INGEST> & { readonly storage: StorageConfig };
+
+export const ingestConfig = (env: Env): IngestConfig => ({
+  storage: storageConfig(env),
+  ...readAll(INGEST, env),
+});

@@ -1,0 +1,154 @@
+/**
+ * Every context value the docs tell operators to pass (`-c name=value` in the README and
+ * docs/operations.md) reaches the synthesized template: the function environment it sets, the
+ * permission it grants, the stack it names. A value documented but not wired, or wired but not
+ * documented, fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { CONTEXT_VALUES, stackFromContext } from '../../bin/context.ts';
+import { PROJECT_ROOT } from '../../lib/tally-function.ts';
+
+/** Context names in `-c name=value` examples and in the context table of docs/operations.md. */
+function documentedContextValues(): Set<string> {
+  const names = new Set<string>();
+  for (const doc of ['README.md', 'docs/operations.md']) {
+    const text = readFileSync(join(PROJECT_ROOT, doc), 'utf8');
+    for (const m of text.matchAll(/-c (\w+)=([^\s`]*)/g)) {
+      // `-c name=value` is the syntax, not a value.
+      if (!(m[1] === 'name' && m[2] === 'value')) names.add(m[1] as string);
+    }
+    const table = /Context values[^\n]*\n\n((?:\|[^\n]*\n)+)/.exec(text)?.[1];
+    for (const row of table?.split('\n').slice(2) ?? []) {
+      const first = row.split('|')[1] ?? '';
+      for (const m of first.matchAll(/`(\w+)`/g)) names.add(m[1] as string);
+    }
+  }
+  return names;
+}
+
+interface Synth {
+  stackName: string;
+  template: Template;
+}
+
+/** Synthesizes the app as `cdk synth -c …` does (function bundling skipped), through bin/. */
+function synth(context: Record<string, string>): Synth {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = stackFromContext(app);
+  const artifact = app.synth().getStackByName(stack.stackName);
+  return { stackName: artifact.stackName, template: Template.fromJSON(artifact.template) };
+}
+
+type Fn = {
+  Properties: {
+    Description: string;
+    Role: { 'Fn::GetAtt': string[] };
+    Environment: { Variables: Record<string, unknown> };
+  };
+};
+
+const functionOf = (t: Template, description: RegExp): Fn => {
+  const fns = Object.values(t.findResources('AWS::Lambda::Function')) as Fn[];
+  const fn = fns.find((f) => description.test(f.Properties.Description));
+  if (!fn) throw new Error(`no function ${description}`);
+  return fn;
+};
+const envOf = (t: Template, description: RegExp) =>
+  functionOf(t, description).Properties.Environment.Variables;
+const ADMIN = /^Admin API/;
+const TRACK = /^Tracking API/;
+
+/** The IAM actions of the policies attached to the role of a function. */
+function actionsOf(t: Template, description: RegExp): string[] {
+  const role = functionOf(t, description).Properties.Role['Fn::GetAtt'][0] as string;
+  const policies = Object.values(t.findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: unknown }[] } };
+  }[];
+  return policies
+    .filter((p) => p.Properties.Roles.some((r) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()))
+    .map(String);
+}
+
+/** Values chosen unlike every default, so a check cannot pass on a default. */
+const EXTERNAL = {
+  stackName: 'AnalyticsProd',
+  jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+  jwtIssuer: 'https://auth.example.com',
+  jwtAudience: 'tally-prod',
+  jwtRoleClaim: 'groups',
+  adminRole: 'analytics-admin',
+  jwtProjectsClaim: 'tenants',
+  sentimentProvider: 'comprehend',
+};
+
+/** What each context value must change in the synthesized output. */
+const CHECKS: Record<string, (s: Synth) => void> = {
+  stackName: (s) => expect(s.stackName).toBe('AnalyticsProd'),
+  jwksUrl: (s) => {
+    s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(envOf(s.template, ADMIN).JWT_JWKS_URL).toBe(EXTERNAL.jwksUrl);
+    expect(envOf(s.template, TRACK).JWT_JWKS_URL).toBe(EXTERNAL.jwksUrl);
+  },
+  jwtIssuer: (s) => expect(envOf(s.template, ADMIN).JWT_ISSUER).toBe(EXTERNAL.jwtIssuer),
+  jwtAudience: (s) => expect(envOf(s.template, ADMIN).JWT_AUDIENCE).toBe(EXTERNAL.jwtAudience),
+  jwtRoleClaim: (s) => expect(envOf(s.template, ADMIN).JWT_ROLE_CLAIM).toBe('groups'),
+  adminRole: (s) => expect(envOf(s.template, ADMIN).JWT_ADMIN_ROLE).toBe('analytics-admin'),
+  jwtProjectsClaim: (s) => expect(envOf(s.template, ADMIN).JWT_PROJECTS_CLAIM).toBe('tenants'),
+  sentimentProvider: (s) => {
+    expect(envOf(s.template, ADMIN).TALLY_SENTIMENT_PROVIDER).toBe('comprehend');
+    expect(actionsOf(s.template, ADMIN)).toContain('comprehend:DetectSentiment');
+    expect(actionsOf(s.template, ADMIN)).toContain('comprehend:BatchDetectSentiment');
+  },
+  jwtSecretName: (s) => {
+    s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(JSON.stringify(envOf(s.template, ADMIN).JWT_HS256_SECRET)).toContain(
+      '{{resolve:secretsmanager:tally/jwt-secret:SecretString:::}}',
+    );
+    expect(envOf(s.template, ADMIN).JWT_JWKS_URL).toBeUndefined();
+  },
+};
+
+describe('context values', () => {
+  it('are exactly the ones documented, each with a check', () => {
+    const documented = documentedContextValues();
+    expect([...documented].sort()).toEqual([...CONTEXT_VALUES].sort());
+    expect(Object.keys(CHECKS).sort()).toEqual([...CONTEXT_VALUES].sort());
+  });
+
+  it('leave the defaults alone when absent', () => {
+    const plain = synth({});
+    expect(plain.stackName).toBe('Tally');
+    plain.template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    expect(envOf(plain.template, ADMIN)).toMatchObject({
+      TALLY_SENTIMENT_PROVIDER: 'lexicon',
+      JWT_ROLE_CLAIM: 'cognito:groups',
+      JWT_ADMIN_ROLE: 'admin',
+      JWT_PROJECTS_CLAIM: 'custom:projects',
+    });
+    expect(actionsOf(plain.template, ADMIN).filter((a) => a.startsWith('comprehend:'))).toEqual([]);
+  });
+
+  it('reach the template: an external JWKS issuer with its claims, a stack name, Comprehend', () => {
+    const s = synth(EXTERNAL);
+    for (const name of Object.keys(EXTERNAL)) (CHECKS[name] as (s: Synth) => void)(s);
+  });
+
+  it('reach the template: an HS256 secret from Secrets Manager', () => {
+    (CHECKS.jwtSecretName as (s: Synth) => void)(synth({ jwtSecretName: 'tally/jwt-secret' }));
+  });
+
+  it('-c sentimentProvider=comprehend alone gives the admin function Comprehend', () => {
+    (CHECKS.sentimentProvider as (s: Synth) => void)(synth({ sentimentProvider: 'comprehend' }));
+  });
+
+  it('refuse a value the function would refuse, at synth, naming it', () => {
+    expect(() => synth({ sentimentProvider: 'vader' })).toThrow(
+      '-c sentimentProvider must be one of lexicon, comprehend, got "vader"',
+    );
+  });
+});
