@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_VALUES, stackFromContext } from '../../bin/context.ts';
 import { PROJECT_ROOT } from '../../lib/tally-function.ts';
 
@@ -113,6 +113,19 @@ const CHECKS: Record<string, (s: Synth) => void> = {
   },
 };
 
+/** Synthesis takes seconds, more on a loaded machine: each app is synthesized once, up front. */
+let plain: Synth;
+let external: Synth;
+let hs256: Synth;
+let comprehend: Synth;
+
+beforeAll(() => {
+  plain = synth({});
+  external = synth(EXTERNAL);
+  hs256 = synth({ jwtSecretName: 'tally/jwt-secret' });
+  comprehend = synth({ sentimentProvider: 'comprehend' });
+}, 240_000);
+
 describe('context values', () => {
   it('are exactly the ones documented, each with a check', () => {
     const documented = documentedContextValues();
@@ -121,7 +134,6 @@ describe('context values', () => {
   });
 
   it('leave the defaults alone when absent', () => {
-    const plain = synth({});
     expect(plain.stackName).toBe('Tally');
     plain.template.resourceCountIs('AWS::Cognito::UserPool', 1);
     expect(envOf(plain.template, ADMIN)).toMatchObject({
@@ -134,16 +146,15 @@ describe('context values', () => {
   });
 
   it('reach the template: an external JWKS issuer with its claims, a stack name, Comprehend', () => {
-    const s = synth(EXTERNAL);
-    for (const name of Object.keys(EXTERNAL)) (CHECKS[name] as (s: Synth) => void)(s);
+    for (const name of Object.keys(EXTERNAL)) (CHECKS[name] as (s: Synth) => void)(external);
   });
 
   it('reach the template: an HS256 secret from Secrets Manager', () => {
-    (CHECKS.jwtSecretName as (s: Synth) => void)(synth({ jwtSecretName: 'tally/jwt-secret' }));
+    (CHECKS.jwtSecretName as (s: Synth) => void)(hs256);
   });
 
   it('-c sentimentProvider=comprehend alone gives the admin function Comprehend', () => {
-    (CHECKS.sentimentProvider as (s: Synth) => void)(synth({ sentimentProvider: 'comprehend' }));
+    (CHECKS.sentimentProvider as (s: Synth) => void)(comprehend);
   });
 
   it('refuse a value the function would refuse, at synth, naming it', () => {
