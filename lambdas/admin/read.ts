@@ -11,7 +11,7 @@ import { emptyParts, type Parts } from '../store/aggregate.ts';
 import { COUNTER } from '../store/contributions.ts';
 import { type DayView, type Need, readDay } from '../store/day-store.ts';
 import { batchGet, keyString, mapLimit } from '../store/dynamo.ts';
-import type { Fact } from '../store/facts.ts';
+import type { LogHit } from '../store/log-pages.ts';
 import { mergeParts } from '../store/merge.ts';
 import { fromRawItem, RAW } from '../store/raw-events.ts';
 
@@ -46,12 +46,6 @@ export async function readRange(
   return { days: views, total };
 }
 
-/** A fact found in the log, with the day it was logged under. */
-export interface LoggedFact {
-  day: string;
-  fact: Fact;
-}
-
 /**
  * The raw events of logged facts, in their order: one BatchGet (per 100) of the raw items their
  * ids imply, bodies only. An event whose raw item is gone (expired, or its user deleted) is
@@ -60,10 +54,9 @@ export interface LoggedFact {
 export async function readRawEvents(
   deps: ReportDeps,
   projectId: string,
-  logged: LoggedFact[],
+  logged: LogHit[],
 ): Promise<(TallyEvent | undefined)[]> {
-  const keyOf = (l: LoggedFact) =>
-    keys.rawEvent(projectId, l.day, l.fact.id, deps.storage.eventShards);
+  const keyOf = (l: LogHit) => keys.rawEvent(projectId, l.day, l.fact.id, deps.storage.eventShards);
   const items = await batchGet(deps.ddb, deps.tableName, logged.map(keyOf), {
     projection: [RAW.body],
   });

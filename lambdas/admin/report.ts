@@ -130,16 +130,3 @@ export const booleanParam = (description: string) =>
 
 export const textParam = (description: string, max = 256) =>
   v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(max), v.description(description)));
-
-/** Cursors are opaque to clients: base64url JSON. */
-export const encodeCursor = (state: unknown) =>
-  Buffer.from(JSON.stringify(state)).toString('base64url');
-
-export function decodeCursor<T>(cursor: string | undefined): T | undefined {
-  if (!cursor) return undefined;
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
-  } catch {
-    throw new ValidationError('cursor is not one this API gave out');
-  }
-}

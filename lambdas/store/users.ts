@@ -3,7 +3,10 @@
  * user is active on a day once; and a user profile, created once, which makes a user new once.
  * Ingest creates both for the events it stores; the rollup re-creates what a crash left missing.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StorageConfig } from '../contract/config/storage.ts';
 import { keys } from '../contract/keys.ts';
+import { batchGet, keyString } from './dynamo.ts';
 
 /** Who was first seen, where and when. */
 export interface FirstSeen {
@@ -37,4 +40,20 @@ export function userProfileItem(
     firstDay: u.day,
     createdBucket: u.bucket,
   };
+}
+
+/** The days of `days` on which `actor` was active: one BatchGet of the user-day markers. */
+export async function daysActive(
+  deps: {
+    ddb: DynamoDBDocumentClient;
+    tableName: string;
+    storage: Pick<StorageConfig, 'userShards'>;
+  },
+  projectId: string,
+  days: string[],
+  actor: string,
+): Promise<Set<string>> {
+  const markerOf = (day: string) => keys.userDay(projectId, day, actor, deps.storage.userShards);
+  const found = await batchGet(deps.ddb, deps.tableName, days.map(markerOf), { projection: [] });
+  return new Set(days.filter((d) => found.has(keyString(markerOf(d)))));
 }

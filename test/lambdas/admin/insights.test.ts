@@ -282,9 +282,11 @@ describe('GET /api/v1/analytics/messages/insights', () => {
       pages.push(page.messages.map((m) => m.fact.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    // One log item per request: each page holds what one item had, short of the limit; the
-    // last one read the 20th (empty) before it could say there is nothing more.
-    expect(pages).toEqual([['m5'], ['m2'], ['m1'], []]);
+    // One read per request (the fact log's one budget rule, store/log-pages.ts): a log item, or
+    // the empty query that ends a day. Each page holds what its read found, short of the limit:
+    // the 22nd's two items, the query that ends the 22nd, the 21st's item, the query that ends
+    // it, and the 20th's empty query, after which there is nothing more.
+    expect(pages).toEqual([['m5'], ['m2'], [], ['m1'], [], []]);
   });
 
   it('scores what has text, counts the rest unknown, and never echoes the text', async () => {
@@ -379,5 +381,21 @@ describe('GET /api/v1/analytics/messages/insights', () => {
       JSON.stringify({ d: '2026-11-22', k: { pk: 'FL#other#2026-11-22', sk: 'B#x' }, s: 0 }),
     ).toString('base64url');
     expect((await get({ range: '7d', cursor: forged })).status).toBe(400);
+  });
+
+  it('refuses a cursor given out for another filter, and takes it on its own', async () => {
+    const first = await get({ range: '7d', limit: '1', conversation_id: 'c1' });
+    expect(first.body.messages.map((m: { messageId: string }) => m.messageId)).toEqual(['m5']);
+    const cursor = first.body.nextCursor as string;
+    const others: Record<string, string>[] = [{ conversation_id: 'c2' }, { channel: 'web' }, {}];
+    for (const other of others) {
+      const res = await get({ range: '7d', limit: '1', ...other, cursor });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        'cursor: it belongs to another query (project, filters or range)',
+      );
+    }
+    const next = await get({ range: '7d', limit: '1', conversation_id: 'c1', cursor });
+    expect(next.body.messages.map((m: { messageId: string }) => m.messageId)).toEqual(['m2']);
   });
 });

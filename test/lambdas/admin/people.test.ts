@@ -16,7 +16,6 @@ import {
   rankUsers,
   statusOf,
 } from '../../../lambdas/admin/reports/people/compute.ts';
-import { walkLog } from '../../../lambdas/admin/reports/people/log.ts';
 import { peopleReports } from '../../../lambdas/admin/reports/people.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
 import { factLogPartition, keys } from '../../../lambdas/contract/keys.ts';
@@ -25,6 +24,7 @@ import { ValidationError } from '../../../lambdas/model/errors.ts';
 import type { TallyEvent } from '../../../lambdas/model/events.ts';
 import { rollupDay } from '../../../lambdas/rebuild/rollup.ts';
 import type { ConversationStats } from '../../../lambdas/store/aggregate.ts';
+import { walkLog } from '../../../lambdas/store/log-pages.ts';
 import { adminDeps, ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';

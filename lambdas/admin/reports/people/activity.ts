@@ -1,13 +1,13 @@
 /**
- * The activity feed (`users/activities`) and the raw event listing (`events`): the two reports
- * that page through the fact log by cursor instead of reading per-day aggregates. A page costs
- * the log items it reads (bounded by LOG_READ_BUDGET), never a scan of the period.
+ * The activity feed (`users/activities`) and the raw event listing (`events`): reports that page
+ * through the fact log by cursor (store/log-pages.ts) instead of reading per-day aggregates. A
+ * page costs the log items it reads (bounded by LOG_READ_BUDGET), never a scan of the period.
  */
 import * as v from 'valibot';
 import { EVENT_TYPES, type TallyEvent } from '../../../model/events.ts';
-import type { Fact } from '../../../store/facts.ts';
-import { parseRange, type RangeOut, type ReportRange, rangeOut } from '../../range.ts';
-import { type ReportDeps, readRawEvents } from '../../read.ts';
+import { readLogPage } from '../../../store/log-pages.ts';
+import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
+import { readRawEvents } from '../../read.ts';
 import {
   cursorParam,
   limitParam,
@@ -17,49 +17,7 @@ import {
   textParam,
 } from '../../report.ts';
 import { type Activity, activityOf } from './compute.ts';
-import { checkPosition, daysWithActor, type LogHit, logPositionSchema, walkLog } from './log.ts';
-import {
-  fingerprint,
-  oneUser,
-  readCursor,
-  userFilterOf,
-  userParams,
-  writeCursor,
-} from './params.ts';
-
-interface LogPageRequest {
-  range: ReportRange;
-  cursor: string | undefined;
-  /** What the list depends on besides the project: a cursor is refused on any other query. */
-  shape: readonly unknown[];
-  limit: number;
-  actor: string | undefined;
-  match: (f: Fact) => boolean;
-}
-
-/** One page of matching facts, newest first, and the cursor of the next. */
-async function logPage(
-  deps: ReportDeps,
-  projectId: string,
-  r: LogPageRequest,
-): Promise<{ hits: LogHit[]; nextCursor: string | null }> {
-  const q = fingerprint([projectId, ...r.shape]);
-  const from = readCursor(r.cursor, logPositionSchema, q);
-  if (from) checkPosition(from, projectId, r.range.days);
-  let days = [...r.range.days].reverse();
-  if (r.actor !== undefined) {
-    // A rare user's days are found by their markers, so the walk never reads the others.
-    const active = await daysWithActor(deps, projectId, days, r.actor);
-    days = days.filter((d) => active.has(d));
-  }
-  const { hits, next } = await walkLog(deps, projectId, {
-    days,
-    from,
-    limit: r.limit,
-    match: r.match,
-  });
-  return { hits, nextCursor: next ? writeCursor(next, q) : null };
-}
+import { oneUser, userFilterOf, userParams } from './params.ts';
 
 const ACTIVITIES = 'GET /api/v1/analytics/users/activities';
 const EVENTS = 'GET /api/v1/analytics/events';
@@ -86,10 +44,10 @@ export const activitiesReport = report({
   run: async ({ deps, projectId, query }): Promise<ActivitiesBody> => {
     const range = parseRange(query, deps.now());
     const actor = userFilterOf(query);
-    const { hits, nextCursor } = await logPage(deps, projectId, {
-      range,
+    const { hits, nextCursor } = await readLogPage(deps, projectId, {
+      days: range.days,
+      query: [ACTIVITIES, query.range, query.from, query.to, actor],
       cursor: query.cursor,
-      shape: [ACTIVITIES, query.range, query.from, query.to, actor],
       limit: query.limit,
       actor,
       match: (f) => actor === undefined || f.u === actor,
@@ -132,10 +90,10 @@ export const eventsReport = report({
     const range = parseRange(query, deps.now());
     const actor = userFilterOf(query);
     const { type, event } = query;
-    const { hits, nextCursor } = await logPage(deps, projectId, {
-      range,
+    const { hits, nextCursor } = await readLogPage(deps, projectId, {
+      days: range.days,
+      query: [EVENTS, query.range, query.from, query.to, type, event, actor],
       cursor: query.cursor,
-      shape: [EVENTS, query.range, query.from, query.to, type, event, actor],
       limit: query.limit,
       actor,
       match: (f) =>

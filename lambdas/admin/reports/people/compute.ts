@@ -21,11 +21,6 @@ export function byUtf8(a: string, b: string): number {
 
 // ---- activity feed ----
 
-/** Newest first; ties by messageId, so a page boundary never depends on sort stability. */
-export function newestFirst(a: Fact, b: Fact): number {
-  return b.t - a.t || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
-
 export interface Activity {
   messageId: string;
   userId: string | null;

@@ -3,6 +3,7 @@
  * a per-day breakdown (`conversations/{id}`), from the per-day conversation maps.
  */
 import * as v from 'valibot';
+import { fingerprint, readCursor, writeCursor } from '../../../model/cursor.ts';
 import { NotFoundError } from '../../../model/errors.ts';
 import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
@@ -23,15 +24,7 @@ import {
   listConversations,
   pageAfter,
 } from './compute.ts';
-import {
-  fingerprint,
-  oneUser,
-  pathParam,
-  readCursor,
-  userFilterOf,
-  userParams,
-  writeCursor,
-} from './params.ts';
+import { oneUser, pathParam, userFilterOf, userParams } from './params.ts';
 
 const LIST = 'GET /api/v1/analytics/conversations';
 const ONE = 'GET /api/v1/analytics/conversations/{id}';

@@ -1,12 +1,6 @@
-/**
- * Query-string pieces and cursors of the people reports. A cursor carries its page state and a
- * fingerprint of the query that produced it, so a cursor edited by hand or replayed on another
- * query (another project, filter or range) is refused with a 400 instead of paging wrongly.
- */
-import { createHash } from 'node:crypto';
+/** Query-string pieces of the people reports (their cursors are model/cursor.ts's). */
 import * as v from 'valibot';
 import { ValidationError } from '../../../model/errors.ts';
-import { decodeCursor, encodeCursor } from '../../report.ts';
 
 /** Longest id the reports accept: facts keep at most 200 characters of any id or name. */
 export const MAX_ID = 256;
@@ -40,28 +34,4 @@ export function pathParam(value: string | undefined, name: string): string {
   const parsed = v.safeParse(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_ID)), value);
   if (!parsed.success) throw new ValidationError(`${name}: must be 1-${MAX_ID} characters`);
   return parsed.output;
-}
-
-/** A short digest of what a list depends on; a cursor is valid only for the same digest. */
-export function fingerprint(parts: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
-}
-
-/** The cursor for `state`, bound to the query fingerprint `q`. */
-export const writeCursor = (state: unknown, q: string): string => encodeCursor({ q, s: state });
-
-/** The state of a cursor given out for query `q`, validated by `schema`; 400 for any other. */
-export function readCursor<T>(
-  raw: string | undefined,
-  schema: v.GenericSchema<unknown, T>,
-  q: string,
-): T | undefined {
-  const decoded = decodeCursor<unknown>(raw);
-  if (decoded === undefined) return undefined;
-  const parsed = v.safeParse(v.object({ q: v.string(), s: schema }), decoded);
-  if (!parsed.success) throw new ValidationError('cursor: not one this API gave out');
-  if (parsed.output.q !== q) {
-    throw new ValidationError('cursor: it belongs to another query (project, filters or range)');
-  }
-  return parsed.output.s;
 }

@@ -5,6 +5,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { userPartition } from '../../../contract/keys.ts';
+import { fingerprint, readCursor, writeCursor } from '../../../model/cursor.ts';
 import { type Item, mapLimit } from '../../../store/dynamo.ts';
 import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { type ReportDeps, readRange } from '../../read.ts';
@@ -17,7 +18,6 @@ import {
   report,
 } from '../../report.ts';
 import { activeUserRows, byUtf8, pageAfter, rankUsers, type UserRow } from './compute.ts';
-import { fingerprint, readCursor, writeCursor } from './params.ts';
 
 const TOP = 'GET /api/v1/analytics/users/top';
 const LIST = 'GET /api/v1/analytics/users/list';
