@@ -1,5 +1,12 @@
 /** The local dead-letter queue: one JSON line per message, with why it failed. */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { DeadLetter } from './queue.ts';
 
@@ -9,8 +16,18 @@ function deadLetterFile(dataDir: string): string {
   return join(dataDir, DLQ_FILE);
 }
 
+/**
+ * Appends a letter and fsyncs it: the queue forgets a message once it is dead-lettered, so the
+ * letter must be on disk first. Synchronous: dead letters are rare, and this keeps them in order.
+ */
 export function appendDeadLetter(dataDir: string, letter: DeadLetter): void {
-  appendFileSync(deadLetterFile(dataDir), `${JSON.stringify(letter)}\n`);
+  const fd = openSync(deadLetterFile(dataDir), 'a');
+  try {
+    writeFileSync(fd, `${JSON.stringify(letter)}\n`);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readDeadLetters(dataDir: string): DeadLetter[] {

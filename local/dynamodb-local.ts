@@ -2,10 +2,11 @@
  * Runs DynamoDB Local, the official emulator, from the jar shipped in `amplify-dynamodb-simulator`,
  * with the machine's Java. Persists under a directory, or keeps everything in memory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { freePort } from './ports.ts';
 
@@ -22,6 +23,12 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Where the emulator's own output goes. */
   logFile?: string;
+  /**
+   * Where the emulator's process id is kept. A DynamoDB Local left running by a parent that was
+   * killed (`kill -9` skips every exit handler) is stopped before a new one starts on the same
+   * files.
+   */
+  pidFile?: string;
 }
 
 export function emulatorDir(): string {
@@ -35,9 +42,48 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
+/** The command line of a process, or undefined if there is none (or it is a zombie). */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') || undefined;
+  } catch {
+    try {
+      return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Stops the DynamoDB Local a killed parent left behind, if the pid file names a live one. */
+async function stopOrphan(pidFile: string): Promise<void> {
+  let pid: number;
+  let port: string | undefined;
+  try {
+    const [p, q] = readFileSync(pidFile, 'utf8').trim().split(' ');
+    pid = Number(p);
+    port = q;
+  } catch {
+    return;
+  }
+  // The port too, so that a recycled pid of some other emulator is never taken for ours.
+  const alive = () => {
+    const command = Number.isInteger(pid) && pid > 0 ? commandOf(pid) : undefined;
+    return !!command?.includes('DynamoDBLocal') && command.includes(`-port ${port} `);
+  };
+  if (alive()) {
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; alive() && waited < 5000; waited += 50) await sleep(50);
+    if (alive()) process.kill(pid, 'SIGKILL');
+    while (alive()) await sleep(50);
+  }
+  rmSync(pidFile, { force: true });
+}
+
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocal> {
+  if (options.pidFile) await stopOrphan(options.pidFile);
   const dir = emulatorDir();
   const port = options.port ?? (await freePort());
   const args = [
@@ -57,6 +103,7 @@ export async function startDynamoDbLocal(
   }
   const child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
+  if (options.pidFile && child.pid) writeFileSync(options.pidFile, `${child.pid} ${port}\n`);
   if (options.logFile) {
     const log = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout?.pipe(log);
@@ -104,6 +151,7 @@ export async function startDynamoDbLocal(
         clearTimeout(timer);
       }
       children.delete(child);
+      if (options.pidFile) rmSync(options.pidFile, { force: true });
     },
   };
 }

@@ -2,17 +2,22 @@
  * The local EventBridge: serves the `PutEvents` action of the EventBridge JSON protocol, so the
  * track handler's real SDK client is simply pointed here. Accepted entries become EventBridge
  * events and go to every rule whose pattern (the same object the CDK rule uses) matches.
+ * An entry is reported accepted only once every matching target took it (the queue's target
+ * resolves once the entry is on disk); a target that refuses with `BacklogFullError` fails the
+ * entry with `ThrottlingException`, as EventBridge does under throttling.
  * Tests inject entry failures here, as EventBridge reports them.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES } from '../lambdas/contract/bus.ts';
 import { matches, type Pattern } from './event-pattern.ts';
+import { BacklogFullError } from './queue.ts';
 
 export interface BusRule {
   name: string;
   pattern: Pattern;
-  target: (eventJson: string) => void;
+  /** Takes an event; the entry counts as accepted once this resolves. */
+  target: (eventJson: string) => unknown;
 }
 
 interface Entry {
@@ -48,33 +53,48 @@ export async function startEventBus(options: {
   let failCode = 'InternalFailure';
   const counts = { entries: 0 };
 
-  const putEvents = (entries: Entry[]): { FailedEntryCount: number; Entries: EntryResult[] } => {
-    const results = entries.map((entry): EntryResult => {
-      counts.entries++;
-      if (failRemaining > 0) {
-        failRemaining--;
-        return { ErrorCode: failCode, ErrorMessage: 'Injected failure (local bus)' };
-      }
-      const problem = invalid(entry, options.busName);
-      if (problem) {
-        return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
-      }
-      const id = randomUUID();
-      const event = {
-        version: '0',
-        id,
-        'detail-type': entry.DetailType,
-        source: entry.Source,
-        account: '000000000000',
-        time: entry.Time ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: 'us-east-1',
-        resources: entry.Resources ?? [],
-        detail: JSON.parse(entry.Detail as string),
-      };
-      const json = JSON.stringify(event);
-      for (const rule of options.rules) if (matches(rule.pattern, event)) rule.target(json);
-      return { EventId: id };
-    });
+  const putEvents = async (
+    entries: Entry[],
+  ): Promise<{ FailedEntryCount: number; Entries: EntryResult[] }> => {
+    const results = await Promise.all(
+      entries.map(async (entry): Promise<EntryResult> => {
+        counts.entries++;
+        if (failRemaining > 0) {
+          failRemaining--;
+          return { ErrorCode: failCode, ErrorMessage: 'Injected failure (local bus)' };
+        }
+        const problem = invalid(entry, options.busName);
+        if (problem) {
+          return { ErrorCode: 'MalformedDetail', ErrorMessage: problem };
+        }
+        const id = randomUUID();
+        const event = {
+          version: '0',
+          id,
+          'detail-type': entry.DetailType,
+          source: entry.Source,
+          account: '000000000000',
+          time: entry.Time ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region: 'us-east-1',
+          resources: entry.Resources ?? [],
+          detail: JSON.parse(entry.Detail as string),
+        };
+        const json = JSON.stringify(event);
+        try {
+          // Every target is offered the entry before any is waited for: the queue decides at
+          // once whether it has room, so the entries of concurrent requests share one fsync.
+          await Promise.all(
+            options.rules.filter((r) => matches(r.pattern, event)).map(async (r) => r.target(json)),
+          );
+        } catch (error) {
+          if (error instanceof BacklogFullError) {
+            return { ErrorCode: 'ThrottlingException', ErrorMessage: error.message };
+          }
+          return { ErrorCode: 'InternalFailure', ErrorMessage: (error as Error).message };
+        }
+        return { EventId: id };
+      }),
+    );
     return {
       FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
       Entries: results,
@@ -121,7 +141,7 @@ export async function startEventBus(options: {
         message: `Total size of the entries in the request is over the limit (${size} > ${PUT_EVENTS_MAX_BYTES})`,
       });
     }
-    reply(res, 200, putEvents(entries));
+    reply(res, 200, await putEvents(entries));
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

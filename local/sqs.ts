@@ -1,10 +1,13 @@
 /**
  * The local SQS endpoint: the `SendMessage` action of the SQS JSON protocol, so the ingest
  * handler's real SDK client can dead-letter records with their reason, and the redrive tool can
- * put them back on the ingest queue.
+ * put them back on the ingest queue. A message is acknowledged once its queue took it (for the
+ * ingest queue: once it is on disk); a full queue answers `RequestThrottled`, which the SDK
+ * retries.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { BacklogFullError } from './queue.ts';
 
 export interface SqsMessage {
   body: string;
@@ -17,9 +20,9 @@ export interface LocalSqsEndpoint {
   stop(): Promise<void>;
 }
 
-/** Serves SendMessage for the named queues; `deliver` gets each message. */
+/** Serves SendMessage for the named queues; the message is sent once `deliver` resolves. */
 export async function startSqsEndpoint(
-  queues: Record<string, (message: SqsMessage) => void>,
+  queues: Record<string, (message: SqsMessage) => unknown>,
 ): Promise<LocalSqsEndpoint> {
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: Error) =>
@@ -54,7 +57,15 @@ export async function startSqsEndpoint(
     const attributes = Object.fromEntries(
       Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
     );
-    deliver({ body, attributes });
+    try {
+      await deliver({ body, attributes });
+    } catch (error) {
+      if (!(error instanceof BacklogFullError)) throw error;
+      return reply(res, 400, {
+        __type: 'com.amazonaws.sqs#RequestThrottled',
+        message: error.message,
+      });
+    }
     reply(res, 200, {
       MessageId: randomUUID(),
       MD5OfMessageBody: createHash('md5').update(body).digest('hex'),

@@ -3,7 +3,7 @@
  * credentials, running the same handler modules as the Lambdas. One stack per process: the
  * handlers read their configuration once, when first imported, as at a cold start.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -28,8 +28,9 @@ import {
   type LocalIssuer,
   loadIssuer,
 } from './issuer.ts';
+import { Journal } from './journal.ts';
 import { freePort } from './ports.ts';
-import { type DeadLetter, LocalQueue, type QueuedMessage } from './queue.ts';
+import { type Backlog, type DeadLetter, LocalQueue } from './queue.ts';
 import { startRollupScheduler } from './scheduler.ts';
 import { type HttpHandler, startServer } from './server.ts';
 import { startSqsEndpoint } from './sqs.ts';
@@ -48,6 +49,10 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** How often the local scheduler runs the hourly rollup job; 0 turns it off (tests). @default 60 s */
   rollupIntervalMs?: number;
+  /** Past this backlog the bus refuses entries (track answers 503). @default DEFAULT_MAX_BACKLOG */
+  maxBacklog?: Backlog;
+  /** Size at which the queue's journal starts a new segment. @default 8 MiB */
+  journalSegmentBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -58,6 +63,8 @@ export interface LocalStack {
   tableName: string;
   bus: LocalEventBus;
   queue: LocalQueue;
+  /** The ingest queue's journal (accepted, not yet acknowledged messages). */
+  journal: Journal;
   /** Messages in the local dead-letter queue, with their reasons. */
   deadLetters(): DeadLetter[];
   issuer: LocalIssuer;
@@ -67,7 +74,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const PENDING_FILE = 'pending-queue.jsonl';
+/** The ingest queue's journal, under the data directory. */
+export const JOURNAL_DIR = 'queue-journal';
 const INGEST_QUEUE = 'tally-ingest';
 const DEAD_LETTER_QUEUE = 'tally-ingest-dlq';
 /** The queue's receive limit, as the ingest function reads it by default (and as CDK sets it). */
@@ -87,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         inMemory: options.inMemory ?? false,
         dataDir: join(dataDir, 'dynamodb'),
         logFile: join(dataDir, 'dynamodb-local.log'),
+        pidFile: join(dataDir, 'dynamodb-local.pid'),
       });
   const dynamodbEndpoint = options.dynamodbEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   log(
@@ -114,8 +123,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     appendDeadLetter(dataDir, letter);
     log(`dead-lettered message ${letter.message.messageId}: ${letter.reason}`);
   };
+  const journal = await Journal.open({
+    dir: join(dataDir, JOURNAL_DIR),
+    ...(options.journalSegmentBytes ? { segmentBytes: options.journalSegmentBytes } : {}),
+  });
+  for (const d of journal.damaged) {
+    log(
+      d.kind === 'torn'
+        ? `journal: ignored the torn last line of ${d.file} (line ${d.line}, ${d.bytes} bytes): a write cut short by a crash, never confirmed to its sender`
+        : `journal: ignored unreadable line ${d.line} of ${d.file} (${d.bytes} bytes)`,
+    );
+  }
+  if (journal.recovered.length) {
+    log(`journal: ${journal.recovered.length} accepted messages not yet ingested; delivering them`);
+  }
   const queue = new LocalQueue({
     name: INGEST_QUEUE,
+    journal,
+    ...(options.maxBacklog ? { maxBacklog: options.maxBacklog } : {}),
     maxReceiveCount: MAX_RECEIVE_COUNT,
     handler: (event) => (ingestHandler as (e: SQSEvent) => Promise<SQSBatchResponse>)(event),
     deadLetter,
@@ -167,18 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   ]);
   ingestHandler = (event) => ingest.handler(event, {} as never) as Promise<SQSBatchResponse>;
 
-  const pendingFile = join(dataDir, PENDING_FILE);
-  if (existsSync(pendingFile)) {
-    const pending = readFileSync(pendingFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as QueuedMessage);
-    rmSync(pendingFile);
-    if (pending.length) {
-      queue.enqueue(pending);
-      log(`re-queued ${pending.length} messages left from the last run`);
-    }
-  }
+  queue.start();
 
   const webDir = join(dataDir, '.web');
   await buildWeb(webDir);
@@ -197,7 +211,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const scheduler = startRollupScheduler(options.rollupIntervalMs ?? 60_000, log);
   writeFileSync(
     join(dataDir, ENDPOINTS_FILE),
-    `${JSON.stringify({ sqsEndpoint: sqs.endpoint, ingestQueueUrl: sqs.queueUrl(INGEST_QUEUE) }, null, 2)}\n`,
+    `${JSON.stringify({ pid: process.pid, sqsEndpoint: sqs.endpoint, ingestQueueUrl: sqs.queueUrl(INGEST_QUEUE) }, null, 2)}\n`,
   );
 
   let stopping: Promise<void> | undefined;
@@ -208,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tableName,
     bus,
     queue,
+    journal,
     deadLetters: () => readDeadLetters(dataDir),
     issuer,
     ddb,
@@ -221,10 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const rest = await queue.stop();
         await sqs.stop();
         rmSync(join(dataDir, ENDPOINTS_FILE), { force: true });
-        if (rest.length) {
-          writeFileSync(pendingFile, `${rest.map((m) => JSON.stringify(m)).join('\n')}\n`);
-          log(`kept ${rest.length} undelivered messages for the next start`);
-        }
+        if (rest) log(`journal: ${rest} messages not yet ingested, kept for the next start`);
         lowLevel.destroy();
         await dynamo?.stop();
       })();

@@ -1,18 +1,21 @@
 /**
  * `npm start`: the whole of Tally on one port, with data under TALLY_DATA_DIR (default .data).
  * Prints the dev credentials; SIGINT/SIGTERM stop everything it started, DynamoDB Local included.
+ * Accepted events are journaled on disk until ingested, so even `kill -9` loses none of them.
  */
 import { join, relative } from 'node:path';
 import { CREDENTIALS_FILE } from './bootstrap.ts';
 import { dataDirFromEnv } from './data-dir.ts';
+import { parseMaxBacklog } from './queue.ts';
 import { startLocalStack } from './stack.ts';
 
 const dataDir = dataDirFromEnv();
 const port = Number(process.env.PORT ?? 3000);
 const inMemory = process.env.TALLY_DDB_MEMORY === '1';
+const maxBacklog = parseMaxBacklog(process.env.TALLY_LOCAL_MAX_BACKLOG);
 const log = (line: string) => console.log(`[tally] ${line}`);
 
-const stack = await startLocalStack({ port, dataDir, inMemory, log });
+const stack = await startLocalStack({ port, dataDir, inMemory, maxBacklog, log });
 const { baseUrl, writeKey, adminToken, projectId } = stack.credentials;
 
 console.log(`

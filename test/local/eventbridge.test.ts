@@ -2,15 +2,29 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPE, EVENT_SOURCE, INGEST_PATTERN } from '../../lambdas/contract/bus.ts';
 import { type LocalEventBus, startEventBus } from '../../local/eventbridge.ts';
+import { BacklogFullError } from '../../local/queue.ts';
 
 let bus: LocalEventBus;
 const delivered: string[] = [];
 let client: EventBridgeClient;
+/** The target refuses entries while this is set, as a full queue does. */
+let full = false;
 
 beforeAll(async () => {
   bus = await startEventBus({
     busName: 'b',
-    rules: [{ name: 'ingest', pattern: INGEST_PATTERN, target: (json) => delivered.push(json) }],
+    rules: [
+      {
+        name: 'ingest',
+        pattern: INGEST_PATTERN,
+        target: async (json) => {
+          // Accepted only once the target has it (the queue: once it is on disk).
+          await new Promise((r) => setTimeout(r, 5));
+          if (full) throw new BacklogFullError({ entries: 1, bytes: 1 }, { entries: 1, bytes: 1 });
+          delivered.push(json);
+        },
+      },
+    ],
   });
   client = new EventBridgeClient({
     endpoint: bus.endpoint,
@@ -63,6 +77,28 @@ describe('local EventBridge (PutEvents over the real SDK client)', () => {
     expect(res.Entries?.[0]).toMatchObject({ ErrorCode: 'ThrottlingException' });
     expect(res.Entries?.[1]?.EventId).toBeTruthy();
     expect(delivered.map((d) => JSON.parse(d).detail.n)).toEqual([2]);
+  });
+
+  it('fails the entries a full queue refuses with ThrottlingException, as EventBridge throttles', async () => {
+    delivered.length = 0;
+    full = true;
+    const entries = [1, 2].map((n) => ({
+      EventBusName: 'b',
+      Source: EVENT_SOURCE,
+      DetailType: DETAIL_TYPE,
+      Detail: JSON.stringify({ n }),
+    }));
+    const res = await client.send(new PutEventsCommand({ Entries: entries }));
+    full = false;
+    expect(res.FailedEntryCount).toBe(2);
+    expect(res.Entries).toEqual([
+      { ErrorCode: 'ThrottlingException', ErrorMessage: expect.stringMatching(/queue is full/) },
+      { ErrorCode: 'ThrottlingException', ErrorMessage: expect.stringMatching(/queue is full/) },
+    ]);
+    expect(delivered).toEqual([]);
+    const again = await client.send(new PutEventsCommand({ Entries: entries }));
+    expect(again.FailedEntryCount).toBe(0);
+    expect(delivered).toHaveLength(2);
   });
 
   it('refuses a request over 256 KiB', async () => {
