@@ -99,7 +99,15 @@ export function replay(dir: string): {
   const live = new Map<string, JournalEntry>();
   const damaged: JournalDamage[] = [];
   for (const file of files) {
-    const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+    let text: string;
+    try {
+      text = readFileSync(join(dir, file), 'utf8');
+    } catch (error) {
+      // Deleted by a running journal since the listing: nothing in it was live.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    const lines = text.split('\n');
     // A complete segment ends with a newline: the last element is then empty.
     const last = lines.length - 1;
     lines.forEach((line, i) => {

@@ -34,7 +34,7 @@ export interface Backlog {
 }
 
 /** Sized so a full backlog stays well within a laptop's memory (README, "Local twin"). */
-export const DEFAULT_MAX_BACKLOG: Backlog = { entries: 10_000, bytes: 64 * 1024 * 1024 };
+export const DEFAULT_MAX_BACKLOG: Backlog = { entries: 10_000, bytes: 16 * 1024 * 1024 };
 
 /** Refused because the backlog is full: try again once ingest has caught up. */
 export class BacklogFullError extends Error {

@@ -3,7 +3,6 @@
  * prints and writes the credentials, counts a tracked event, stops everything on Ctrl-C
  * (DynamoDB Local included), and a second start keeps the data and the write key.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,58 +10,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/contract/routes.ts';
 import { freePort } from '../../local/ports.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
+import {
+  interrupt,
+  javaProcessesFor,
+  killStarted,
+  npmStart as start,
+} from '../helpers/npm-start.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-start-'));
-const running: ChildProcess[] = [];
+const npmStart = (port: number) => start(port, dataDir);
 
-async function npmStart(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn('npm', ['start'], {
-    env: { ...process.env, PORT: String(port), TALLY_DATA_DIR: dataDir, TALLY_DDB_MEMORY: '' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(child);
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('Tally is running at')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, output: () => out };
-}
-
-/** Ctrl-C in a terminal: SIGINT to the whole process group. */
-async function interrupt(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  process.kill(-(child.pid as number), 'SIGINT');
-  await exited;
-}
-
-function javaProcessesFor(dir: string): string {
-  try {
-    return execFileSync('pgrep', ['-af', `DynamoDBLocal.*${dir}`], { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
-}
-
-afterAll(() => {
-  for (const c of running) {
-    if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
-    try {
-      process.kill(-c.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
+afterAll(killStarted);
 
 describe('npm start', () => {
   it('runs Tally locally, counts an event, stops cleanly, and keeps data across restarts', async () => {
