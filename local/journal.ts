@@ -46,6 +46,11 @@ export interface JournalOptions {
   dir: string;
   /** @default 8 MiB */
   segmentBytes?: number;
+  /**
+   * Called once if a write or fsync fails: the journal then refuses every append (the bus fails
+   * the entries, track answers 503) until a restart replays what is on disk.
+   */
+  onFailure?: (error: Error) => void;
 }
 
 export interface JournalStats {
@@ -185,6 +190,7 @@ export class Journal {
   private constructor(
     private readonly dir: string,
     private readonly segmentBytes: number,
+    private readonly onFailure: ((error: Error) => void) | undefined,
     private fh: FileHandle,
     active: Segment,
     recovered: JournalEntry[],
@@ -210,6 +216,7 @@ export class Journal {
     const journal = new Journal(
       dir,
       options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
+      options.onFailure,
       fh,
       active,
       entries,
@@ -283,6 +290,7 @@ export class Journal {
       .catch((error: Error) => {
         this.failed = error;
         for (const p of this.queue.splice(0)) p.done?.reject(error);
+        this.onFailure?.(error);
       })
       .finally(() => {
         this.writing = undefined;

@@ -126,6 +126,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const journal = await Journal.open({
     dir: join(dataDir, JOURNAL_DIR),
     ...(options.journalSegmentBytes ? { segmentBytes: options.journalSegmentBytes } : {}),
+    onFailure: (error) =>
+      log(`journal: writing failed (${error.message}); refusing events until a restart`),
   });
   for (const d of journal.damaged) {
     log(

@@ -124,6 +124,17 @@ describe('queue journal', () => {
     await reopened.close();
   });
 
+  it('after a failed write, refuses every append and says so once', async () => {
+    const failures: Error[] = [];
+    const journal = await Journal.open({ dir: newDir(), onFailure: (e) => failures.push(e) });
+    await journal.append(entry(1));
+    // The disk goes away under the writer (injected: its file handle is closed).
+    await (journal as unknown as { fh: { close(): Promise<void> } }).fh.close();
+    await expect(journal.append(entry(2))).rejects.toThrow();
+    await expect(journal.append(entry(3))).rejects.toThrow();
+    expect(failures).toHaveLength(1);
+  });
+
   it('refuses appends after close', async () => {
     const journal = await Journal.open({ dir: newDir() });
     await journal.close();
