@@ -136,7 +136,7 @@ describe('kill -9 of npm start', () => {
     });
 
     // 1. 1,000 events accepted; ingest is behind. kill -9 of the node process alone, at a
-    //    random moment within 400 ms of the last answer: DynamoDB Local is orphaned.
+    //    random moment within 250 ms of the last answer: DynamoDB Local is orphaned.
     const first = await npmStart(port, dataDir);
     runs.push(first);
     const creds = await credsOf(port);
@@ -144,7 +144,7 @@ describe('kill -9 of npm start', () => {
     await send(creds, phase1, accepted);
     expect(accepted.size).toBe(phase1.length);
     // A random moment, while the journal still holds accepted messages.
-    await sleep(Math.random() * 400);
+    await sleep(Math.random() * 250);
     await expect.poll(() => replay(journalDir).entries.length).toBeGreaterThan(0);
     await killStackProcess(first);
     const backlog1 = replay(journalDir).entries.length;
