@@ -239,7 +239,7 @@ try {
         context: (m.context ?? {}) as Record<string, unknown>,
       },
       refStorage,
-      'ref',
+      { day: '2026-01-01', factItem: 'ref', seenVersion: 0 },
     ),
   );
   const t0 = performance.now();

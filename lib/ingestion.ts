@@ -109,12 +109,13 @@ export class TallyIngestion extends Construct {
 
     this.ingestFunction = new TallyFunction(this, 'Ingest', {
       name: 'ingest',
-      description: 'Stores raw events once and applies live counters',
+      description: 'Stores raw events once and counts each once',
       memorySize: 512,
       timeout: INGEST_TIMEOUT,
       environment: {
         ...envOf(INGEST.deadLetterQueueUrl, this.deadLetterQueue.queueUrl),
         ...envOf(INGEST.maxReceiveCount, maxReceiveCount),
+        ...envOf(INGEST.timeoutSeconds, INGEST_TIMEOUT.toSeconds()),
       },
     });
     props.storage.connect(this.ingestFunction, 'readWrite');

@@ -56,7 +56,7 @@ export async function readRawEvents(
   projectId: string,
   logged: LogHit[],
 ): Promise<(TallyEvent | undefined)[]> {
-  const keyOf = (l: LogHit) => keys.rawEvent(projectId, l.day, l.fact.id, deps.storage.eventShards);
+  const keyOf = (l: LogHit) => keys.rawEvent(projectId, l.fact.id, deps.storage.eventShards);
   const items = await batchGet(deps.ddb, deps.tableName, logged.map(keyOf), {
     projection: [RAW.body],
   });

@@ -18,11 +18,6 @@ export interface EventsDetail {
   readonly v: 1;
   readonly projectId: string;
   readonly events: TallyEvent[];
-  /**
-   * Extra raw-event days to look in before treating an event as new, by messageId. Present only
-   * for events whose day could differ on a resend (no client timestamp, or near midnight).
-   */
-  readonly dedupeDays?: Record<string, string[]>;
 }
 
 /** PutEvents takes at most 10 entries and 256 KiB per request (the sizes below are AWS's). */

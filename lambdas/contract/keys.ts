@@ -30,13 +30,24 @@ export const keys = {
   }),
 
   /**
-   * A raw event: partitioned by project, UTC day and a write shard derived from the id, sorted by
-   * messageId. The key depends only on (project, day, messageId), so storing it twice is a no-op
-   * and a redelivery can be recognised with a GetItem.
+   * A raw event: partitioned by project and a write shard derived from the id, sorted by
+   * messageId. The key depends only on (project, messageId) — not on the event's day, which a
+   * resend with other timestamps may change — so a resend finds the stored copy whatever its
+   * timestamps, for as long as raw events are kept.
    */
-  rawEvent: (projectId: string, day: string, messageId: string, shards: number): Key => ({
-    pk: rawEventPartition(projectId, day, shardOf(messageId, shards)),
+  rawEvent: (projectId: string, messageId: string, shards: number): Key => ({
+    pk: rawEventPartition(projectId, shardOf(messageId, shards)),
     sk: messageId,
+  }),
+
+  /**
+   * One entry of a project's commit log: the ids a commit counted, numbered 1, 2, 3… The number
+   * is the sort key, zero-padded so the log sorts in commit order (docs/data-model.md
+   * "Exactly once").
+   */
+  commit: (projectId: string, version: number): Key => ({
+    pk: commitLogPartition(projectId),
+    sk: commitSortKey(version),
   }),
 
   /** A user's profile (first seen, traits). Sharded so one project's reads spread out. */
@@ -85,8 +96,17 @@ export const keys = {
   }),
 } as const;
 
-export function rawEventPartition(projectId: string, day: string, shard: number): string {
-  return `E#${projectId}#${day}#${shard}`;
+export function rawEventPartition(projectId: string, shard: number): string {
+  return `E#${projectId}#${shard}`;
+}
+
+export function commitLogPartition(projectId: string): string {
+  return `CL#${projectId}`;
+}
+
+/** Commit numbers as sort keys: 12 digits, so they sort as numbers. */
+export function commitSortKey(version: number): string {
+  return String(version).padStart(12, '0');
 }
 
 export function userPartition(projectId: string, shard: number): string {

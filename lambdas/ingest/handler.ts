@@ -6,7 +6,8 @@ import { ingestConfig } from '../contract/config/ingest.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import { sqsDeadLetter } from './dead-letter.ts';
-import { type IngestDeps, ingest } from './ingest.ts';
+import type { IngestDeps } from './deps.ts';
+import { ingest } from './ingest.ts';
 
 const config = ingestConfig(process.env);
 const deps: IngestDeps = {
@@ -15,6 +16,7 @@ const deps: IngestDeps = {
   now: Date.now,
   log: createLogger('ingest'),
   maxReceiveCount: config.maxReceiveCount,
+  lifetimeMs: config.timeoutSeconds * 1000,
   deadLetter: config.deadLetterQueueUrl
     ? sqsDeadLetter(
         new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),

@@ -1,49 +1,49 @@
 /**
- * Ingest: stores each raw event once and applies the live-counter increments of the events that
- * were new, summed in memory per key (DESIGN.md "ingest").
+ * Ingest: stores each raw event once and counts it once — live, within the invocation that stores
+ * it — under concurrent copies, redelivery and a crash at any point (docs/data-model.md
+ * "Exactly once").
  *
- * Exactness: a raw event's key depends only on (project, day, messageId), so a BatchGet tells
- * which events are already stored and storing twice is a no-op. Counters are a speed layer: after
- * a crash between storing and counting, or two concurrent copies of one event, the rollup rebuilds
- * the truth from the raw events (see store/counters.ts).
+ * Per project, an invocation (a *writer*):
+ *  1. reads the number of the project's last commit (`seen`), then checks, with consistent reads,
+ *     which of its events are stored already and whether their writer committed them;
+ *  2. stores the new ones (and re-claims those whose writer never committed), each naming the
+ *     fact-log item that will count it;
+ *  3. creates the distinct-user markers they imply (exactly once by their own conditions);
+ *  4. commits: one transaction claims the next commit number and writes the fact-log items and the
+ *     counter increments. If another writer claimed numbers since `seen`, the ids those commits
+ *     counted are left out and the commit is tried again at the next number.
+ * A failure anywhere fails the records: SQS redelivers them and step 1 finds what was done.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { EventsDetail } from '../contract/bus.ts';
 import type { StorageConfig } from '../contract/config/storage.ts';
-import { type Key, keys, period } from '../contract/keys.ts';
-import type { Log } from '../http/logger.ts';
-import { actorOf, type TallyEvent } from '../model/events.ts';
+import { factLogPartition, type Key, keys, period } from '../contract/keys.ts';
+import type { TallyEvent } from '../model/events.ts';
 import { bucketOf } from '../model/time.ts';
-import { COUNTER, contributions } from '../store/contributions.ts';
-import { applyIncrements, IncrementSet } from '../store/counters.ts';
 import {
-  batchGet,
-  batchPut,
-  isConditionFailed,
-  keyString,
-  mapLimit,
-  putIfAbsent,
-} from '../store/dynamo.ts';
-import { factLogItems } from '../store/fact-log.ts';
+  type CommitEntry,
+  commitEntryItem,
+  commitsAfter,
+  idHash,
+  latestCommit,
+} from '../store/commit-log.ts';
+import { contributions } from '../store/contributions.ts';
+import { addExpression, IncrementSet } from '../store/counters.ts';
+import { batchGet, batchPut, type Item, keyString } from '../store/dynamo.ts';
+import { FACTS_PER_ITEM, factItemKey, factLogItem, writerStartOf } from '../store/fact-log.ts';
 import { type Fact, factOf } from '../store/facts.ts';
-import { eventDay, rawTtl, toRawItem } from '../store/raw-events.ts';
-import { userDayItem, userProfileItem } from '../store/users.ts';
-
-export interface IngestDeps {
-  ddb: DynamoDBDocumentClient;
-  storage: StorageConfig;
-  now: () => number;
-  log: Log;
-  /**
-   * Sends a record to the dead-letter queue with its reason. Without it, failing records are
-   * only reported failed and SQS moves them after `maxReceiveCount` receives, reason unknown.
-   */
-  deadLetter?: ((record: SQSRecord, reason: string) => Promise<void>) | undefined;
-  /** The queue's receive limit: the receive on which a failing record is dead-lettered. */
-  maxReceiveCount: number;
-}
+import { claimOf, eventDay, RAW, rawTtl, toRawItem } from '../store/raw-events.ts';
+import {
+  cancellationReasons,
+  MAX_TRANSACTION_ITEMS,
+  onlyConflicts,
+} from '../store/transactions.ts';
+import { markActiveUsers } from './active-users.ts';
+import type { IngestDeps } from './deps.ts';
+import { saveTraits } from './traits.ts';
 
 export interface IngestStats {
   received: number;
@@ -53,11 +53,50 @@ export interface IngestStats {
   deadLettered: number;
 }
 
+/** Time kept free before the end of an invocation's lifetime: a write sent then lands in time. */
+const WRITE_GUARD_MS = 5_000;
+/** How far two writers' clocks may disagree. */
+const CLOCK_SKEW_MS = 5_000;
+const COMMIT_ATTEMPTS = 25;
+
+/** An invocation past its write deadline: its records are retried by a later one. */
+class WriteDeadlineExceeded extends Error {
+  override name = 'WriteDeadlineExceeded';
+}
+
 interface Candidate {
   recordId: string;
   event: TallyEvent;
   key: Key;
-  lookups: Key[];
+  hash: string;
+}
+
+/** A new event of this writer, with the fact-log item that will count it. */
+interface Fresh extends Candidate {
+  day: string;
+  item: Key;
+  fact: Fact;
+}
+
+/** What one writer does with one project's events. */
+interface Writer {
+  deps: IngestDeps;
+  projectId: string;
+  /** Unique per invocation: it names the writer's fact-log items and commits. */
+  token: string;
+  storedAt: number;
+  bucket: string;
+  /** The last commit number read before checking. */
+  seen: number;
+  /** Throws once this invocation may no longer write. */
+  guard: () => void;
+}
+
+interface ProjectOutcome {
+  stored: number;
+  duplicates: number;
+  /** Records whose events were not all stored and counted, with the reason. */
+  failed: Map<string, string>;
 }
 
 /** Reads the detail of an EventBridge-to-SQS record, or explains why it cannot be read. */
@@ -91,10 +130,17 @@ export async function ingest(
   deps: IngestDeps,
   records: SQSRecord[],
 ): Promise<SQSBatchResponse & { stats: IngestStats }> {
-  const { storage } = deps;
+  const startedAt = deps.now();
+  const deadline = startedAt + deps.lifetimeMs - WRITE_GUARD_MS;
+  const guard = () => {
+    if (deps.now() > deadline) throw new WriteDeadlineExceeded('the invocation ran out of time');
+  };
   /** Why each failing record failed, by SQS messageId. */
   const failures = new Map<string, { reason: string; permanent: boolean }>();
-  const candidates: Candidate[] = [];
+  const byProject = new Map<string, Candidate[]>();
+  const seenIds = new Set<string>();
+  let received = 0;
+  let duplicates = 0;
 
   for (const record of records) {
     const detail = parseRecord(record);
@@ -103,63 +149,47 @@ export async function ingest(
       continue;
     }
     for (const event of detail.events) {
-      const key = keys.rawEvent(
-        event.projectId,
-        eventDay(event),
-        event.messageId,
-        storage.eventShards,
-      );
-      const other = detail.dedupeDays?.[event.messageId] ?? [];
-      const lookups = [
-        key,
-        ...other.map((day) =>
-          keys.rawEvent(event.projectId, day, event.messageId, storage.eventShards),
-        ),
-      ];
-      candidates.push({ recordId: record.messageId, event, key, lookups });
+      received++;
+      const id = `${event.projectId}\u0000${event.messageId}`;
+      // Only the first copy within the batch is a candidate.
+      if (seenIds.has(id)) {
+        duplicates++;
+        continue;
+      }
+      seenIds.add(id);
+      const key = keys.rawEvent(event.projectId, event.messageId, deps.storage.eventShards);
+      const list = byProject.get(event.projectId) ?? [];
+      list.push({ recordId: record.messageId, event, key, hash: idHash(event.messageId) });
+      byProject.set(event.projectId, list);
     }
   }
 
-  const storedAt = deps.now();
-  const bucket = bucketOf(storedAt, storage.bucketSeconds);
-  let duplicates = 0;
-  const stored: TallyEvent[] = [];
-  try {
-    const fresh = await newEvents(deps, candidates);
-    duplicates = candidates.length - fresh.length;
-    const unprocessed = await batchPut(
-      deps.ddb,
-      storage.tableName,
-      fresh.map((c) => toRawItem(c.event, storage, bucket)),
-    );
-    const notStored = new Set(unprocessed.map((i) => keyString(i)));
-    for (const c of fresh) {
-      if (!notStored.has(keyString(c.key))) stored.push(c.event);
-      else
-        failures.set(c.recordId, {
-          reason: 'DynamoDB left events unprocessed after retries',
-          permanent: false,
-        });
-    }
-  } catch (error) {
-    // Nothing is known to be stored: every record is retried (their stored events dedupe then).
-    for (const c of candidates) {
-      failures.set(c.recordId, {
-        reason: `storage failed: ${(error as Error).message}`,
-        permanent: false,
-      });
-    }
-  }
-
-  try {
-    await applyLiveLayer(deps, stored, bucket, storedAt);
-  } catch (error) {
-    // The events are stored; only the speed layer is behind until the next rollup.
-    deps.log.error('live layer not updated; the rollup will correct it', {
-      error,
-      events: stored.length,
-    });
-  }
+  // Base64url: no `#`, which separates the parts of a fact-log item's sort key.
+  const token = randomBytes(9).toString('base64url');
+  const bucket = bucketOf(startedAt, deps.storage.bucketSeconds);
+  let stored = 0;
+  await Promise.all(
+    [...byProject].map(async ([projectId, candidates]) => {
+      try {
+        const seen = await latestCommit(deps.ddb, deps.storage.tableName, projectId);
+        const writer = { deps, projectId, token, storedAt: startedAt, bucket, seen, guard };
+        const outcome = await ingestProject(writer, candidates);
+        stored += outcome.stored;
+        duplicates += outcome.duplicates;
+        for (const [recordId, reason] of outcome.failed) {
+          failures.set(recordId, { reason, permanent: false });
+        }
+      } catch (error) {
+        // Whatever was stored is found, and counted once, when the records come back.
+        for (const c of candidates) {
+          failures.set(c.recordId, {
+            reason: `storage failed: ${(error as Error).message}`,
+            permanent: false,
+          });
+        }
+      }
+    }),
+  );
 
   const retry: string[] = [];
   let deadLettered = 0;
@@ -194,8 +224,8 @@ export async function ingest(
   }
 
   const stats: IngestStats = {
-    received: candidates.length,
-    stored: stored.length,
+    received,
+    stored,
     duplicates,
     failedRecords: retry.length,
     deadLettered,
@@ -204,205 +234,245 @@ export async function ingest(
   return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })), stats };
 }
 
-/** The candidates not stored yet: a BatchGet of their keys, and the first copy within the batch. */
-async function newEvents(deps: IngestDeps, candidates: Candidate[]): Promise<Candidate[]> {
-  const existing = await batchGet(
-    deps.ddb,
-    deps.storage.tableName,
-    candidates.flatMap((c) => c.lookups),
-    // Eventually consistent: half the read cost. A redelivery comes minutes later, long after a
-    // write is visible; a copy racing its original within the second is what the rollup corrects.
-    { consistent: false, projection: [] },
-  );
-  const seen = new Set<string>();
-  const fresh: Candidate[] = [];
-  for (const c of candidates) {
-    const id = `${c.event.projectId}\u0000${c.event.messageId}`;
-    if (seen.has(id) || c.lookups.some((k) => existing.has(keyString(k)))) continue;
-    seen.add(id);
-    fresh.push(c);
-  }
-  return fresh;
-}
-
-/**
- * The speed layer for the events this call stored: their facts go to the fact log, new distinct
- * users get their markers, and every counter increment is added, once per key.
- */
-async function applyLiveLayer(
-  deps: IngestDeps,
-  events: TallyEvent[],
-  bucket: string,
-  storedAt: number,
-): Promise<void> {
+async function ingestProject(w: Writer, candidates: Candidate[]): Promise<ProjectOutcome> {
+  const { deps } = w;
   const { storage } = deps;
-  const set = new IncrementSet();
-  const logs = new Map<string, { projectId: string; day: string; facts: Fact[]; ttl: number }>();
-  for (const e of events) {
-    const f = factOf(e);
-    const day = eventDay(e);
-    const c = contributions(f);
-    set.add(keys.counterBucket(e.projectId, period.day(day), bucket), c);
-    set.add(keys.totals(e.projectId), c);
-    const logKey = `${e.projectId}\u0000${day}`;
-    const log = logs.get(logKey) ?? {
-      projectId: e.projectId,
-      day,
-      facts: [],
-      ttl: rawTtl(e, storage),
-    };
-    log.facts.push(f);
-    logs.set(logKey, log);
-  }
-  const unprocessed = await batchPut(
-    deps.ddb,
-    storage.tableName,
-    [...logs.values()].flatMap((l) =>
-      factLogItems(l.projectId, l.day, bucket, storedAt, l.facts, l.ttl),
-    ),
-  );
-  if (unprocessed.length) throw new Error(`${unprocessed.length} fact log items left unprocessed`);
+  const failed = new Map<string, string>();
+  const { fresh, duplicates } = await newOrUncounted(w, candidates);
+  if (!fresh.length) return { stored: 0, duplicates, failed };
 
-  for (const u of await markActiveUsers(deps, events, bucket)) {
-    set.add(keys.counterBucket(u.projectId, period.day(u.day), bucket), {
-      [COUNTER.activeUsers]: 1,
-      ...(u.isNew ? { [COUNTER.newUsers]: 1 } : {}),
-    });
-    if (u.isNew) set.add(keys.totals(u.projectId), { [COUNTER.newUsers]: 1 });
+  const unprocessed = await storeRaw(w, fresh);
+  const notStored = new Set(
+    unprocessed.map((i) => keyString({ pk: String(i.pk), sk: String(i.sk) })),
+  );
+  const stored = fresh.filter((f) => !notStored.has(keyString(f.key)));
+  for (const f of fresh) {
+    if (notStored.has(keyString(f.key))) {
+      failed.set(f.recordId, 'DynamoDB left events unprocessed after retries');
+    }
   }
-  await Promise.all([
-    applyIncrements(deps.ddb, storage.tableName, set.list()),
-    saveTraits(deps, events),
-  ]);
+
+  const events = stored.map((f) => f.event);
+  await markActiveUsers(deps, w.projectId, events, w.bucket, w.guard);
+  w.guard();
+  await saveTraits(deps, events);
+  const excluded = await commit(w, fresh, new Set(stored.map((f) => f.hash)), storage);
+  return {
+    stored: stored.length - excluded,
+    duplicates: duplicates + excluded,
+    failed,
+  };
 }
 
 /**
- * Keeps the traits of `identify` calls on the user's profile, merged as Segment does (a later
- * call's traits overwrite the same names, others stay). Identify calls are rare next to other
- * events, so two small writes per user identified in a batch are cheap.
+ * The candidates to store and count: those not stored yet, and those stored by a writer that
+ * never committed and that no commit counted since that writer looked (it crashed in between).
  */
-async function saveTraits(deps: IngestDeps, events: TallyEvent[]): Promise<void> {
-  const byUser = new Map<
-    string,
-    { projectId: string; actor: string; traits: Record<string, unknown> }
-  >();
-  const ordered = events
-    .filter((e) => e.type === 'identify' && Object.keys(e.traits).length)
-    .sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-  for (const e of ordered) {
-    const actor = actorOf(e);
-    if (!actor) continue;
-    const id = `${e.projectId}\u0000${actor}`;
-    const entry = byUser.get(id) ?? { projectId: e.projectId, actor, traits: {} };
-    Object.assign(entry.traits, e.traits);
-    byUser.set(id, entry);
+async function newOrUncounted(
+  w: Writer,
+  candidates: Candidate[],
+): Promise<{ fresh: Fresh[]; duplicates: number }> {
+  const { ddb, storage } = w.deps;
+  const existing = await batchGet(
+    ddb,
+    storage.tableName,
+    candidates.map((c) => c.key),
+    { consistent: true, projection: [RAW.day, RAW.factItem, RAW.seenVersion] },
+  );
+  const suspects: { c: Candidate; item: Key; seenVersion: number; writerStart: number }[] = [];
+  const toStore: Candidate[] = [];
+  let duplicates = 0;
+  for (const c of candidates) {
+    const item = existing.get(keyString(c.key));
+    if (!item) {
+      toStore.push(c);
+      continue;
+    }
+    const claim = claimOf(item);
+    if (!claim) {
+      duplicates++;
+      continue;
+    }
+    suspects.push({
+      c,
+      item: { pk: factLogPartition(w.projectId, claim.day), sk: claim.factItem },
+      seenVersion: claim.seenVersion,
+      writerStart: writerStartOf(claim.factItem),
+    });
   }
-  await mapLimit([...byUser.values()], 8, async ({ projectId, actor, traits }) => {
-    const Key = keys.user(projectId, actor, deps.storage.userShards);
-    const names = Object.keys(traits).filter(Boolean);
-    if (!names.length) return;
-    const TableName = deps.storage.tableName;
-    // One write in the usual case (the profile has traits already): set the names sent.
-    const merge = new UpdateCommand({
-      TableName,
-      Key,
-      ConditionExpression: 'attribute_exists(#t)',
-      UpdateExpression: `SET ${names.map((_, i) => `#t.#k${i} = :v${i}`).join(', ')}`,
-      ExpressionAttributeNames: {
-        '#t': 'traits',
-        ...Object.fromEntries(names.map((n, i) => [`#k${i}`, n])),
-      },
-      ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, traits[n]])),
-    });
-    // The first identify of a user: the whole map, on an existing profile only (creating one here
-    // would hide a new user from markActiveUsers).
-    const first = new UpdateCommand({
-      TableName,
-      Key,
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#t)',
-      UpdateExpression: 'SET #t = :traits',
-      ExpressionAttributeNames: { '#t': 'traits' },
-      ExpressionAttributeValues: {
-        ':traits': Object.fromEntries(names.map((n) => [n, traits[n]])),
-      },
-    });
-    for (const command of [merge, first, merge]) {
-      try {
-        await deps.ddb.send(command);
-        return;
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
+  if (suspects.length) {
+    // A stored event whose writer's fact-log item exists is counted (by it, or by a commit it
+    // gave way to).
+    const committed = await batchGet(
+      ddb,
+      storage.tableName,
+      suspects.map((s) => s.item),
+      { consistent: true, projection: [] },
+    );
+    const uncommitted = suspects.filter((s) => !committed.has(keyString(s.item)));
+    duplicates += suspects.length - uncommitted.length;
+    if (uncommitted.length) {
+      const counted = await countedAround(w, uncommitted);
+      for (const s of uncommitted) {
+        if (counted(s)) duplicates++;
+        else toStore.push(s.c);
       }
     }
-  });
-}
-
-interface UserDay {
-  projectId: string;
-  day: string;
-  actor: string;
-  event: TallyEvent;
+  }
+  return { fresh: assignItems(w, toStore), duplicates };
 }
 
 /**
- * Creates the (day, user) markers and user profiles these events imply and returns the ones this
- * call created: those are the new active users (and, with a new profile, new users). Conditional
- * puts make each marker count once even under concurrency.
+ * Whether another writer counted an event whose last writer never committed. Such a writer can
+ * only have checked before that writer stored it, so it committed after the number that writer
+ * saw and within two lifetimes of that writer's start (docs/data-model.md "Exactly once").
  */
-async function markActiveUsers(
-  deps: IngestDeps,
-  events: TallyEvent[],
-  bucket: string,
-): Promise<(UserDay & { isNew: boolean })[]> {
-  const { storage, ddb } = deps;
-  const pairs = new Map<string, UserDay>();
-  for (const e of events) {
-    const actor = actorOf(e);
-    if (!actor) continue;
-    const day = eventDay(e);
-    const id = `${e.projectId}\u0000${day}\u0000${actor}`;
-    const prior = pairs.get(id);
-    if (!prior || prior.event.timestamp > e.timestamp) {
-      pairs.set(id, { projectId: e.projectId, day, actor, event: e });
+async function countedAround(
+  w: Writer,
+  suspects: { c: Candidate; seenVersion: number; writerStart: number }[],
+): Promise<(s: { c: Candidate; seenVersion: number; writerStart: number }) => boolean> {
+  const span = 2 * w.deps.lifetimeMs + CLOCK_SKEW_MS;
+  const after = Math.min(...suspects.map((s) => s.seenVersion));
+  const until = Math.max(...suspects.map((s) => s.writerStart)) + span;
+  const commits = await commitsAfter(
+    w.deps.ddb,
+    w.deps.storage.tableName,
+    w.projectId,
+    after,
+    until,
+  );
+  return (s) =>
+    commits.some(
+      (e: CommitEntry) =>
+        e.version > s.seenVersion &&
+        e.at >= s.writerStart - CLOCK_SKEW_MS &&
+        e.at <= s.writerStart + span &&
+        e.hashes.has(s.c.hash),
+    );
+}
+
+/** Gives each event to store its fact-log item: per day, FACTS_PER_ITEM events to an item. */
+function assignItems(w: Writer, candidates: Candidate[]): Fresh[] {
+  const byDay = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const day = eventDay(c.event);
+    const list = byDay.get(day) ?? [];
+    list.push(c);
+    byDay.set(day, list);
+  }
+  const out: Fresh[] = [];
+  let index = 0;
+  for (const [day, list] of byDay) {
+    for (let i = 0; i < list.length; i += FACTS_PER_ITEM) {
+      const item = factItemKey(w.projectId, day, w.bucket, w.storedAt, index++, w.token);
+      for (const c of list.slice(i, i + FACTS_PER_ITEM)) {
+        out.push({ ...c, day, item, fact: factOf(c.event) });
+      }
     }
   }
-  if (!pairs.size) return [];
-  const markerKey = (p: UserDay) => keys.userDay(p.projectId, p.day, p.actor, storage.userShards);
-  const profileKey = (p: UserDay) => keys.user(p.projectId, p.actor, storage.userShards);
+  return out;
+}
 
-  const markers = await batchGet(ddb, storage.tableName, [...pairs.values()].map(markerKey), {
-    consistent: false,
-    projection: [],
-  });
-  const missing = [...pairs.values()].filter((p) => !markers.has(keyString(markerKey(p))));
-  if (!missing.length) return [];
+/** Stores the raw events; returns the items DynamoDB left unprocessed after every retry. */
+async function storeRaw(w: Writer, fresh: Fresh[]): Promise<Item[]> {
+  const { storage } = w.deps;
+  const items = fresh.map((f) =>
+    toRawItem(f.event, storage, { day: f.day, factItem: f.item.sk, seenVersion: w.seen }),
+  );
+  w.guard();
+  return batchPut(w.deps.ddb, storage.tableName, items);
+}
 
-  const profiles = await batchGet(ddb, storage.tableName, missing.map(profileKey), {
-    consistent: false,
-    projection: [],
-  });
-  // A profile is created once, for the actor's earliest day in this batch.
-  const firstDayOf = new Map<string, UserDay>();
-  for (const p of missing) {
-    const id = keyString(profileKey(p));
-    if (profiles.has(id)) continue;
-    const prior = firstDayOf.get(id);
-    if (!prior || prior.event.timestamp > p.event.timestamp) firstDayOf.set(id, p);
+/**
+ * Commits the writer's events in as few transactions as fit: each claims the next commit number
+ * and writes its fact-log items (every one the writer named, even if it ends up empty: a stored
+ * event's item is the proof its writer committed) and the increments of the events it counts.
+ * Returns how many stored events it left out because another commit counted them.
+ */
+async function commit(
+  w: Writer,
+  fresh: Fresh[],
+  storedHashes: Set<string>,
+  storage: StorageConfig,
+): Promise<number> {
+  const items = new Map<string, { key: Key; day: string; events: Fresh[] }>();
+  for (const f of fresh) {
+    const id = keyString(f.item);
+    const entry = items.get(id) ?? { key: f.item, day: f.day, events: [] };
+    entry.events.push(f);
+    items.set(id, entry);
   }
+  // A transaction holds the commit entry, the totals, and per fact item at most itself and its
+  // day's counter item.
+  const perLink = Math.floor((MAX_TRANSACTION_ITEMS - 2) / 2);
+  const links = [];
+  const all = [...items.values()];
+  for (let i = 0; i < all.length; i += perLink) links.push(all.slice(i, i + perLink));
 
-  const created = await mapLimit(missing, 16, async (p) => {
-    let isNew = false;
-    const seen = { ...p, first: p.event.timestamp, bucket };
-    if (firstDayOf.get(keyString(profileKey(p))) === p) {
-      const identity = { userId: p.event.userId, anonymousId: p.event.anonymousId };
-      isNew = await putIfAbsent(
-        ddb,
-        storage.tableName,
-        userProfileItem(seen, identity, storage.userShards),
-      );
+  const excluded = new Set<string>();
+  let resolved = w.seen;
+  let left = 0;
+  for (const link of links) {
+    for (let attempt = 1; ; attempt++) {
+      const version = resolved + 1;
+      const counted = (f: Fresh) => storedHashes.has(f.hash) && !excluded.has(f.hash);
+      const set = new IncrementSet();
+      const hashes: string[] = [];
+      const TableName = storage.tableName;
+      const puts: Record<string, unknown>[] = [];
+      for (const { key, day, events } of link) {
+        const facts = events.filter(counted).map((f) => f.fact);
+        for (const f of events.filter(counted)) {
+          hashes.push(f.hash);
+          const c = contributions(f.fact);
+          set.add(keys.counterBucket(w.projectId, period.day(day), w.bucket), c);
+          set.add(keys.totals(w.projectId), c);
+        }
+        puts.push(factLogItem(key, facts, rawTtl(events[0]?.event as TallyEvent, storage)));
+      }
+      const entry = commitEntryItem(w.projectId, {
+        version,
+        writer: w.token,
+        at: w.deps.now(),
+        hashes,
+      });
+      w.guard();
+      try {
+        await w.deps.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName, Item: entry, ConditionExpression: 'attribute_not_exists(pk)' } },
+              ...puts.map((Item) => ({ Put: { TableName, Item } })),
+              ...set.list().map(({ key, counters }) => ({
+                Update: { TableName, Key: key, ...addExpression(Object.entries(counters)) },
+              })),
+            ],
+          }),
+        );
+        resolved = version;
+        break;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (!reasons || attempt >= COMMIT_ATTEMPTS) throw error;
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          // Others committed since we looked: what they counted is not ours to count.
+          const newer = await commitsAfter(w.deps.ddb, TableName, w.projectId, resolved);
+          for (const e of newer) {
+            if (e.writer === w.token) continue;
+            for (const h of e.hashes)
+              if (storedHashes.has(h) && !excluded.has(h)) {
+                excluded.add(h);
+                left++;
+              }
+          }
+          resolved = Math.max(resolved, ...newer.map((e) => e.version));
+        } else if (onlyConflicts(reasons)) {
+          await sleep(10 * 2 ** Math.min(attempt, 6) * Math.random());
+        } else {
+          throw error;
+        }
+      }
     }
-    const marked = await putIfAbsent(ddb, storage.tableName, userDayItem(seen, storage.userShards));
-    return marked ? { ...p, isNew } : undefined;
-  });
-  return created.filter((c): c is UserDay & { isNew: boolean } => c !== undefined);
+  }
+  return left;
 }

@@ -1,11 +1,10 @@
 /**
- * The rollup: rebuilds a day's exact figures from its raw events and overwrites what is stored,
- * so that live counters (the speed layer) are corrected and reports read aggregates, never raw
- * events. Running it twice gives the same result. Between rebuilds, a compaction folds the live
+ * The rollup: rebuilds a day's exact figures from its fact log (every counted event, once) and
+ * overwrites what is stored, so reports read aggregates, never the events of a whole period, and
+ * damaged figures are corrected. Running it twice gives the same result. Between rebuilds, a compaction folds the live
  * layer into the stored figures cheaply. Both commit through `foldDay` (fold.ts).
  */
-import { keys, rawEventPartition } from '../contract/keys.ts';
-import { ANONYMOUS_PREFIX } from '../model/events.ts';
+import { keys, userDayPartition } from '../contract/keys.ts';
 import { emptyParts, partsOf } from '../store/aggregate.ts';
 import {
   addCounters,
@@ -14,22 +13,32 @@ import {
   isAdditiveAcrossDays,
 } from '../store/contributions.ts';
 import { type Need, readDay, SIDE_KINDS } from '../store/day-store.ts';
-import { batchGet, keyString, mapLimit, putIfAbsent, queryAll } from '../store/dynamo.ts';
+import { batchGet, mapLimit, queryAll } from '../store/dynamo.ts';
 import { readFactsSince } from '../store/fact-log.ts';
-import { type Fact, factOf } from '../store/facts.ts';
 import { mergeParts } from '../store/merge.ts';
-import { fromRawItem, RAW } from '../store/raw-events.ts';
-import { userDayItem, userProfileItem } from '../store/users.ts';
 import { type DayResult, foldDay, folding, type RollupDeps } from './fold.ts';
 
-/** Rebuilds one day of one project from its raw events: the truth, and the totals' correction. */
+/**
+ * Rebuilds one day of one project from its fact log — the exact record of every counted event,
+ * each once — and its user markers: the truth, and the totals' correction (zero unless something
+ * was deleted, or stored figures were damaged).
+ */
 export function rollupDay(deps: RollupDeps, projectId: string, day: string): Promise<DayResult> {
   return foldDay(deps, projectId, day, async (served, previous, watermark) => {
-    const { facts, actors } = await readFacts(deps, projectId, day, watermark);
+    const facts = await readFactsSince(
+      deps.ddb,
+      deps.storage.tableName,
+      projectId,
+      day,
+      undefined,
+      watermark,
+    );
+    // Aggregation must not depend on the order the log was read in.
+    facts.sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const parts = partsOf(facts);
-    await repairUsers(deps, projectId, day, actors);
-    if (actors.size) parts.counters[COUNTER.activeUsers] = actors.size;
-    const newUsers = await countNewUsers(deps, projectId, day, [...actors.keys()], watermark);
+    const actors = await activeBefore(deps, projectId, day, watermark);
+    if (actors.length) parts.counters[COUNTER.activeUsers] = actors.length;
+    const newUsers = await countNewUsers(deps, projectId, day, actors, watermark);
     if (newUsers) parts.counters[COUNTER.newUsers] = newUsers;
 
     // What the totals hold for this day before the watermark: the previous rollup plus the live
@@ -79,83 +88,30 @@ export function compactDay(deps: RollupDeps, projectId: string, day: string): Pr
 
 const EVERY_SIDE: Need = Object.fromEntries(SIDE_KINDS.map((kind) => [kind, true]));
 
-interface ActorFirst {
-  first: Fact;
-  bucket: string;
-}
-
-/** The facts of the day's raw events stored before the watermark, and each actor's first fact. */
-async function readFacts(deps: RollupDeps, projectId: string, day: string, watermark: string) {
-  const facts: Fact[] = [];
-  const actors = new Map<string, ActorFirst>();
-  const shards = Array.from({ length: deps.storage.eventShards }, (_, s) => s);
-  await mapLimit(shards, 4, async (shard) => {
-    const items = await queryAll(deps.ddb, {
-      TableName: deps.storage.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      FilterExpression: '#sb < :w',
-      ExpressionAttributeNames: { '#sb': RAW.storedBucket },
-      ExpressionAttributeValues: {
-        ':pk': rawEventPartition(projectId, day, shard),
-        ':w': watermark,
-      },
-    });
-    for (const item of items) {
-      const f = factOf(fromRawItem(item));
-      facts.push(f);
-      if (!f.u) continue;
-      const prior = actors.get(f.u);
-      if (!prior || f.t < prior.first.t) {
-        actors.set(f.u, { first: f, bucket: item[RAW.storedBucket] as string });
-      }
-    }
-  });
-  // Aggregation must not depend on which shard answered first.
-  facts.sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { facts, actors };
-}
-
 /**
- * Re-creates the (day, user) markers and profiles a crash left missing, so that a later event
- * of the user does not count them a second time.
+ * The users active on the day whose marker was created before the watermark: ingest counted
+ * each into the live bucket that created its marker, so this is what the rebuilt layer holds.
  */
-async function repairUsers(
+async function activeBefore(
   deps: RollupDeps,
   projectId: string,
   day: string,
-  actors: Map<string, ActorFirst>,
-): Promise<void> {
-  if (!actors.size) return;
-  const { storage, ddb } = deps;
-  const names = [...actors.keys()];
-  const [markers, profiles] = await Promise.all([
-    batchGet(
-      ddb,
-      storage.tableName,
-      names.map((a) => keys.userDay(projectId, day, a, storage.userShards)),
-      { consistent: true, projection: [] },
-    ),
-    batchGet(
-      ddb,
-      storage.tableName,
-      names.map((a) => keys.user(projectId, a, storage.userShards)),
-      { consistent: true, projection: [] },
-    ),
-  ]);
-  const puts: Record<string, unknown>[] = [];
-  for (const [actor, { first, bucket }] of actors) {
-    const seen = { projectId, day, actor, first: new Date(first.t).toISOString(), bucket };
-    if (!markers.has(keyString(keys.userDay(projectId, day, actor, storage.userShards)))) {
-      puts.push(userDayItem(seen, storage.userShards));
-    }
-    if (!profiles.has(keyString(keys.user(projectId, actor, storage.userShards)))) {
-      const identity = actor.startsWith(ANONYMOUS_PREFIX)
-        ? { anonymousId: actor.slice(ANONYMOUS_PREFIX.length) }
-        : { userId: actor };
-      puts.push(userProfileItem(seen, identity, storage.userShards));
-    }
-  }
-  await mapLimit(puts, 8, (item) => putIfAbsent(ddb, storage.tableName, item));
+  watermark: string,
+): Promise<string[]> {
+  const shards = Array.from({ length: deps.storage.userShards }, (_, s) => s);
+  const perShard = await mapLimit(shards, 4, (shard) =>
+    queryAll(deps.ddb, {
+      TableName: deps.storage.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'createdBucket < :w',
+      ExpressionAttributeValues: {
+        ':pk': userDayPartition(projectId, day, shard),
+        ':w': watermark,
+      },
+      ProjectionExpression: 'sk',
+    }),
+  );
+  return perShard.flat().map((i) => String(i.sk));
 }
 
 /** Users whose profile was created by an event of this day stored before the watermark. */

@@ -3,11 +3,10 @@
  * per (project, event day), deflated. Reports read the log since a day's rollup watermark as the
  * live layer; the activity feed and the raw event listing page through it, newest first.
  */
-import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BUCKET_PREFIX, factLogPartition, keys } from '../contract/keys.ts';
+import { BUCKET_PREFIX, factLogPartition, type Key, keys } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
 import { queryAll } from './dynamo.ts';
 import type { Fact } from './facts.ts';
@@ -21,34 +20,37 @@ export const FACTS_ATTRIBUTE = 'z';
 export const FACTS_PER_ITEM = 100;
 
 /**
- * The items holding `facts` (of one project and day), stored in `bucket` at `storedAt`. Keys sort
- * by storage time, so the log reads newest first; the rest of the key is a hash of the facts'
- * ids, so writing the same facts again (a retried write) lands on the same items.
+ * The key of one fact-log item of an ingest invocation (`writer`, started at `storedAt`, in
+ * storage bucket `bucket`): items sort by bucket, then by storage time, so the log reads newest
+ * first. The writer assigns every event its item before storing it, so a stored raw event names
+ * the item whose existence says its writer committed (docs/data-model.md "Exactly once").
  */
-export function factLogItems(
+export function factItemKey(
   projectId: string,
   day: string,
   bucket: string,
   storedAt: number,
-  facts: Fact[],
-  ttl: number,
-): Record<string, unknown>[] {
-  const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < facts.length; i += FACTS_PER_ITEM) {
-    const part = facts.slice(i, i + FACTS_PER_ITEM);
-    const hash = createHash('sha256')
-      .update(part.map((f) => f.id).join('\n'))
-      .digest('base64url')
-      .slice(0, 16);
-    const id = `${String(storedAt).padStart(13, '0')}#${String(i / FACTS_PER_ITEM).padStart(3, '0')}#${hash}`;
-    items.push({
-      ...keys.factLog(projectId, day, bucket, id),
-      n: part.length,
-      [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(part)),
-      [TABLE.ttlAttribute]: ttl,
-    });
-  }
-  return items;
+  index: number,
+  writer: string,
+): Key {
+  const id = `${String(storedAt).padStart(13, '0')}#${String(index).padStart(3, '0')}#${writer}`;
+  return keys.factLog(projectId, day, bucket, id);
+}
+
+/** When the writer of a fact-log item started (epoch ms), read from the item's sort key. */
+export function writerStartOf(sortKey: string): number {
+  // `B#<bucket>#<storedAt>#<index>#<writer>`
+  return Number(sortKey.split('#')[2]);
+}
+
+/** A fact-log item holding `facts` (possibly none: an empty item still records the commit). */
+export function factLogItem(key: Key, facts: Fact[], ttl: number): Record<string, unknown> {
+  return {
+    ...key,
+    n: facts.length,
+    [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(facts)),
+    [TABLE.ttlAttribute]: ttl,
+  };
 }
 
 export function factsOfItem(item: Record<string, unknown>): Fact[] {

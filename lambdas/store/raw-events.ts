@@ -1,5 +1,6 @@
 /**
- * How a raw event is stored: a few plain attributes that queries filter on, and the whole
+ * How a raw event is stored: a few plain attributes that queries filter on, the writer's claim
+ * (which fact-log item counts it, and what the commit log said when it looked), and the whole
  * envelope deflated into one binary attribute so a typical event stays within one write unit.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -15,26 +16,40 @@ export const RAW = {
   type: 'ty',
   name: 'ev',
   actor: 'u',
-  storedBucket: 'sb',
+  /** The event's day: the fact-log partition its fact is in. */
+  day: 'd',
+  /** Sort key of the fact-log item that counts it, written by the same commit. */
+  factItem: 'fl',
+  /** The commit-log version its writer read before checking it was new. */
+  seenVersion: 'v0',
   body: 'z',
   ttl: TABLE.ttlAttribute,
 } as const;
 
 export type RawItem = Key & Record<string, unknown>;
 
-/** The day partition an event is stored under: the UTC day of its (corrected) timestamp. */
+/** Which writer stored a raw event, and where that writer's commit puts its fact. */
+export interface RawClaim {
+  day: string;
+  factItem: string;
+  seenVersion: number;
+}
+
+/** The day partition an event's fact and figures belong to: the UTC day of its corrected timestamp. */
 export const eventDay = (e: TallyEvent) => dayOf(Date.parse(e.timestamp));
 
 export function toRawItem(
   e: TallyEvent,
   storage: Pick<StorageConfig, 'eventShards' | 'retentionDays'>,
-  storedBucket: string,
+  claim: RawClaim,
 ): RawItem {
   const item: RawItem = {
-    ...keys.rawEvent(e.projectId, eventDay(e), e.messageId, storage.eventShards),
+    ...keys.rawEvent(e.projectId, e.messageId, storage.eventShards),
     [RAW.time]: Date.parse(e.timestamp),
     [RAW.type]: e.type,
-    [RAW.storedBucket]: storedBucket,
+    [RAW.day]: claim.day,
+    [RAW.factItem]: claim.factItem,
+    [RAW.seenVersion]: claim.seenVersion,
     [RAW.body]: deflateRawSync(JSON.stringify(e)),
     [RAW.ttl]: rawTtl(e, storage),
   };
@@ -43,6 +58,17 @@ export function toRawItem(
   const actor = actorOf(e);
   if (actor) item[RAW.actor] = actor;
   return item;
+}
+
+/** The claim a stored raw event carries, or undefined for an item without one. */
+export function claimOf(item: Record<string, unknown>): RawClaim | undefined {
+  const day = item[RAW.day];
+  const factItem = item[RAW.factItem];
+  const seenVersion = item[RAW.seenVersion];
+  if (typeof day !== 'string' || typeof factItem !== 'string' || typeof seenVersion !== 'number') {
+    return undefined;
+  }
+  return { day, factItem, seenVersion };
 }
 
 /** When a raw event (and its facts) expire: `retentionDays` after it was received (epoch s). */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventType, ParsedMessage, TallyEvent } from '../model/events.ts';
-import { addDays, dayOf, MS } from '../model/time.ts';
+import { MS } from '../model/time.ts';
 import { type EnrichOptions, enrich } from './enrich.ts';
 
 /** What the request adds to every message in it. */
@@ -23,16 +23,10 @@ export interface RequestFacts {
 
 export interface Normalized {
   event: TallyEvent;
-  /** Other raw-event days to check for an earlier copy of this messageId (see bus.ts). */
-  dedupeDays: string[];
   /** The user agent is a known bot. */
   bot: boolean;
 }
 
-/** Days back a resend without a client timestamp is looked for: the ≥ 7-day dedupe window. */
-const DEDUPE_LOOKBACK_DAYS = 7;
-/** Skew-corrected times this close to midnight may land on the other day on a resend. */
-const MIDNIGHT_MARGIN_MS = MS.hour;
 /** Further in the future than this is not believed (DESIGN.md). */
 const MAX_FUTURE_MS = 24 * MS.hour;
 
@@ -43,22 +37,10 @@ export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts):
   const sentAt = sentAtRaw !== undefined ? Date.parse(sentAtRaw) : undefined;
 
   let ts: number;
-  let fromClient = false;
-  let corrected = false;
-  if (clientTs === undefined) {
-    ts = req.receivedAt;
-  } else if (sentAt !== undefined) {
-    ts = req.receivedAt - (sentAt - clientTs);
-    fromClient = true;
-    corrected = true;
-  } else {
-    ts = clientTs;
-    fromClient = true;
-  }
-  if (ts > req.receivedAt + MAX_FUTURE_MS) {
-    ts = req.receivedAt;
-    fromClient = false;
-  }
+  if (clientTs === undefined) ts = req.receivedAt;
+  else if (sentAt !== undefined) ts = req.receivedAt - (sentAt - clientTs);
+  else ts = clientTs;
+  if (ts > req.receivedAt + MAX_FUTURE_MS) ts = req.receivedAt;
 
   const event: TallyEvent = {
     messageId: m.messageId ?? randomUUID(),
@@ -81,25 +63,5 @@ export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts):
   if (sentAtRaw !== undefined) event.sentAt = sentAtRaw;
 
   const enriched = enrich(event, req.sourceIp, req.privacy);
-  return {
-    event: enriched.event,
-    dedupeDays: m.messageId ? dedupeDays(ts, fromClient, corrected) : [],
-    bot: enriched.bot,
-  };
-}
-
-/**
- * A resend of a client-chosen messageId must be found even if its day differs from the first
- * copy's: without a client timestamp the day follows the receive time, so look back a week; with a
- * skew-corrected one near midnight, look at the neighbouring day.
- */
-function dedupeDays(ts: number, fromClient: boolean, corrected: boolean): string[] {
-  const day = dayOf(ts);
-  if (!fromClient) {
-    return Array.from({ length: DEDUPE_LOOKBACK_DAYS }, (_, i) => addDays(day, -(i + 1)));
-  }
-  if (!corrected) return [];
-  if (dayOf(ts - MIDNIGHT_MARGIN_MS) !== day) return [addDays(day, -1)];
-  if (dayOf(ts + MIDNIGHT_MARGIN_MS) !== day) return [addDays(day, 1)];
-  return [];
+  return { event: enriched.event, bot: enriched.bot };
 }

@@ -43,39 +43,30 @@ interface Chunk {
 /**
  * Packs events into details of at most MAX_DETAIL_BYTES each, in order. Each event is serialised
  * once, for both its size and the detail: the detail is written as `JSON.stringify` of an
- * `EventsDetail` would write it (keys v, projectId, events, dedupeDays), from the parts.
+ * `EventsDetail` would write it (keys v, projectId, events), from the parts.
  */
 export function chunkEvents(projectId: string, events: Normalized[]): Chunk[] {
   const head = `{"v":1,"projectId":${JSON.stringify(projectId)},"events":[`;
-  // The head, `]`, `,"dedupeDays":{}` and the closing brace.
-  const emptyBytes = Buffer.byteLength(head) + Buffer.byteLength('],"dedupeDays":{}}');
+  // The head, and `]}`.
+  const emptyBytes = Buffer.byteLength(head) + 2;
   const chunks: Chunk[] = [];
   let indexes: number[] = [];
   let json: string[] = [];
-  let dedupe: string[] = [];
   let size = emptyBytes;
   const flush = () => {
     if (indexes.length === 0) return;
-    const days = dedupe.length ? `,"dedupeDays":{${dedupe.join(',')}}` : '';
-    chunks.push({ indexes, detail: `${head}${json.join(',')}]${days}}` });
+    chunks.push({ indexes, detail: `${head}${json.join(',')}]}` });
     indexes = [];
     json = [];
-    dedupe = [];
     size = emptyBytes;
   };
   events.forEach((n, i) => {
     const event = JSON.stringify(n.event);
-    // `"messageId":[days]`: the entry of this event in dedupeDays, when it has one.
-    const days = n.dedupeDays.length
-      ? JSON.stringify({ [n.event.messageId]: n.dedupeDays }).slice(1, -1)
-      : undefined;
-    // The event and its comma, and its dedupeDays entry and comma.
-    const bytes =
-      Buffer.byteLength(event) + 1 + (days === undefined ? 0 : Buffer.byteLength(days) + 1);
+    // The event and its comma.
+    const bytes = Buffer.byteLength(event) + 1;
     if (indexes.length > 0 && size + bytes > MAX_DETAIL_BYTES) flush();
     indexes.push(i);
     json.push(event);
-    if (days !== undefined) dedupe.push(days);
     size += bytes;
   });
   flush();

@@ -2,7 +2,7 @@
 import type { AdminDeps } from '../../lambdas/admin/report.ts';
 import { DEFAULT_INTENT_RULES, DEFAULT_TOKEN_PRICES } from '../../lambdas/contract/config/admin.ts';
 import type { Verifier } from '../../lambdas/http/jwt.ts';
-import type { IngestDeps } from '../../lambdas/ingest/ingest.ts';
+import type { IngestDeps } from '../../lambdas/ingest/deps.ts';
 import type { RollupDeps } from '../../lambdas/rebuild/fold.ts';
 import type { TestTable } from './dynamo.ts';
 import { silentLog } from './events.ts';
@@ -13,7 +13,14 @@ const clockOf = (now: Clock) => (typeof now === 'number' ? () => now : now);
 
 /** Ingest as the queue's consumer runs it: 5 receives before a failing record is dead-lettered. */
 export function ingestDeps(t: TestTable, now: Clock): IngestDeps {
-  return { ddb: t.ddb, storage: t.storage, now: clockOf(now), log: silentLog, maxReceiveCount: 5 };
+  return {
+    ddb: t.ddb,
+    storage: t.storage,
+    now: clockOf(now),
+    log: silentLog,
+    maxReceiveCount: 5,
+    lifetimeMs: 60_000,
+  };
 }
 
 /** The rollup; by default a bucket settles 90 s after it ends. */

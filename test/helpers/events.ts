@@ -72,7 +72,6 @@ export function sqsRecord(
   options: {
     messageId?: string;
     receiveCount?: number;
-    dedupeDays?: EventsDetail['dedupeDays'];
   } = {},
 ): SQSRecord {
   const projectId = events[0]?.projectId ?? 'p1';
@@ -80,7 +79,6 @@ export function sqsRecord(
     v: 1,
     projectId,
     events,
-    ...(options.dedupeDays ? { dedupeDays: options.dedupeDays } : {}),
   };
   return {
     messageId: options.messageId ?? randomUUID(),

@@ -76,6 +76,17 @@ describe('TallyStack', () => {
     });
   });
 
+  it('tells ingest its own timeout, the bound its exactness rests on', () => {
+    const fns = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { TALLY_MAX_RECEIVE_COUNT: Match.anyValue() } } },
+      }),
+    ) as { Properties: { Timeout: number; Environment: { Variables: Record<string, string> } } }[];
+    expect(fns).toHaveLength(1);
+    const ingest = fns[0]?.Properties;
+    expect(ingest?.Environment.Variables.TALLY_INGEST_TIMEOUT_SECONDS).toBe(String(ingest?.Timeout));
+  });
+
   it('builds every function the same way: Node 22 on arm64, source maps on, bounded log retention', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x' },

@@ -9,6 +9,11 @@ export const INGEST = {
   sqsEndpoint: text('SQS_ENDPOINT'),
   /** The queue's receive limit: on the last receive a failing record is dead-lettered with its reason. */
   maxReceiveCount: integer('TALLY_MAX_RECEIVE_COUNT', 5, 1, 1000),
+  /**
+   * The function's timeout: no write is sent later than this after an invocation started, the
+   * bound the exactness argument rests on (docs/data-model.md "Exactly once").
+   */
+  timeoutSeconds: integer('TALLY_INGEST_TIMEOUT_SECONDS', 60, 10, 900),
 } as const;
 
 export type IngestConfig = Values<typeof INGEST> & { readonly storage: StorageConfig };

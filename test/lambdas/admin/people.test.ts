@@ -408,7 +408,7 @@ describe('the raw event listing', () => {
     await t.ddb.send(
       new DeleteCommand({
         TableName: t.tableName,
-        Key: keys.rawEvent('p1', '2026-11-20', newest[0] as string, t.storage.eventShards),
+        Key: keys.rawEvent('p1', newest[0] as string, t.storage.eventShards),
       }),
     );
     const body = await call<{ events: { messageId: string; properties: unknown }[] }>(

@@ -61,36 +61,6 @@ describe('normalize', () => {
     expect(a.event.timestamp).toBe('2026-11-22T12:00:00.000Z');
     expect(a.event.messageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(a.event.messageId).not.toBe(b.event.messageId);
-    expect(a.dedupeDays).toEqual([]);
-  });
-
-  it('looks back seven days for a client messageId without a client timestamp', () => {
-    const { dedupeDays } = normalize('track', { event: 'x', userId: 'u', messageId: 'm1' }, req);
-    expect(dedupeDays).toEqual([
-      '2026-11-21',
-      '2026-11-20',
-      '2026-11-19',
-      '2026-11-18',
-      '2026-11-17',
-      '2026-11-16',
-      '2026-11-15',
-    ]);
-  });
-
-  it('looks at the neighbouring day when a corrected timestamp is near midnight', () => {
-    const { event, dedupeDays } = normalize(
-      'track',
-      {
-        event: 'x',
-        userId: 'u',
-        messageId: 'm1',
-        timestamp: '2026-11-22T00:10:00.000Z',
-        sentAt: '2026-11-22T12:00:00.000Z',
-      },
-      req,
-    );
-    expect(event.timestamp).toBe('2026-11-22T00:10:00.000Z');
-    expect(dedupeDays).toEqual(['2026-11-21']);
   });
 
   it('never stores the raw IP', () => {

@@ -1,0 +1,24 @@
+/** What ingest needs from its environment: the handler builds it at cold start, tests their own. */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import type { StorageConfig } from '../contract/config/storage.ts';
+import type { Log } from '../http/logger.ts';
+
+export interface IngestDeps {
+  ddb: DynamoDBDocumentClient;
+  storage: StorageConfig;
+  now: () => number;
+  log: Log;
+  /**
+   * Sends a record to the dead-letter queue with its reason. Without it, failing records are
+   * only reported failed and SQS moves them after `maxReceiveCount` receives, reason unknown.
+   */
+  deadLetter?: ((record: SQSRecord, reason: string) => Promise<void>) | undefined;
+  /** The queue's receive limit: the receive on which a failing record is dead-lettered. */
+  maxReceiveCount: number;
+  /**
+   * The longest an invocation runs (the function's timeout). No write is sent later than this
+   * after it started, which bounds where a crashed writer's competitors can have committed.
+   */
+  lifetimeMs: number;
+}
