@@ -42,7 +42,7 @@ describe('the configuration schema', () => {
   it('names each environment variable once', () => {
     const names = ALL.map((s) => s.env);
     expect(new Set(names).size).toBe(names.length);
-    expect(INTEGERS.length).toBe(8);
+    expect(INTEGERS.length).toBe(9);
   });
 
   it('reads the documented defaults when nothing is set', () => {
@@ -60,7 +60,7 @@ describe('the configuration schema', () => {
       privacy: { ipMode: 'truncate', botMode: 'flag' },
       jwt: { roleClaim: 'roles', adminRole: 'admin', projectsClaim: 'projects' },
     });
-    expect(ingestConfig(BASE)).toMatchObject({ maxReceiveCount: 5 });
+    expect(ingestConfig(BASE)).toMatchObject({ maxReceiveCount: 5, timeoutSeconds: 60 });
     expect(rollupConfig(BASE)).toMatchObject({
       settleSeconds: 120,
       nightlyDays: 3,
