@@ -80,6 +80,8 @@ const INGEST_QUEUE = 'tally-ingest';
 const DEAD_LETTER_QUEUE = 'tally-ingest-dlq';
 /** The queue's receive limit, as the ingest function reads it by default (and as CDK sets it). */
 const MAX_RECEIVE_COUNT = INGEST.maxReceiveCount.fallback;
+/** Ingest's lifetime here: no write later than this after an invocation started. */
+const LOCAL_INGEST_TIMEOUT_SECONDS = 30;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -179,9 +181,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [INGEST.sqsEndpoint.env]: sqs.endpoint,
     [INGEST.deadLetterQueueUrl.env]: sqs.queueUrl(DEAD_LETTER_QUEUE),
     [INGEST.maxReceiveCount.env]: String(MAX_RECEIVE_COUNT),
-    // Ingest runs in process here: a bucket can be folded seconds after it closes.
+    // Short buckets, folded soon after they close: a bucket may be folded only once no ingest
+    // can still commit into it, so the settle time exceeds the ingest lifetime (as in lib/).
     [STORAGE.bucketSeconds.env]: '60',
-    [ROLLUP.settleSeconds.env]: '10',
+    [INGEST.timeoutSeconds.env]: String(LOCAL_INGEST_TIMEOUT_SECONDS),
+    [ROLLUP.settleSeconds.env]: String(LOCAL_INGEST_TIMEOUT_SECONDS + 10),
     [JWT.jwksUrl.env]: `${baseUrl}/.well-known/jwks.json`,
     [JWT.issuer.env]: LOCAL_ISSUER,
     [JWT.audience.env]: LOCAL_AUDIENCE,

@@ -3,7 +3,7 @@
  * it — under concurrent copies, redelivery and a crash at any point (docs/data-model.md
  * "Exactly once").
  *
- * Per project, an invocation (a *writer*):
+ * Per project, in groups of whole records of about GROUP_EVENTS events, an invocation (a *writer*):
  *  1. reads the number of the project's last commit (`seen`), then checks, with consistent reads,
  *     which of its events are stored already and whether their writer committed them;
  *  2. stores the new ones (and re-claims those whose writer never committed), each naming the
@@ -58,6 +58,8 @@ const WRITE_GUARD_MS = 5_000;
 /** How far two writers' clocks may disagree. */
 const CLOCK_SKEW_MS = 5_000;
 const COMMIT_ATTEMPTS = 25;
+/** Events stored and committed together; a group ends at a record's end. */
+const GROUP_EVENTS = 1000;
 
 /** An invocation past its write deadline: its records are retried by a later one. */
 class WriteDeadlineExceeded extends Error {
@@ -78,12 +80,13 @@ interface Fresh extends Candidate {
   fact: Fact;
 }
 
-/** What one writer does with one project's events. */
+/** What one writer does with one group of one project's events. */
 interface Writer {
   deps: IngestDeps;
   projectId: string;
   /** Unique per invocation: it names the writer's fact-log items and commits. */
   token: string;
+  /** When this group started: its storage bucket, and the start of its writer's lifetime window. */
   storedAt: number;
   bucket: string;
   /** The last commit number read before checking. */
@@ -92,7 +95,7 @@ interface Writer {
   guard: () => void;
 }
 
-interface ProjectOutcome {
+interface GroupOutcome {
   stored: number;
   duplicates: number;
   /** Records whose events were not all stored and counted, with the reason. */
@@ -166,26 +169,34 @@ export async function ingest(
 
   // Base64url: no `#`, which separates the parts of a fact-log item's sort key.
   const token = randomBytes(9).toString('base64url');
-  const bucket = bucketOf(startedAt, deps.storage.bucketSeconds);
   let stored = 0;
+  const fail = (list: Candidate[], reason: string) => {
+    for (const c of list) failures.set(c.recordId, { reason, permanent: false });
+  };
   await Promise.all(
     [...byProject].map(async ([projectId, candidates]) => {
-      try {
-        const seen = await latestCommit(deps.ddb, deps.storage.tableName, projectId);
-        const writer = { deps, projectId, token, storedAt: startedAt, bucket, seen, guard };
-        const outcome = await ingestProject(writer, candidates);
-        stored += outcome.stored;
-        duplicates += outcome.duplicates;
-        for (const [recordId, reason] of outcome.failed) {
-          failures.set(recordId, { reason, permanent: false });
+      const groups = groupsOf(candidates);
+      for (const [i, group] of groups.entries()) {
+        // A group started late might not finish: leave it, and the rest, to a later invocation.
+        if (deps.now() > startedAt + deps.lifetimeMs / 2) {
+          fail(groups.slice(i).flat(), 'left for a later invocation: this one ran long');
+          return;
         }
-      } catch (error) {
-        // Whatever was stored is found, and counted once, when the records come back.
-        for (const c of candidates) {
-          failures.set(c.recordId, {
-            reason: `storage failed: ${(error as Error).message}`,
-            permanent: false,
-          });
+        try {
+          const now = deps.now();
+          const seen = await latestCommit(deps.ddb, deps.storage.tableName, projectId);
+          const bucket = bucketOf(now, deps.storage.bucketSeconds);
+          const writer = { deps, projectId, token, storedAt: now, bucket, seen, guard };
+          const outcome = await ingestGroup(writer, group);
+          stored += outcome.stored;
+          duplicates += outcome.duplicates;
+          for (const [recordId, reason] of outcome.failed) {
+            failures.set(recordId, { reason, permanent: false });
+          }
+        } catch (error) {
+          // Whatever was stored is found, and counted once, when the records come back.
+          fail(groups.slice(i).flat(), `storage failed: ${(error as Error).message}`);
+          return;
         }
       }
     }),
@@ -234,7 +245,26 @@ export async function ingest(
   return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })), stats };
 }
 
-async function ingestProject(w: Writer, candidates: Candidate[]): Promise<ProjectOutcome> {
+/**
+ * A project's candidates in groups of whole records, about GROUP_EVENTS events each: a group is
+ * stored and committed before the next starts, so a slow invocation still makes progress.
+ */
+function groupsOf(candidates: Candidate[]): Candidate[][] {
+  const groups: Candidate[][] = [];
+  let current: Candidate[] = [];
+  for (const [i, c] of candidates.entries()) {
+    const recordEnds = candidates[i + 1]?.recordId !== c.recordId;
+    current.push(c);
+    if (recordEnds && current.length >= GROUP_EVENTS) {
+      groups.push(current);
+      current = [];
+    }
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+async function ingestGroup(w: Writer, candidates: Candidate[]): Promise<GroupOutcome> {
   const { deps } = w;
   const { storage } = deps;
   const failed = new Map<string, string>();

@@ -84,7 +84,9 @@ describe('TallyStack', () => {
     ) as { Properties: { Timeout: number; Environment: { Variables: Record<string, string> } } }[];
     expect(fns).toHaveLength(1);
     const ingest = fns[0]?.Properties;
-    expect(ingest?.Environment.Variables.TALLY_INGEST_TIMEOUT_SECONDS).toBe(String(ingest?.Timeout));
+    expect(ingest?.Environment.Variables.TALLY_INGEST_TIMEOUT_SECONDS).toBe(
+      String(ingest?.Timeout),
+    );
   });
 
   it('builds every function the same way: Node 22 on arm64, source maps on, bounded log retention', () => {

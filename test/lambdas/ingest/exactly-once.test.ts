@@ -255,6 +255,34 @@ describe('a writer that crashed after overwriting a copy another writer counted'
   });
 });
 
+describe('an invocation that runs long', () => {
+  it('commits the groups it finished, leaves the rest to a retry, and counts everything once', async () => {
+    const events = dataset(1500);
+    const records = [0, 1, 2].map((i) => sqsRecord(events.slice(i * 500, i * 500 + 500)));
+    // Every DynamoDB call takes 0.7 s of this clock: the first group of 1,000 events (two records)
+    // outlasts half the 60 s lifetime, so the third record is left for later.
+    let clock = NOW;
+    const slow = new Proxy(t.ddb, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? (command: never) => {
+              clock += 700;
+              return target.send(command);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    const first = await ingest({ ...ingestDeps(t, () => clock), ddb: slow }, records);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: records[2]?.messageId }]);
+    expect(first.stats.stored).toBe(1000);
+    expect((await snapshot(t)).totals.events).toBe(1000);
+    const again = await ingest(ingestDeps(t, clock + 60_000), [
+      redelivered(records[2] as SQSRecord, 2),
+    ]);
+    expect(again.stats.stored).toBe(500);
+    expect(await snapshot(t)).toEqual(await reference(events));
+  });
+});
+
 describe('resends with other timestamps', () => {
   it('counts a verbatim replay three days late, on another day, once', async () => {
     const first = tallyEvent({ messageId: 'late-1', timestamp: '2026-11-20T23:59:00.000Z' });
