@@ -34,7 +34,7 @@ export function rollupDay(deps: RollupDeps, projectId: string, day: string): Pro
       watermark,
     );
     // Aggregation must not depend on the order the log was read in.
-    facts.sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    facts.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const parts = partsOf(facts);
     const actors = await activeBefore(deps, projectId, day, watermark);
     if (actors.length) parts.counters[COUNTER.activeUsers] = actors.length;

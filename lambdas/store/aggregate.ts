@@ -149,17 +149,17 @@ export function parseApiKey(key: string): { method: string; endpoint: string } {
 export function addFact(p: Parts, f: Fact): void {
   addCounters(p.counters, contributions(f));
   const a = p.agg;
-  const hour = new Date(f.t).getUTCHours();
-  const isMessage = f.ty === 'track' && f.n === DOMAIN_EVENTS.messageSent;
-  const tokens = isMessage ? (f.tok ?? 0) : 0;
-  if (f.n) inc(a.names, f.n);
+  const hour = new Date(f.time).getUTCHours();
+  const isMessage = f.type === 'track' && f.name === DOMAIN_EVENTS.messageSent;
+  const tokens = isMessage ? (f.tokens ?? 0) : 0;
+  if (f.name) inc(a.names, f.name);
   (a.hours.events[hour] as number)++;
-  if (f.err) (a.hours.errors[hour] as number)++;
+  if (f.error) (a.hours.errors[hour] as number)++;
   if (isMessage) {
     (a.hours.messages[hour] as number)++;
     (a.hours.tokens[hour] as number) += tokens;
-    if (f.rt !== undefined) addValue(a.rt, f.rt);
-    const model = f.mdl ?? '(unknown)';
+    if (f.responseTimeMs !== undefined) addValue(a.rt, f.responseTimeMs);
+    const model = f.model ?? '(unknown)';
     const m = entry(a.models, model, () => ({
       messages: 0,
       tokens: 0,
@@ -168,54 +168,54 @@ export function addFact(p: Parts, f: Fact): void {
     }));
     m.messages++;
     m.tokens += tokens;
-    m.inputTokens += f.tin ?? 0;
-    m.outputTokens += f.tout ?? 0;
+    m.inputTokens += f.inputTokens ?? 0;
+    m.outputTokens += f.outputTokens ?? 0;
     inc(a.roles, f.role ?? '(unknown)');
   }
 
-  if (f.u) {
-    const u = entry(p.users, f.u, () => ({
+  if (f.actor) {
+    const u = entry(p.users, f.actor, () => ({
       events: 0,
       messages: 0,
       tokens: 0,
-      first: f.t,
-      last: f.t,
+      first: f.time,
+      last: f.time,
     }));
     u.events++;
     if (isMessage) u.messages++;
     u.tokens += tokens;
-    u.first = Math.min(u.first, f.t);
-    u.last = Math.max(u.last, f.t);
+    u.first = Math.min(u.first, f.time);
+    u.last = Math.max(u.last, f.time);
   }
 
   const resources = resourcesOf(f);
-  if (f.cv && (isMessage || f.ca)) {
-    const c = entry(p.conversations, f.cv, () => ({
+  if (f.conversationId && (isMessage || f.conversationAction)) {
+    const c = entry(p.conversations, f.conversationId, () => ({
       messages: 0,
       tokens: 0,
       rtSum: 0,
       rtCount: 0,
-      first: f.t,
-      last: f.t,
+      first: f.time,
+      last: f.time,
       resources: [],
     }));
-    if (f.u && !f.u.startsWith(ANONYMOUS_PREFIX) && !c.userId) c.userId = f.u;
+    if (f.actor && !f.actor.startsWith(ANONYMOUS_PREFIX) && !c.userId) c.userId = f.actor;
     if (isMessage) {
       c.messages++;
       c.tokens += tokens;
-      if (f.rt !== undefined) {
-        c.rtSum += f.rt;
+      if (f.responseTimeMs !== undefined) {
+        c.rtSum += f.responseTimeMs;
         c.rtCount++;
       }
     }
-    if (f.ca === 's') c.started = Math.min(c.started ?? f.t, f.t);
-    if (f.ca === 'e') c.ended = Math.max(c.ended ?? f.t, f.t);
-    if (f.cst && (c.statusAt === undefined || f.t >= c.statusAt)) {
-      c.status = f.cst;
-      c.statusAt = f.t;
+    if (f.conversationAction === 'started') c.started = Math.min(c.started ?? f.time, f.time);
+    if (f.conversationAction === 'ended') c.ended = Math.max(c.ended ?? f.time, f.time);
+    if (f.conversationStatus && (c.statusAt === undefined || f.time >= c.statusAt)) {
+      c.status = f.conversationStatus;
+      c.statusAt = f.time;
     }
-    c.first = Math.min(c.first, f.t);
-    c.last = Math.max(c.last, f.t);
+    c.first = Math.min(c.first, f.time);
+    c.last = Math.max(c.last, f.time);
     for (const r of resources) if (!c.resources.includes(r)) c.resources.push(r);
   }
 
@@ -225,31 +225,31 @@ export function addFact(p: Parts, f: Fact): void {
     if (isMessage) {
       r.messages++;
       r.tokens += tokens;
-      if (f.rt !== undefined) {
-        r.rtSum += f.rt;
+      if (f.responseTimeMs !== undefined) {
+        r.rtSum += f.responseTimeMs;
         r.rtCount++;
       }
     }
-    if (f.err) r.errors++;
-    if (f.rat !== undefined) {
-      r.ratingSum += f.rat;
+    if (f.error) r.errors++;
+    if (f.rating !== undefined) {
+      r.ratingSum += f.rating;
       r.ratingCount++;
     }
   }
 
-  if (f.ty === 'track' && f.n === DOMAIN_EVENTS.apiRequest) {
-    const s = entry(p.api, apiKey(f.me, f.ep), () => ({
+  if (f.type === 'track' && f.name === DOMAIN_EVENTS.apiRequest) {
+    const s = entry(p.api, apiKey(f.method, f.endpoint), () => ({
       count: 0,
       errors: 0,
       status: {},
       dur: emptyDistribution(),
     }));
     s.count++;
-    if (f.sc !== undefined) {
-      inc(s.status, String(f.sc));
-      if (f.sc >= 400) s.errors++;
+    if (f.statusCode !== undefined) {
+      inc(s.status, String(f.statusCode));
+      if (f.statusCode >= 400) s.errors++;
     }
-    if (f.dur !== undefined) addValue(s.dur, f.dur);
+    if (f.durationMs !== undefined) addValue(s.dur, f.durationMs);
   }
 }
 

@@ -32,18 +32,18 @@ export type Counters = Record<string, number>;
 
 /** The counter increments one event (its fact) contributes; users are counted from markers. */
 export function contributions(f: Fact): Counters {
-  const out: Counters = { [COUNTER.events]: 1, [eventsOfType(f.ty)]: 1 };
-  if (f.err) out[COUNTER.errors] = 1;
-  if (f.ty !== 'track') return out;
-  switch (f.n) {
+  const out: Counters = { [COUNTER.events]: 1, [eventsOfType(f.type)]: 1 };
+  if (f.error) out[COUNTER.errors] = 1;
+  if (f.type !== 'track') return out;
+  switch (f.name) {
     case DOMAIN_EVENTS.messageSent:
       out[COUNTER.messages] = 1;
-      if (f.tok !== undefined) {
-        out[COUNTER.tokens] = f.tok;
-        if (f.mdl) out[tokensOfModel(f.mdl)] = f.tok;
+      if (f.tokens !== undefined) {
+        out[COUNTER.tokens] = f.tokens;
+        if (f.model) out[tokensOfModel(f.model)] = f.tokens;
       }
-      if (f.rt !== undefined) {
-        out[COUNTER.responseTimeSumMs] = f.rt;
+      if (f.responseTimeMs !== undefined) {
+        out[COUNTER.responseTimeSumMs] = f.responseTimeMs;
         out[COUNTER.responseTimeCount] = 1;
       }
       break;
@@ -52,7 +52,7 @@ export function contributions(f: Fact): Counters {
       break;
     case DOMAIN_EVENTS.apiRequest:
       out[COUNTER.apiCalls] = 1;
-      if (f.sc !== undefined && f.sc >= 400) out[COUNTER.apiErrors] = 1;
+      if (f.statusCode !== undefined && f.statusCode >= 400) out[COUNTER.apiErrors] = 1;
       break;
   }
   return out;

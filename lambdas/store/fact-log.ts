@@ -1,7 +1,8 @@
 /**
  * The fact log: each ingest invocation writes the facts of the events it newly stored, one item
  * per (project, event day), deflated. Reports read the log since a day's rollup watermark as the
- * live layer; the activity feed and the raw event listing page through it, newest first.
+ * live layer; the activity feed, the raw event listing and message insights page through it,
+ * newest first (log-pages.ts). Facts are stored in their compact form (fact-codec.ts).
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -9,6 +10,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BUCKET_PREFIX, factLogPartition, type Key, keys } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
 import { queryAll } from './dynamo.ts';
+import { decodeFact, encodeFact, type StoredFact } from './fact-codec.ts';
 import type { Fact } from './facts.ts';
 
 export const FACTS_ATTRIBUTE = 'z';
@@ -48,7 +50,7 @@ export function factLogItem(key: Key, facts: Fact[], ttl: number): Record<string
   return {
     ...key,
     n: facts.length,
-    [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(facts)),
+    [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(facts.map(encodeFact))),
     [TABLE.ttlAttribute]: ttl,
   };
 }
@@ -56,7 +58,7 @@ export function factLogItem(key: Key, facts: Fact[], ttl: number): Record<string
 export function factsOfItem(item: Record<string, unknown>): Fact[] {
   const z = item[FACTS_ATTRIBUTE];
   if (!(z instanceof Uint8Array)) return [];
-  return JSON.parse(inflateRawSync(z).toString('utf8')) as Fact[];
+  return (JSON.parse(inflateRawSync(z).toString('utf8')) as StoredFact[]).map(decodeFact);
 }
 
 /**

@@ -2,53 +2,56 @@
  * A fact is the compact record of one event that every report is computed from: the ingest writes
  * the facts of newly stored events to the fact log (the live layer), and the rollup derives the
  * same facts from raw events (the rebuilt layer). One function, `factOf`, makes both, so live and
- * rebuilt figures cannot disagree about what an event means.
+ * rebuilt figures cannot disagree about what an event means. Fields have readable names here;
+ * fact-codec.ts stores them under short codes.
  */
 import type { EventType, TallyEvent } from '../model/events.ts';
 import { actorOf } from '../model/events.ts';
 import { finiteNumber } from '../model/values.ts';
-import { CONVERSATION_EVENTS, DOMAIN_EVENTS } from '../model/vocabulary.ts';
+import {
+  CONVERSATION_EVENTS,
+  type ConversationAction,
+  DOMAIN_EVENTS,
+} from '../model/vocabulary.ts';
 
 export interface Fact {
-  /** messageId */
+  /** The event's messageId. */
   id: string;
-  /** timestamp, epoch ms */
-  t: number;
-  ty: EventType;
-  /** event (track) or page/screen name */
-  n?: string;
-  /** actor: userId, or `anon:<anonymousId>` */
-  u?: string;
-  // Messages (message.sent)
-  tok?: number;
-  tin?: number;
-  tout?: number;
-  mdl?: string;
-  role?: string;
-  /** message response time, ms */
-  rt?: number;
-  /** conversationId (messages and conversation events) */
-  cv?: string;
-  /** conversation action: started, updated, ended */
-  ca?: 's' | 'u' | 'e';
-  /** conversation status, as reported */
-  cst?: string;
-  // API calls (api.request)
-  ep?: string;
-  me?: string;
-  sc?: number;
-  /** API call duration, ms */
-  dur?: number;
+  /** The event's timestamp, epoch ms. */
+  time: number;
+  type: EventType;
+  /** The event name (track), or the page/screen name. */
+  name?: string;
+  /** userId, or `anon:<anonymousId>`. */
+  actor?: string;
+  /** Messages and conversation events. */
+  conversationId?: string;
   // Resources: an explicit resourceType/resourceId, and agent, channel, workflow ids
-  rty?: string;
-  rid?: string;
-  ag?: string;
-  ch?: string;
-  wf?: string;
-  /** rating of a feedback.submitted event */
-  rat?: number;
-  /** an error: an `*.error`/`*.failed` event, `properties.error: true`, or an API 5xx */
-  err?: 1;
+  resourceType?: string;
+  resourceId?: string;
+  agentId?: string;
+  channel?: string;
+  workflowId?: string;
+  // Messages (message.sent)
+  tokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  model?: string;
+  role?: string;
+  responseTimeMs?: number;
+  // Conversation events
+  conversationAction?: ConversationAction;
+  /** The conversation's status, as reported. */
+  conversationStatus?: string;
+  // API calls (api.request)
+  endpoint?: string;
+  method?: string;
+  statusCode?: number;
+  durationMs?: number;
+  /** The rating of a feedback.submitted event. */
+  rating?: number;
+  /** An `*.error`/`*.failed` event, `properties.error: true`, or an API 5xx. */
+  error?: true;
 }
 
 /** Longest string kept in a fact (names, ids, endpoints): facts are small by design. */
@@ -78,82 +81,83 @@ export function normalizeEndpoint(path: string): string {
 }
 
 export function factOf(e: TallyEvent): Fact {
-  const f: Fact = { id: e.messageId, t: Date.parse(e.timestamp), ty: e.type };
+  // Fields are set in a fixed order: it is the order they are stored in (fact-codec.ts).
+  const f: Fact = { id: e.messageId, time: Date.parse(e.timestamp), type: e.type };
   const name = str(e.event ?? e.name);
-  if (name) f.n = name;
+  if (name) f.name = name;
   const actor = actorOf(e);
-  if (actor) f.u = actor;
+  if (actor) f.actor = actor;
   const p = e.properties ?? {};
 
-  const cv = str(p.conversationId ?? p.conversation_id);
-  if (cv) f.cv = cv;
-  const rty = str(p.resourceType);
-  const rid = str(p.resourceId);
-  if (rty && rid) {
-    f.rty = rty;
-    f.rid = rid;
+  const conversationId = str(p.conversationId ?? p.conversation_id);
+  if (conversationId) f.conversationId = conversationId;
+  const resourceType = str(p.resourceType);
+  const resourceId = str(p.resourceId);
+  if (resourceType && resourceId) {
+    f.resourceType = resourceType;
+    f.resourceId = resourceId;
   }
-  const ag = str(p.agentId);
-  if (ag) f.ag = ag;
-  const ch = str(p.channel ?? p.channelId);
-  if (ch) f.ch = ch;
-  const wf = str(p.workflowId);
-  if (wf) f.wf = wf;
+  const agentId = str(p.agentId);
+  if (agentId) f.agentId = agentId;
+  const channel = str(p.channel ?? p.channelId);
+  if (channel) f.channel = channel;
+  const workflowId = str(p.workflowId);
+  if (workflowId) f.workflowId = workflowId;
 
   if (e.type === 'track') {
     switch (e.event) {
       case DOMAIN_EVENTS.messageSent: {
         const tokens = tokensOf(p);
-        if (tokens !== undefined && tokens > 0) f.tok = tokens;
-        const tin = finiteNumber(p.inputTokens);
-        if (tin !== undefined && tin > 0) f.tin = tin;
-        const tout = finiteNumber(p.outputTokens);
-        if (tout !== undefined && tout > 0) f.tout = tout;
-        const mdl = str(p.model);
-        if (mdl) f.mdl = mdl;
+        if (tokens !== undefined && tokens > 0) f.tokens = tokens;
+        const inputTokens = finiteNumber(p.inputTokens);
+        if (inputTokens !== undefined && inputTokens > 0) f.inputTokens = inputTokens;
+        const outputTokens = finiteNumber(p.outputTokens);
+        if (outputTokens !== undefined && outputTokens > 0) f.outputTokens = outputTokens;
+        const model = str(p.model);
+        if (model) f.model = model;
         const role = str(p.role);
         if (role) f.role = role.toLowerCase();
-        const rt = finiteNumber(p.responseTimeMs);
-        if (rt !== undefined && rt >= 0) f.rt = rt;
+        const responseTimeMs = finiteNumber(p.responseTimeMs);
+        if (responseTimeMs !== undefined && responseTimeMs >= 0) f.responseTimeMs = responseTimeMs;
         break;
       }
       case CONVERSATION_EVENTS.started:
-        f.ca = 's';
+        f.conversationAction = 'started';
         break;
       case CONVERSATION_EVENTS.updated:
-        f.ca = 'u';
+        f.conversationAction = 'updated';
         break;
       case CONVERSATION_EVENTS.ended:
-        f.ca = 'e';
+        f.conversationAction = 'ended';
         break;
       case DOMAIN_EVENTS.apiRequest: {
-        const ep = str(p.endpoint);
-        if (ep) f.ep = normalizeEndpoint(ep);
-        const me = str(p.method);
-        if (me) f.me = me.toUpperCase();
-        const sc = finiteNumber(p.statusCode);
-        if (sc !== undefined) f.sc = Math.trunc(sc);
-        const dur = finiteNumber(p.durationMs ?? p.responseTimeMs);
-        if (dur !== undefined && dur >= 0) f.dur = dur;
+        const endpoint = str(p.endpoint);
+        if (endpoint) f.endpoint = normalizeEndpoint(endpoint);
+        const method = str(p.method);
+        if (method) f.method = method.toUpperCase();
+        const statusCode = finiteNumber(p.statusCode);
+        if (statusCode !== undefined) f.statusCode = Math.trunc(statusCode);
+        const durationMs = finiteNumber(p.durationMs ?? p.responseTimeMs);
+        if (durationMs !== undefined && durationMs >= 0) f.durationMs = durationMs;
         break;
       }
       case DOMAIN_EVENTS.feedbackSubmitted: {
-        const rat = finiteNumber(p.rating);
-        if (rat !== undefined) f.rat = rat;
+        const rating = finiteNumber(p.rating);
+        if (rating !== undefined) f.rating = rating;
         break;
       }
     }
-    if (f.ca) {
-      const cst = str(p.status);
-      if (cst) f.cst = cst;
+    if (f.conversationAction) {
+      const status = str(p.status);
+      if (status) f.conversationStatus = status;
     }
   }
   if (
-    (f.sc !== undefined && f.sc >= 500) ||
+    (f.statusCode !== undefined && f.statusCode >= 500) ||
     (name !== undefined && /\.(error|failed)$/.test(name)) ||
     p.error === true
   ) {
-    f.err = 1;
+    f.error = true;
   }
   return f;
 }
@@ -161,9 +165,9 @@ export function factOf(e: TallyEvent): Fact {
 /** The resources a fact belongs to, as `type#id`. */
 export function resourcesOf(f: Fact): string[] {
   const out: string[] = [];
-  if (f.rty && f.rid) out.push(`${f.rty}#${f.rid}`);
-  if (f.ag) out.push(`agent#${f.ag}`);
-  if (f.ch) out.push(`channel#${f.ch}`);
-  if (f.wf) out.push(`workflow#${f.wf}`);
+  if (f.resourceType && f.resourceId) out.push(`${f.resourceType}#${f.resourceId}`);
+  if (f.agentId) out.push(`agent#${f.agentId}`);
+  if (f.channel) out.push(`channel#${f.channel}`);
+  if (f.workflowId) out.push(`workflow#${f.workflowId}`);
   return [...new Set(out)];
 }

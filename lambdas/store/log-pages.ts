@@ -60,7 +60,7 @@ const ITEMS_PER_QUERY = 10;
  * boundary never depends on sort stability. The exact reverse of the rollup's order.
  */
 export function newestFirst(a: Fact, b: Fact): number {
-  return b.t - a.t || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  return b.time - a.time || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 /** Checks a position from a cursor against the request: its day in range, its key in the project. */

@@ -51,11 +51,11 @@ const messageInsightsReport = report({
       const score = scoreOf.get(fact.id);
       return {
         messageId: fact.id,
-        conversationId: fact.cv ?? null,
-        channel: fact.ch ?? null,
-        userId: fact.u ?? null,
+        conversationId: fact.conversationId ?? null,
+        channel: fact.channel ?? null,
+        userId: fact.actor ?? null,
         role: fact.role ?? null,
-        timestamp: new Date(fact.t).toISOString(),
+        timestamp: new Date(fact.time).toISOString(),
         textLength: text === undefined ? 0 : [...text].length,
         sentiment: score ?? { label: 'unknown', score: null },
         intent: text === undefined ? UNKNOWN : intentOf(text, deps.insights.intentRules),

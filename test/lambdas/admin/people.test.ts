@@ -124,7 +124,7 @@ describe('rules', () => {
   });
 
   it('name an anonymous actor by its anonymousId', () => {
-    expect(activityOf({ id: 'm', t: 0, ty: 'page', n: 'Home', u: 'anon:v1' })).toEqual({
+    expect(activityOf({ id: 'm', time: 0, type: 'page', name: 'Home', actor: 'anon:v1' })).toEqual({
       messageId: 'm',
       userId: null,
       anonymousId: 'v1',

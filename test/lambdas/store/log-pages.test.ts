@@ -15,7 +15,7 @@ import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
 
 let t: TestTable;
 const DAYS = daysBetween('2026-11-20', '2026-11-22');
-const named = (name: string) => (f: Fact) => f.n === name;
+const named = (name: string) => (f: Fact) => f.name === name;
 const deps = () => ({ ddb: t.ddb, tableName: t.tableName, storage: t.storage });
 const page = (r: Partial<LogPageRequest>, projectId = 'p1') =>
   readLogPage(deps(), projectId, {

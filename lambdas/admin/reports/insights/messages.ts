@@ -24,10 +24,10 @@ export interface MessagePage {
 }
 
 const isMessage = (f: Fact, filter: MessageFilter) =>
-  f.ty === 'track' &&
-  f.n === DOMAIN_EVENTS.messageSent &&
-  (filter.conversationId === undefined || f.cv === filter.conversationId) &&
-  (filter.channel === undefined || f.ch === filter.channel);
+  f.type === 'track' &&
+  f.name === DOMAIN_EVENTS.messageSent &&
+  (filter.conversationId === undefined || f.conversationId === filter.conversationId) &&
+  (filter.channel === undefined || f.channel === filter.channel);
 
 /** The text of a message event: `properties.content`, else `text`, else `message`. */
 export function textOf(properties: Record<string, unknown>): string | undefined {

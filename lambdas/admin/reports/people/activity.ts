@@ -50,7 +50,7 @@ export const activitiesReport = report({
       cursor: query.cursor,
       limit: query.limit,
       actor,
-      match: (f) => actor === undefined || f.u === actor,
+      match: (f) => actor === undefined || f.actor === actor,
     });
     return {
       project: projectId,
@@ -97,9 +97,9 @@ export const eventsReport = report({
       limit: query.limit,
       actor,
       match: (f) =>
-        (type === undefined || f.ty === type) &&
-        (event === undefined || f.n === event) &&
-        (actor === undefined || f.u === actor),
+        (type === undefined || f.type === type) &&
+        (event === undefined || f.name === event) &&
+        (actor === undefined || f.actor === actor),
     });
     // The page's full events. One whose raw item is gone (a user's deletion) is left out, not
     // shown from its fact.

@@ -34,10 +34,10 @@ export interface Activity {
 export function activityOf(f: Fact): Activity {
   return {
     messageId: f.id,
-    ...identityOf(f.u),
-    activityType: f.n ?? f.ty,
-    type: f.ty,
-    timestamp: iso(f.t),
+    ...identityOf(f.actor),
+    activityType: f.name ?? f.type,
+    type: f.type,
+    timestamp: iso(f.time),
   };
 }
 
