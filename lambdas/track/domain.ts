@@ -6,6 +6,7 @@
  * track schema and normalisation run after it.
  */
 import { createHash } from 'node:crypto';
+import * as v from 'valibot';
 import { finiteNumber, isRecord } from '../model/values.ts';
 import { CONVERSATION_EVENTS, DOMAIN_EVENTS } from '../model/vocabulary.ts';
 
@@ -24,14 +25,26 @@ export interface DomainMessage {
 
 type Item = Record<string, unknown>;
 
-/** How one field is read: `parse` gives undefined when the value has the wrong shape. */
+/** How one field's value is checked and read: a valibot schema whose every message is `expected`. */
 interface Kind<T> {
-  parse: (value: unknown) => T | undefined;
+  schema: v.GenericSchema<unknown, T>;
   /** Ends the sentence "<field> must be …". */
   expected: string;
 }
 
-/** The spellings of a field, each with its kind; the first (snake) names it when it is missing. */
+const kind = <T>(
+  expected: string,
+  schema: (m: string) => v.GenericSchema<unknown, T>,
+): Kind<T> => ({
+  expected,
+  schema: schema(expected),
+});
+
+/**
+ * The spellings of a field, each with its kind; the first (snake) names it when it is missing.
+ * Which spelling counts (the first the item carries) is this table's lookup; what a value must be
+ * is valibot's, like every other payload the API takes.
+ */
 type Field<T> = Readonly<Record<string, Kind<T>>>;
 
 /** Thrown by the readers and turned into `{ reason }` by `translate`: the first bad field wins. */
@@ -62,74 +75,65 @@ function isoTime(value: unknown): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-const text = (max?: number): Kind<string> => ({
-  expected: max === undefined ? 'a string' : `a string of at most ${max} characters`,
-  parse: (v) =>
-    typeof v === 'string' && (max === undefined || v.trim().length <= max) ? v.trim() : undefined,
-});
+/** A number, or one written in a string ("150"), as clients send them; else undefined. */
+const loose = v.transform(finiteNumber);
 
-const ID: Kind<string> = {
-  expected: 'a string of at most 256 characters or a number',
-  parse: (v) => {
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
-    return typeof v === 'string' && v.trim().length <= 256 ? v.trim() : undefined;
-  },
-};
+const text = (max?: number): Kind<string> =>
+  max === undefined
+    ? kind('a string', (m) => v.pipe(v.string(m), v.trim()))
+    : kind(`a string of at most ${max} characters`, (m) =>
+        v.pipe(v.string(m), v.trim(), v.maxLength(max, m)),
+      );
 
-const COUNT: Kind<number> = {
-  expected: 'a non-negative integer',
-  parse: (v) => {
-    const n = finiteNumber(v);
-    return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
-  },
-};
+const ID = kind('a string of at most 256 characters or a number', (m) =>
+  v.union(
+    [
+      v.pipe(v.number(m), v.finite(m), v.transform(String)),
+      v.pipe(v.string(m), v.trim(), v.maxLength(256, m)),
+    ],
+    m,
+  ),
+);
 
-const STATUS_CODE: Kind<number> = {
-  expected: 'an integer between 100 and 599',
-  parse: (v) => {
-    const n = finiteNumber(v);
-    return n !== undefined && Number.isInteger(n) && n >= 100 && n <= 599 ? n : undefined;
-  },
-};
+const COUNT = kind('a non-negative integer', (m) =>
+  v.pipe(v.unknown(), loose, v.number(m), v.integer(m), v.minValue(0, m)),
+);
+
+const STATUS_CODE = kind('an integer between 100 and 599', (m) =>
+  v.pipe(v.unknown(), loose, v.number(m), v.integer(m), v.minValue(100, m), v.maxValue(599, m)),
+);
 
 /** A duration in seconds, read as milliseconds. */
-const SECONDS: Kind<number> = {
-  expected: 'a non-negative number of seconds',
-  parse: (v) => {
-    const n = finiteNumber(v);
-    return n !== undefined && n >= 0 ? roundMs(n * 1000) : undefined;
-  },
-};
+const SECONDS = kind('a non-negative number of seconds', (m) =>
+  v.pipe(
+    v.unknown(),
+    loose,
+    v.number(m),
+    v.minValue(0, m),
+    v.transform((n) => roundMs(n * 1000)),
+  ),
+);
 
-const MILLIS: Kind<number> = {
-  expected: 'a non-negative number of milliseconds',
-  parse: (v) => {
-    const n = finiteNumber(v);
-    return n !== undefined && n >= 0 ? roundMs(n) : undefined;
-  },
-};
+const MILLIS = kind('a non-negative number of milliseconds', (m) =>
+  v.pipe(v.unknown(), loose, v.number(m), v.minValue(0, m), v.transform(roundMs)),
+);
 
-const OBJECT: Kind<Item> = {
-  expected: 'a JSON object',
-  parse: (v) => (isRecord(v) ? v : undefined),
-};
+const OBJECT = kind('a JSON object', (m) => v.custom<Item>(isRecord, m));
 
-const TIME: Kind<string> = {
-  expected: 'an ISO-8601 date-time or epoch seconds or milliseconds',
-  parse: isoTime,
-};
+const TIME = kind('an ISO-8601 date-time or epoch seconds or milliseconds', (m) =>
+  v.pipe(v.unknown(), v.transform(isoTime), v.string(m)),
+);
 
 /** Picks from a fixed list, case-insensitively, through a table of synonyms. */
-const oneOf = <T extends string>(
-  synonyms: Readonly<Record<string, T>>,
-  listed: string,
-): Kind<T> => ({
-  expected: `one of ${listed}`,
-  parse: (v) => {
-    const key = typeof v === 'string' ? v.trim().toLowerCase() : '';
-    return Object.hasOwn(synonyms, key) ? synonyms[key] : undefined;
-  },
-});
+const oneOf = <T extends string>(synonyms: Readonly<Record<string, T>>, listed: string): Kind<T> =>
+  kind(`one of ${listed}`, (m) =>
+    v.pipe(
+      v.unknown(),
+      v.transform((x) => (typeof x === 'string' ? x.trim().toLowerCase() : '')),
+      v.picklist(Object.keys(synonyms), m),
+      v.transform((key) => synonyms[key] as T),
+    ),
+  );
 
 type Role = 'user' | 'assistant' | 'system' | 'tool';
 const ROLE = oneOf<Role>(
@@ -254,9 +258,9 @@ function pick<T>(
 function read<T>(item: Item, field: Field<T>): T | undefined {
   const found = pick(item, field);
   if (!found) return undefined;
-  const value = found.kind.parse(found.value);
-  if (value === undefined) throw new Invalid(`${found.key} must be ${found.kind.expected}`);
-  return value;
+  const parsed = v.safeParse(found.kind.schema, found.value);
+  if (!parsed.success) throw new Invalid(`${found.key} must be ${found.kind.expected}`);
+  return parsed.output;
 }
 
 function need<T>(item: Item, field: Field<T>): T {
@@ -268,7 +272,9 @@ function need<T>(item: Item, field: Field<T>): T {
 /** Like `read`, for data the client owns: an ill-formed value is not an error, just not used. */
 function peek<T>(item: Item, field: Field<T>): T | undefined {
   const found = pick(item, field);
-  return found ? found.kind.parse(found.value) : undefined;
+  if (!found) return undefined;
+  const parsed = v.safeParse(found.kind.schema, found.value);
+  return parsed.success ? parsed.output : undefined;
 }
 
 /** Drops the canonical fields the item did not carry. */
