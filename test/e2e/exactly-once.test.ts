@@ -34,12 +34,19 @@ async function sendAll(batches: Message[][], inFlight: number): Promise<number[]
   return statuses;
 }
 
-async function summary(): Promise<Record<string, number>> {
+interface Summary {
+  totalEvents: number;
+  totalUsers: number;
+  totalMessages: number;
+  totalTokens: number;
+}
+
+async function summary(): Promise<Summary> {
   await stack.idle();
   const res = await request(`${stack.baseUrl}/api/v1/analytics/summary`, {
     headers: bearer(stack.credentials.adminToken),
   });
-  return res.body as Record<string, number>;
+  return res.body as Summary;
 }
 
 /** A shuffle that is the same on every run. */
