@@ -409,8 +409,7 @@ async function storeRaw(w: Writer, fresh: Fresh[]): Promise<Item[]> {
   const items = fresh.map((f) =>
     toRawItem(f.event, storage, { day: f.day, factItem: f.item.sk, seenVersion: w.seen }),
   );
-  w.guard();
-  return batchPut(w.deps.ddb, storage.tableName, items);
+  return batchPut(w.deps.ddb, storage.tableName, items, { beforeEach: w.guard });
 }
 
 /**

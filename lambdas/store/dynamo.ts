@@ -93,6 +93,13 @@ export async function batchGet(
   return found;
 }
 
+interface WriteOptions {
+  concurrency?: number;
+  attempts?: number;
+  /** Runs before every BatchWriteItem call; a throw stops the writing (a deadline, say). */
+  beforeEach?: () => void;
+}
+
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
 
 /**
@@ -103,7 +110,7 @@ async function batchWrite(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   requests: WriteRequest[],
-  options: { concurrency?: number; attempts?: number } = {},
+  options: WriteOptions = {},
 ): Promise<WriteRequest[]> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const leftovers = await mapLimit(
@@ -113,6 +120,7 @@ async function batchWrite(
       let pending: WriteRequest[] = group;
       for (let attempt = 0; pending.length && attempt < attempts; attempt++) {
         if (attempt) await sleep(25 * 2 ** attempt);
+        options.beforeEach?.();
         try {
           const res = await ddb.send(
             new BatchWriteCommand({ RequestItems: { [tableName]: pending } }),
@@ -136,7 +144,7 @@ export async function batchPut<T extends Item>(
   ddb: DynamoDBDocumentClient,
   tableName: string,
   items: T[],
-  options: { concurrency?: number; attempts?: number } = {},
+  options: WriteOptions = {},
 ): Promise<T[]> {
   const left = await batchWrite(
     ddb,
