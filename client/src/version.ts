@@ -1,0 +1,2 @@
+/** The package's version, sent as `context.library.version` (a test keeps it equal to package.json's). */
+export const VERSION = '0.1.0';
