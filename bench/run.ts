@@ -27,6 +27,7 @@ import { buildLambdas } from '../scripts/build.ts';
 import { httpEvent } from '../test/helpers/events.ts';
 import { basic } from '../test/helpers/http.ts';
 import { installMeter, meter, resetMeter } from './capacity.ts';
+import { type ClientBenchResults, clientBench, clientBudget, clientMarkdown } from './client.ts';
 import { costPerMillion, rebuildsPerEvent } from './cost.ts';
 import { EVENTS_PER_USER, NEW_USERS_SHARE, usersFor, events as workload } from './workload.ts';
 
@@ -434,6 +435,16 @@ try {
     `latency p50/p99 ms: track ${latency.trackSingleEvent.p50}/${latency.trackSingleEvent.p99}, batch of 50 ${latency.trackBatch50.p50}/${latency.trackBatch50.p99}, summary ${latency.adminSummary.p50}/${latency.adminSummary.p99}, dashboard ${latency.adminDashboard.p50}/${latency.adminDashboard.p99}`,
   );
 
+  const client = await clientBench({
+    baseUrl: stack.baseUrl,
+    keyFor,
+    storedEvents: async (p) => (await readTotals(stack.ddb, stack.tableName, p)).events ?? 0,
+    idle: () => stack.idle(),
+    referencePerSec: rawBatchWriteItemsPerSec,
+    scale,
+    log,
+  });
+
   // Cost per million events at 100 events/s in batches of 50.
   const { nightlyDays, hourly } = rollupSettings;
   const costInputs = {
@@ -511,6 +522,7 @@ try {
       budget: '≤ 80 ms',
       met: (coldStart.ingest?.initMs ?? Infinity) <= 80,
     },
+    clientBudget(client),
   ];
 
   const results = {
@@ -522,6 +534,7 @@ try {
     readCost,
     latency,
     coldStart,
+    client,
     rollup: {
       secondsAt10k: rollMid.seconds,
       secondsAt100k: rollBig.seconds,
@@ -568,6 +581,7 @@ interface BenchResults {
   readCost: { reports: Record<string, { rcu1k: number; rcu100k: number }> };
   latency: Record<string, { p50: number; p95: number; p99: number }>;
   coldStart: Record<string, { bytes: number; initMs: number }>;
+  client: ClientBenchResults;
   rollup: {
     secondsAt10k: number;
     secondsAt100k: number;
@@ -685,6 +699,7 @@ Inputs: ${Object.entries(cost.inputs)
 Not included: storage (about 0.25 $/GB-month for DynamoDB), CloudFront and the dashboard's own
 reads, which depend on how many people look, not on events.
 
+${clientMarkdown(r.client)}
 ## Reading these figures
 
 - One event per request is slow by nature: each is an HTTP request, a validation, a PutEvents

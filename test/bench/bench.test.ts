@@ -47,10 +47,14 @@ describe('npm run bench', () => {
       },
       rollup: { secondsAt10k: aNumber, secondsAt100k: aNumber },
       costPerMillionEventsUsd: aNumber,
+      client: {
+        middleware: { addedP50Ms: aNumber, addedP99Ms: aNumber },
+        throughput: { eventsPerSec: aNumber, ratio: aNumber },
+      },
     });
     for (const v of [r.ingest.ratio, r.writeCost.wcuPerEvent, r.costPerMillionEventsUsd])
       expect(v).toBeGreaterThan(0);
-    expect(r.budgets).toHaveLength(7);
+    expect(r.budgets).toHaveLength(8);
     expect(readFileSync(md, 'utf8')).toContain('## Budgets (DESIGN.md)');
   }, 180_000);
 });

@@ -1,0 +1,47 @@
+/**
+ * A minimal HTTP service for the client benchmark (bench/client.ts), run as its own process:
+ * `GET /users/:id` answers a small JSON body, with Tally's `node:http` middleware (`on`) or
+ * without it (`off`). Prints `{"port":…}` when listening; a line on stdin closes the server and
+ * the client (flushing it) and prints `{"stats":…}`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { Tally, tallyHttp } from '../client/src/index.ts';
+
+const withMiddleware = process.argv[2] === 'on';
+let dropped = 0;
+const tally = withMiddleware
+  ? new Tally({
+      writeKey: process.env.TALLY_WRITE_KEY ?? '',
+      host: process.env.TALLY_HOST ?? '',
+      onDrop: (d) => {
+        dropped += d.length;
+      },
+    })
+  : undefined;
+
+function listener(req: IncomingMessage, res: ServerResponse) {
+  const body = JSON.stringify({ id: (req.url ?? '').slice('/users/'.length), name: 'Ada' });
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+const server = createServer(
+  tally ? tallyHttp(tally, listener, { routes: ['/users/:id'] }) : listener,
+);
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+});
+
+createInterface({ input: process.stdin }).once('line', async () => {
+  server.closeAllConnections();
+  server.close();
+  await tally?.close({ timeoutMs: 60_000 });
+  console.log(JSON.stringify({ stats: tally ? { ...tally.stats(), dropped } : null }));
+  process.exit(0);
+});

@@ -1,0 +1,191 @@
+/**
+ * The client section of `npm run bench`: what `@tally/client` costs a service and what it
+ * delivers.
+ *
+ * - Middleware latency: two processes run the same `node:http` service (bench/client-service.ts),
+ *   one with the API-usage middleware reporting into the running twin, one without; a third
+ *   (bench/client-load.ts) sends requests alternating between them, one at a time, over
+ *   keep-alive connections, so the machine's load falls on both alike. The added latency is the
+ *   difference of their p50 and p99.
+ * - Throughput: one client (default options) sends the standard workload into the running twin;
+ *   events/s until every event is stored, as a ratio of the raw BatchWriteItem reference.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  type Dropped,
+  type IdentifyCall,
+  type PageCall,
+  Tally,
+  type TrackCall,
+} from '../client/src/index.ts';
+import { events as workload } from './workload.ts';
+
+export interface ClientBenchInputs {
+  baseUrl: string;
+  /** A write key for a project of its own. */
+  keyFor: (project: string) => Promise<string>;
+  /** Events stored (and counted) for a project. */
+  storedEvents: (project: string) => Promise<number>;
+  /** Resolves when ingest has stored everything accepted. */
+  idle: () => Promise<void>;
+  /** Raw BatchWriteItem items/s, measured in the same run. */
+  referencePerSec: number;
+  scale: number;
+  log: (line: string) => void;
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+export interface ClientBenchResults {
+  middleware: {
+    requests: number;
+    without: Latency;
+    with: Latency;
+    addedP50Ms: number;
+    addedP99Ms: number;
+  };
+  throughput: { events: number; seconds: number; eventsPerSec: number; ratio: number };
+}
+
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** A benchmark helper process (`node --import tsx bench/<file>`), read line by line as JSON. */
+function helper(file: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, file), ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[
+    Symbol.asyncIterator
+  ]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`bench/${file} ${args.join(' ')} exited`);
+    return JSON.parse(value as string) as Record<string, unknown>;
+  };
+  return { child, next };
+}
+
+async function middlewareLatency(inputs: ClientBenchInputs) {
+  const project = 'client-mw';
+  const env = { TALLY_HOST: inputs.baseUrl, TALLY_WRITE_KEY: await inputs.keyFor(project) };
+  const off = helper('client-service.ts', ['off'], env);
+  const on = helper('client-service.ts', ['on'], env);
+  const ports = { off: (await off.next()).port as number, on: (await on.next()).port as number };
+  const warmup = Math.round(2000 * inputs.scale);
+  const measured = Math.round(10_000 * inputs.scale);
+  let result: { off: Latency; on: Latency };
+  try {
+    const load = helper('client-load.ts', [JSON.stringify({ ...ports, warmup, measured })]);
+    result = (await load.next()) as typeof result;
+  } finally {
+    for (const s of [off, on]) s.child.stdin?.write('stop\n');
+  }
+  const { stats } = (await on.next()) as { stats: { delivered: number; dropped: number } };
+  await off.next();
+  await inputs.idle();
+  const stored = await inputs.storedEvents(project);
+  const requests = warmup + measured;
+  // The middleware recorded every request, and Tally has each exactly once.
+  if (stats.delivered !== requests || stats.dropped !== 0 || stored !== requests) {
+    throw new Error(
+      `middleware: ${requests} requests, ${stats.delivered} delivered, ${stats.dropped} dropped, ${stored} stored`,
+    );
+  }
+  return {
+    requests: measured,
+    without: result.off,
+    with: result.on,
+    addedP50Ms: round(result.on.p50 - result.off.p50),
+    addedP99Ms: round(result.on.p99 - result.off.p99),
+  };
+}
+
+async function throughput(inputs: ClientBenchInputs) {
+  const project = 'client-tp';
+  const n = Math.round(20_000 * inputs.scale);
+  const list = workload(n, { seed: 11, userPrefix: 'ctp' });
+  const dropped: Dropped[] = [];
+  const tally = new Tally({
+    writeKey: await inputs.keyFor(project),
+    host: inputs.baseUrl,
+    // The whole workload may wait: this measures how fast one client empties its queue.
+    maxQueueEvents: n,
+    maxQueueBytes: 1024 * 1024 * 1024,
+    onDrop: (d) => dropped.push(...d),
+  });
+  const t0 = performance.now();
+  for (const m of list) {
+    if (m.type === 'identify') tally.identify(m as IdentifyCall);
+    else if (m.type === 'page') tally.page(m as PageCall);
+    else tally.track(m as unknown as TrackCall);
+  }
+  await tally.close({ timeoutMs: 600_000 });
+  await inputs.idle();
+  const seconds = (performance.now() - t0) / 1000;
+  const stored = await inputs.storedEvents(project);
+  if (dropped.length > 0 || stored !== n) {
+    throw new Error(`client throughput: ${n} sent, ${dropped.length} dropped, ${stored} stored`);
+  }
+  const eventsPerSec = Math.round(n / seconds);
+  return {
+    events: n,
+    seconds: round(seconds, 1),
+    eventsPerSec,
+    ratio: round(eventsPerSec / inputs.referencePerSec, 2),
+  };
+}
+
+export async function clientBench(inputs: ClientBenchInputs): Promise<ClientBenchResults> {
+  const middleware = await middlewareLatency(inputs);
+  inputs.log(
+    `client middleware: p50 ${middleware.without.p50} → ${middleware.with.p50} ms, p99 ${middleware.without.p99} → ${middleware.with.p99} ms (added p99 ${middleware.addedP99Ms} ms)`,
+  );
+  const tp = await throughput(inputs);
+  inputs.log(`client throughput: ${tp.eventsPerSec} events/s (${tp.ratio} × raw BatchWriteItem)`);
+  return { middleware, throughput: tp };
+}
+
+/** The budget row (DESIGN.md "Budgets": middleware overhead per request ≤ 0.2 ms p99). */
+export function clientBudget(r: ClientBenchResults) {
+  return {
+    name: 'Client middleware added latency per request, p99',
+    value: r.middleware.addedP99Ms,
+    budget: '≤ 0.2 ms',
+    met: r.middleware.addedP99Ms <= 0.2,
+  };
+}
+
+/** The client section of docs/performance.md. */
+export function clientMarkdown(r: ClientBenchResults): string {
+  const m = r.middleware;
+  const t = r.throughput;
+  return `## Client (\`@tally/client\`)
+
+The \`node:http\` API-usage middleware, on a service answering \`GET /users/:id\`, in its own
+process, reporting into the twin; the same service without it in another process; ${m.requests}
+requests to each, alternating one at a time over keep-alive connections, after a warm-up. Every
+request was recorded and stored once.
+
+| | p50 ms | p99 ms |
+|---|---|---|
+| without the middleware | ${m.without.p50} | ${m.without.p99} |
+| with the middleware | ${m.with.p50} | ${m.with.p99} |
+| added | ${m.addedP50Ms} | ${m.addedP99Ms} |
+
+One client with its default options (batches of up to 500, 4 requests in flight) sending the
+standard workload into the twin: ${t.events} events stored in ${t.seconds} s, **${t.eventsPerSec}
+events/s, ${t.ratio} × raw BatchWriteItem** (one event per request reaches the ratio in the
+ingest table's first row).
+`;
+}
