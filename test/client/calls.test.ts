@@ -4,26 +4,20 @@
  * in count a message once), Segment calls carry the library and the client's context, the LLM
  * wrapper records tokens, model and response time, and the Lambda helper flushes before it returns.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Dropped, Tally, withTally } from '../../client/src/index.ts';
 import { VERSION } from '../../client/src/version.ts';
-import type { LocalStack } from '../../local/stack.ts';
-import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { basic, request } from '../helpers/http.ts';
 import { projectKey, type StoredEvent, storedEvents, summary } from '../helpers/project.ts';
-import { startTestStack } from '../helpers/stack.ts';
+import { useTwin } from '../helpers/twin.ts';
 
-let stack: LocalStack;
-beforeAll(async () => {
-  stack = await startTestStack('client-calls');
-});
-afterAll(() => stack?.stop());
+const twin = useTwin('client-calls');
 
 async function clientFor(project: string, options: { context?: Record<string, unknown> } = {}) {
   const drops: Dropped[] = [];
   const tally = new Tally({
-    writeKey: await projectKey(stack, project),
-    host: stack.baseUrl,
+    writeKey: await projectKey(twin.stack, project),
+    host: twin.stack.baseUrl,
     onDrop: (d) => drops.push(...d),
     ...options,
   });
@@ -31,7 +25,7 @@ async function clientFor(project: string, options: { context?: Record<string, un
 }
 
 async function post(writeKey: string, path: string, body: unknown) {
-  const res = await request(`${stack.baseUrl}${path}`, { headers: basic(writeKey), body });
+  const res = await request(`${twin.stack.baseUrl}${path}`, { headers: basic(writeKey), body });
   expect([path, res.status]).toEqual([path, 200]);
 }
 
@@ -49,7 +43,7 @@ const byContent = (a: { event?: string; properties: unknown }, b: typeof a) =>
 describe('the domain calls', () => {
   it('store exactly what Tally’s domain endpoints make of the same payloads', async () => {
     const { tally, drops } = await clientFor('domain-client');
-    const endpointKey = await projectKey(stack, 'domain-endpoint');
+    const endpointKey = await projectKey(twin.stack, 'domain-endpoint');
 
     tally.activity({
       userId: 'u1',
@@ -149,8 +143,8 @@ describe('the domain calls', () => {
     await tally.close();
     expect(drops).toEqual([]);
 
-    const fromClient = await storedEvents(stack, 'domain-client');
-    const fromEndpoints = await storedEvents(stack, 'domain-endpoint');
+    const fromClient = await storedEvents(twin.stack, 'domain-client');
+    const fromEndpoints = await storedEvents(twin.stack, 'domain-endpoint');
     expect(fromClient).toHaveLength(7);
     expect(fromClient.map(decided).sort(byContent)).toEqual(
       fromEndpoints.map(decided).sort(byContent),
@@ -173,7 +167,7 @@ describe('the domain calls', () => {
 
   it('count a message and a conversation once when both the client and the endpoints send them', async () => {
     const { tally, drops } = await clientFor('both-ways');
-    const writeKey = await projectKey(stack, 'both-ways');
+    const writeKey = await projectKey(twin.stack, 'both-ways');
     // Ids long enough that the derived messageId is a SHA-256 of them.
     const longConversation = `c${'x:%'.repeat(60)}`;
     const longMessage = 'm'.repeat(120);
@@ -186,7 +180,7 @@ describe('the domain calls', () => {
     });
     tally.conversation({ conversationId: 'conv-9', userId: 'u1', action: 'started' });
     await tally.close();
-    await stack.idle();
+    await twin.stack.idle();
     await post(writeKey, '/v1/track/message', {
       message_id: 'msg-1',
       conversation_id: 'conv-9',
@@ -205,13 +199,13 @@ describe('the domain calls', () => {
       action: 'created',
     });
     expect(drops).toEqual([]);
-    expect(await summary(stack, 'both-ways')).toMatchObject({
+    expect(await summary(twin.stack, 'both-ways')).toMatchObject({
       totalEvents: 3,
       totalMessages: 2,
       totalTokens: 15,
       totalConversations: 1,
     });
-    const ids = (await storedEvents(stack, 'both-ways')).map((e) => e.messageId);
+    const ids = (await storedEvents(twin.stack, 'both-ways')).map((e) => e.messageId);
     expect(ids.filter((id) => /^message\.sent:[0-9a-f]{64}$/.test(id))).toHaveLength(1);
   });
 });
@@ -241,7 +235,7 @@ describe('Segment calls', () => {
     await tally.close();
     expect(drops).toEqual([]);
 
-    const events = await storedEvents(stack, 'segment-calls');
+    const events = await storedEvents(twin.stack, 'segment-calls');
     const of = (pred: (e: StoredEvent) => boolean) => events.find(pred) as StoredEvent;
     for (const e of events) {
       expect(e.context).toMatchObject({
@@ -320,7 +314,7 @@ describe('llmCall', () => {
     await tally.close();
     expect(drops).toEqual([]);
 
-    const events = await storedEvents(stack, 'llm', '&event=message.sent');
+    const events = await storedEvents(twin.stack, 'llm', '&event=message.sent');
     const byId = Object.fromEntries(events.map((e) => [e.messageId, e.properties]));
     expect(Object.keys(byId).sort()).toEqual([
       'message.sent:conv-llm:chatcmpl-9',
@@ -348,7 +342,7 @@ describe('llmCall', () => {
     for (const p of Object.values(byId)) {
       expect(p.responseTimeMs as number).toBeGreaterThanOrEqual(25);
     }
-    expect(await summary(stack, 'llm')).toMatchObject({ totalMessages: 2, totalTokens: 2800 });
+    expect(await summary(twin.stack, 'llm')).toMatchObject({ totalMessages: 2, totalTokens: 2800 });
   });
 });
 
@@ -368,12 +362,12 @@ describe('withTally', () => {
     await expect(handler({ n: 2, fail: true }, context)).rejects.toThrow('handler failed');
     expect(tally.stats()).toMatchObject({ queued: 0, inFlight: 0, delivered: 5 });
     expect(drops).toEqual([]);
-    expect((await summary(stack, 'lambda')).totalEvents).toBe(5);
+    expect((await summary(twin.stack, 'lambda')).totalEvents).toBe(5);
     await tally.close();
   });
 
   it('returns after flushTimeoutMs when Tally does not answer, keeping the events', async () => {
-    const p = await startFaultProxy(stack.baseUrl);
+    const p = await twin.proxy();
     p.policy = () => 'hang';
     const drops: Dropped[] = [];
     const tally = new Tally({ writeKey: 'tk_any', host: p.url, onDrop: (d) => drops.push(...d) });
@@ -389,6 +383,5 @@ describe('withTally', () => {
     expect(tally.stats()).toMatchObject({ inFlight: 1, delivered: 0 });
     expect(drops).toEqual([]);
     await tally.close({ timeoutMs: 50 });
-    await p.close();
   });
 });

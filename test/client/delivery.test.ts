@@ -4,33 +4,19 @@
  * resending the same events), batches are cut by count, bytes and time, shutdown sends
  * everything, and what Tally refuses is handed to onDrop with Tally's reasons.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Dropped, Tally, type TallyOptions } from '../../client/src/index.ts';
-import type { LocalStack } from '../../local/stack.ts';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { occurrences, projectKey, storedEvents, summary } from '../helpers/project.ts';
-import { startTestStack } from '../helpers/stack.ts';
+import { useTwin } from '../helpers/twin.ts';
 
-let stack: LocalStack;
-const proxies: FaultProxy[] = [];
-beforeAll(async () => {
-  stack = await startTestStack('client-delivery');
-});
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
-afterAll(() => stack?.stop());
+const twin = useTwin('client-delivery');
 
 /**
  * A proxy in front of the twin. A connection it drops after forwarding is dropped once ingest
  * has stored the first copy: a resend racing its original through two concurrent ingest batches
  * is over-counted by the live layer today (until a rebuild), which is issue 9's to fix.
  */
-async function proxy(): Promise<FaultProxy> {
-  const p = await startFaultProxy(stack.baseUrl, { settle: () => stack.idle() });
-  proxies.push(p);
-  return p;
-}
+const proxy = () => twin.proxy({ settle: () => twin.stack.idle() });
 
 /** A client with quick retries that records what it drops. */
 function client(options: Partial<TallyOptions> & { writeKey: string; host: string }) {
@@ -46,7 +32,7 @@ function client(options: Partial<TallyOptions> & { writeKey: string; host: strin
 
 /** The messageIds Tally holds for the project, each as often as it is stored. */
 async function storedIds(project: string): Promise<string[]> {
-  return (await storedEvents(stack, project)).map((e) => e.messageId).sort();
+  return (await storedEvents(twin.stack, project)).map((e) => e.messageId).sort();
 }
 
 describe('exactly once through failures', () => {
@@ -63,7 +49,7 @@ describe('exactly once through failures', () => {
       'drop-after-forward',
     ];
     const { tally, drops } = client({
-      writeKey: await projectKey(stack, project),
+      writeKey: await projectKey(twin.stack, project),
       host: p.url,
       flushAt: 40,
       maxInFlight: 2,
@@ -86,7 +72,7 @@ describe('exactly once through failures', () => {
 
     expect(drops).toEqual([]);
     expect(await storedIds(project)).toEqual([...sent].sort());
-    expect((await summary(stack, project)).totalEvents).toBe(300);
+    expect((await summary(twin.stack, project)).totalEvents).toBe(300);
 
     // Every fault was met, and the batches Tally took whose answer was lost were sent again.
     expect(p.requests.map((r) => r.fault).slice(0, 7)).toEqual([
@@ -136,7 +122,7 @@ describe('exactly once through failures', () => {
       if (r < 0.45) return { status: 429, retryAfter: '0' };
       return 'pass';
     };
-    const writeKey = await projectKey(stack, project);
+    const writeKey = await projectKey(twin.stack, project);
     const clients = [0, 1, 2].map(() =>
       client({ writeKey, host: p.url, flushAt: 25, maxInFlight: 3, retryMaxMs: 50 }),
     );
@@ -156,7 +142,7 @@ describe('exactly once through failures', () => {
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     await Promise.all([a.flush(), b.flush(), c.flush()]);
-    await stack.idle();
+    await twin.stack.idle();
     // A service resending what it is unsure of, from another instance: e-100…e-199 again.
     for (let i = 100; i < 200; i++)
       b.track({ userId: `u${i % 9}`, event: 'Viewed', messageId: `e-${i}` });
@@ -164,7 +150,7 @@ describe('exactly once through failures', () => {
 
     expect(clients.flatMap((x) => x.drops)).toEqual([]);
     expect(await storedIds(project)).toEqual([...expected].sort());
-    const totals = await summary(stack, project);
+    const totals = await summary(twin.stack, project);
     expect(totals).toMatchObject({ totalEvents: 600, totalMessages: 150, totalTokens: 1500 });
     // The same messageIds did reach Tally more than once.
     const forwarded = p.requests.filter(
@@ -179,7 +165,7 @@ describe('batching', () => {
   it('sends at flushAt messages, and the rest when flushed', async () => {
     const p = await proxy();
     const { tally } = client({
-      writeKey: await projectKey(stack, 'by-count'),
+      writeKey: await projectKey(twin.stack, 'by-count'),
       host: p.url,
       flushAt: 10,
       flushIntervalMs: 60_000,
@@ -190,14 +176,14 @@ describe('batching', () => {
     expect(tally.stats().queued).toBe(5);
     expect(await tally.flush()).toBe(true);
     expect(p.requests.map((r) => r.messageIds.length)).toEqual([10, 10, 5]);
-    expect((await summary(stack, 'by-count')).totalEvents).toBe(25);
+    expect((await summary(twin.stack, 'by-count')).totalEvents).toBe(25);
     await tally.close();
   });
 
   it('sends what waits when flushIntervalMs has passed, without a flush', async () => {
     const p = await proxy();
     const { tally } = client({
-      writeKey: await projectKey(stack, 'by-time'),
+      writeKey: await projectKey(twin.stack, 'by-time'),
       host: p.url,
       flushAt: 1000,
       flushIntervalMs: 100,
@@ -211,7 +197,7 @@ describe('batching', () => {
 
   it('keeps every request under maxBatchBytes, and under Tally’s 500 KB by default', async () => {
     const p = await proxy();
-    const writeKey = await projectKey(stack, 'by-bytes');
+    const writeKey = await projectKey(twin.stack, 'by-bytes');
     const small = client({ writeKey, host: p.url, maxBatchBytes: 20_000, flushAt: 2500 });
     for (let i = 0; i < 40; i++) {
       small.tally.track({ userId: 'u1', event: 'Blob', properties: { blob: 'x'.repeat(1900) } });
@@ -239,13 +225,16 @@ describe('batching', () => {
       expect(r.answered).toBe(200);
     }
     expect([...small.drops, ...big.drops]).toEqual([]);
-    expect((await summary(stack, 'by-bytes')).totalEvents).toBe(100);
+    expect((await summary(twin.stack, 'by-bytes')).totalEvents).toBe(100);
   });
 
   it('splits a batch a stricter gateway refuses with 413 until every event gets through', async () => {
     const p = await proxy();
     p.policy = (seen) => (seen.bytes > 4000 ? { status: 413 } : 'pass');
-    const { tally, drops } = client({ writeKey: await projectKey(stack, 'split'), host: p.url });
+    const { tally, drops } = client({
+      writeKey: await projectKey(twin.stack, 'split'),
+      host: p.url,
+    });
     for (let i = 0; i < 100; i++) tally.track({ userId: 'u1', event: 'Tick', messageId: `s-${i}` });
     await tally.close();
     expect(drops).toEqual([]);
@@ -259,8 +248,8 @@ describe('batching', () => {
 describe('shutdown', () => {
   it('close() sends every partial batch; calls after it are dropped as closed', async () => {
     const { tally, drops } = client({
-      writeKey: await projectKey(stack, 'shutdown'),
-      host: stack.baseUrl,
+      writeKey: await projectKey(twin.stack, 'shutdown'),
+      host: twin.stack.baseUrl,
       flushAt: 2500,
       flushIntervalMs: 60_000,
     });
@@ -271,7 +260,7 @@ describe('shutdown', () => {
     expect(tally.stats()).toMatchObject({ queued: 1234, inFlight: 0, delivered: 0 });
     await tally.close();
     expect(tally.stats()).toMatchObject({ queued: 0, inFlight: 0, delivered: 1234 });
-    expect((await summary(stack, 'shutdown')).totalEvents).toBe(1234);
+    expect((await summary(twin.stack, 'shutdown')).totalEvents).toBe(1234);
 
     tally.track({ userId: 'u1', event: 'Late', messageId: 'late' });
     expect(drops).toEqual([
@@ -288,8 +277,8 @@ describe('what Tally refuses', () => {
   it('hands the items a 207 or 400 report names to onDrop with Tally’s reasons', async () => {
     const project = 'rejections';
     const { tally, drops } = client({
-      writeKey: await projectKey(stack, project),
-      host: stack.baseUrl,
+      writeKey: await projectKey(twin.stack, project),
+      host: twin.stack.baseUrl,
     });
     const tooLong = 'z'.repeat(9000);
     tally.track({ userId: 'u1', event: 'Ok', messageId: 'ok-1' });
@@ -329,7 +318,7 @@ describe('gzip', () => {
     const project = 'gzip';
     const p = await proxy();
     const { tally, drops } = client({
-      writeKey: await projectKey(stack, project),
+      writeKey: await projectKey(twin.stack, project),
       host: p.url,
       gzip: true,
       gzipMinBytes: 0,
@@ -363,7 +352,7 @@ describe('gzip', () => {
     const p = await proxy();
     p.policy = (seen) => (seen.encoding === 'gzip' ? { status: 415 } : 'pass');
     const { tally, drops } = client({
-      writeKey: await projectKey(stack, 'gzip-415'),
+      writeKey: await projectKey(twin.stack, 'gzip-415'),
       host: p.url,
       gzip: true,
       flushAt: 30,
@@ -381,7 +370,7 @@ describe('gzip', () => {
       ['none', 200],
     ]);
     expect(tally.stats()).toMatchObject({ gzip: false, delivered: 90, retries: 0 });
-    expect((await summary(stack, 'gzip-415')).totalEvents).toBe(90);
+    expect((await summary(twin.stack, 'gzip-415')).totalEvents).toBe(90);
   });
 });
 

@@ -11,7 +11,7 @@ import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import express from 'express';
 import Fastify from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ApiUsageSink,
   type Flushable,
@@ -22,21 +22,11 @@ import {
   tallyHttp,
   tallyMiddy,
 } from '../../client/src/index.ts';
-import type { LocalStack } from '../../local/stack.ts';
 import { httpEvent } from '../helpers/events.ts';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { adminGet, projectKey, storedEvents } from '../helpers/project.ts';
-import { startTestStack } from '../helpers/stack.ts';
+import { useTwin } from '../helpers/twin.ts';
 
-let stack: LocalStack;
-const proxies: FaultProxy[] = [];
-beforeAll(async () => {
-  stack = await startTestStack('client-middleware');
-});
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
-afterAll(() => stack?.stop());
+const twin = useTwin('client-middleware');
 
 type Tracker = ApiUsageSink & Flushable;
 interface Answer {
@@ -246,15 +236,18 @@ const FRAMEWORKS: [name: string, make: Make, param: (name: string) => string][] 
 describe.each(FRAMEWORKS)('%s', (name, make, param) => {
   it('records each request with its route template, method, status, duration and user', async () => {
     const project = `mw-${name.replace(':', '-')}`;
-    const tally = new Tally({ writeKey: await projectKey(stack, project), host: stack.baseUrl });
+    const tally = new Tally({
+      writeKey: await projectKey(twin.stack, project),
+      host: twin.stack.baseUrl,
+    });
     const service = await make(tally);
     const answers = await drive(service);
     await service.close();
     await tally.close();
     expect(answers.map((a) => a.status)).toEqual(STATUSES);
 
-    await stack.idle();
-    const usage = await adminGet(stack, 'api-usage', project);
+    await twin.stack.idle();
+    const usage = await adminGet(twin.stack, 'api-usage', project);
     const byKey = (e: { method: string; endpoint: string }) => `${e.endpoint} ${e.method}`;
     const endpoints = (usage.endpoints as { method: string; endpoint: string }[]).sort((a, b) =>
       byKey(a) < byKey(b) ? -1 : 1,
@@ -267,7 +260,7 @@ describe.each(FRAMEWORKS)('%s', (name, make, param) => {
       { method: 'POST', endpoint: `/users/${param('id')}`, count: 1, status: { '201': 1 } },
     ]);
 
-    const events = await storedEvents(stack, project, '&event=api.request');
+    const events = await storedEvents(twin.stack, project, '&event=api.request');
     expect(events).toHaveLength(6);
     expect(events.filter((e) => e.userId).map((e) => [e.userId, e.properties.endpoint])).toEqual([
       ['ada', `/users/${param('id')}`],
@@ -311,8 +304,7 @@ describe.each(FRAMEWORKS)('%s', (name, make, param) => {
   });
 
   it('answers while Tally does not', async () => {
-    const p = await startFaultProxy(stack.baseUrl);
-    proxies.push(p);
+    const p = await twin.proxy();
     p.policy = () => 'hang';
     const tally = new Tally({
       writeKey: 'tk_any',
@@ -334,7 +326,10 @@ describe.each(FRAMEWORKS)('%s', (name, make, param) => {
 
 describe('middy on Lambda', () => {
   it('flushes before the invocation returns', async () => {
-    const tally = new Tally({ writeKey: await projectKey(stack, 'mw-flush'), host: stack.baseUrl });
+    const tally = new Tally({
+      writeKey: await projectKey(twin.stack, 'mw-flush'),
+      host: twin.stack.baseUrl,
+    });
     const service = await makeMiddy(tally);
     expect(await service.call('GET', '/users/42')).toMatchObject({ status: 200 });
     expect(tally.stats()).toMatchObject({ queued: 0, inFlight: 0, delivered: 1 });
@@ -342,8 +337,7 @@ describe('middy on Lambda', () => {
   });
 
   it('returns after flushTimeoutMs when Tally does not answer, keeping the event for later', async () => {
-    const p = await startFaultProxy(stack.baseUrl);
-    proxies.push(p);
+    const p = await twin.proxy();
     p.policy = () => 'hang';
     const drops: unknown[] = [];
     const tally = new Tally({ writeKey: 'tk_any', host: p.url, onDrop: (d) => drops.push(...d) });

@@ -4,34 +4,19 @@
  * again. Oversized and invalid calls are dropped at once; retries stop at maxRetries; close()
  * gives up after its timeout. A throwing onDrop breaks nothing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Dropped, Tally, type TallyOptions } from '../../client/src/index.ts';
-import type { LocalStack } from '../../local/stack.ts';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { projectKey, storedEvents } from '../helpers/project.ts';
-import { startTestStack } from '../helpers/stack.ts';
+import { useTwin } from '../helpers/twin.ts';
 
-let stack: LocalStack;
-const proxies: FaultProxy[] = [];
-beforeAll(async () => {
-  stack = await startTestStack('client-queue');
-});
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
-afterAll(() => stack?.stop());
-
-async function proxy(): Promise<FaultProxy> {
-  const p = await startFaultProxy(stack.baseUrl);
-  proxies.push(p);
-  return p;
-}
+const twin = useTwin('client-queue');
+const proxy = () => twin.proxy();
 
 async function setup(project: string, options: Partial<TallyOptions>) {
   const p = await proxy();
   const drops: Dropped[] = [];
   const tally = new Tally({
-    writeKey: await projectKey(stack, project),
+    writeKey: await projectKey(twin.stack, project),
     host: p.url,
     retryBaseMs: 5,
     flushIntervalMs: 60_000,
@@ -44,7 +29,7 @@ async function setup(project: string, options: Partial<TallyOptions>) {
 const ids = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `q-${from + i}`);
 const storedIds = async (project: string) =>
-  (await storedEvents(stack, project)).map((e) => e.messageId).sort();
+  (await storedEvents(twin.stack, project)).map((e) => e.messageId).sort();
 
 /** 10 messages in a request Tally does not answer yet, then 150 more into a queue of 100. */
 async function overflow(project: string, policy: 'drop-newest' | 'drop-oldest') {
@@ -182,7 +167,7 @@ describe('onDrop', () => {
   it('may throw: the caller and the delivery loop carry on', async () => {
     const p = await proxy();
     const tally = new Tally({
-      writeKey: await projectKey(stack, 'throwing-ondrop'),
+      writeKey: await projectKey(twin.stack, 'throwing-ondrop'),
       host: p.url,
       onDrop: () => {
         throw new Error('callback broken');
