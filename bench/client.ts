@@ -11,6 +11,7 @@
  *   events/s until every event is stored, as a ratio of the raw BatchWriteItem reference.
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -49,6 +50,8 @@ export interface ClientBenchResults {
     with: Latency;
     addedP50Ms: number;
     addedP99Ms: number;
+    /** The machine's 1-minute load average before and after: p99s move with it. */
+    loadAverage: [number, number];
   };
   throughput: { events: number; seconds: number; eventsPerSec: number; ratio: number };
 }
@@ -79,6 +82,7 @@ function helper(file: string, args: string[], env: Record<string, string> = {}) 
 async function middlewareLatency(inputs: ClientBenchInputs) {
   const project = 'client-mw';
   const env = { TALLY_HOST: inputs.baseUrl, TALLY_WRITE_KEY: await inputs.keyFor(project) };
+  const loadBefore = round(loadavg()[0] ?? 0, 1);
   const off = helper('client-service.ts', ['off'], env);
   const on = helper('client-service.ts', ['on'], env);
   const ports = { off: (await off.next()).port as number, on: (await on.next()).port as number };
@@ -108,6 +112,7 @@ async function middlewareLatency(inputs: ClientBenchInputs) {
     with: result.on,
     addedP50Ms: round(result.on.p50 - result.off.p50),
     addedP99Ms: round(result.on.p99 - result.off.p99),
+    loadAverage: [loadBefore, round(loadavg()[0] ?? 0, 1)] as [number, number],
   };
 }
 
@@ -175,7 +180,8 @@ export function clientMarkdown(r: ClientBenchResults): string {
 The \`node:http\` API-usage middleware, on a service answering \`GET /users/:id\`, in its own
 process, reporting into the twin; the same service without it in another process; ${m.requests}
 requests to each, alternating one at a time over keep-alive connections, after a warm-up. Every
-request was recorded and stored once.
+request was recorded and stored once. The machine's load average was ${m.loadAverage[0]} before
+and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves with it.
 
 | | p50 ms | p99 ms |
 |---|---|---|
