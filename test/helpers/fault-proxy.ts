@@ -13,8 +13,8 @@ export type Fault =
   /** Read the body, then close the connection; Tally never sees the request. */
   | 'drop'
   /**
-   * Forward to Tally, wait for its answer (and for `settle`), then close the connection without
-   * answering: the client cannot know Tally has the events, and must send them again.
+   * Forward to Tally, wait for its answer, then close the connection without answering: the
+   * client cannot know Tally has the events, and must send them again.
    */
   | 'drop-after-forward'
   /** Answer nothing until `release()`, then forward. */
@@ -65,18 +65,7 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
 
 const describe = (f: Fault) => (typeof f === 'string' ? f : `status ${f.status}`);
 
-export interface FaultProxyOptions {
-  /**
-   * Awaited after Tally answered a `drop-after-forward` request and before the connection is
-   * dropped; the tests wait there until ingest has stored the first copy.
-   */
-  settle?: () => Promise<void>;
-}
-
-export async function startFaultProxy(
-  target: string,
-  options: FaultProxyOptions = {},
-): Promise<FaultProxy> {
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const waiting: (() => void)[] = [];
   const proxy: FaultProxy = {
     url: '',
@@ -140,7 +129,6 @@ export async function startFaultProxy(
     });
     const text = await answer.text();
     if (fault === 'drop-after-forward') {
-      await options.settle?.();
       req.socket.destroy();
       return;
     }

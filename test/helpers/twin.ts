@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { LocalStack, LocalStackOptions } from '../../local/stack.ts';
-import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import { startTestStack } from './stack.ts';
 
 export function useTwin(name: string, options: Partial<LocalStackOptions> = {}) {
@@ -23,8 +23,8 @@ export function useTwin(name: string, options: Partial<LocalStackOptions> = {}) 
       if (!started) throw new Error('the twin is started in beforeAll');
       return started;
     },
-    async proxy(proxyOptions: FaultProxyOptions = {}): Promise<FaultProxy> {
-      const p = await startFaultProxy(twin.stack.baseUrl, proxyOptions);
+    async proxy(): Promise<FaultProxy> {
+      const p = await startFaultProxy(twin.stack.baseUrl);
       open.push(p);
       return p;
     },
