@@ -3,7 +3,8 @@
  * drives the tracking API of a fresh `npm start` (DynamoDB Local in memory) from this separate
  * process at the benchmark's top rate (requests of 500 standard-workload events, 4 in flight, as
  * fast as they are answered), samples the RSS of the node process running the stack, and prints
- * events sent / accepted / refused (503) / stored and RSS min/max after warm-up.
+ * events sent / accepted / refused (503) / stored (raw events in the table) / counted (the admin
+ * API's totalEvents) and RSS min/max after warm-up.
  *
  * The client resends a batch answered 503 (Retry-After is what a polite client waits; this one
  * keeps the pressure on), so every batch is eventually accepted once; the bus's backpressure is
@@ -15,7 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { type AttributeValue, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { storageConfig } from '../lambdas/contract/config/storage.ts';
+import { rawEventPartition } from '../lambdas/contract/keys.ts';
+import { TABLE } from '../lambdas/contract/table.ts';
+import { dayOf } from '../lambdas/model/time.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from '../local/bootstrap.ts';
+import { ENDPOINTS_FILE } from '../local/data-dir.ts';
 import { freePort } from '../local/ports.ts';
 import { basic, bearer } from '../test/helpers/http.ts';
 import { interrupt, npmStart } from '../test/helpers/npm-start.ts';
@@ -134,11 +141,46 @@ async function worker() {
   }
 }
 
-log(`driving for ${seconds} s: batches of ${batchSize}, ${concurrency} in flight`);
-await Promise.all(Array.from({ length: concurrency }, worker));
-const drivenSeconds = (Date.now() - loadStarted) / 1000;
-clearInterval(sampler);
-log('load stopped; waiting for ingest to drain');
+/**
+ * Raw events of the dev project stored on the days between `from` and `to` (one item per
+ * messageId), counted in the twin's DynamoDB Local: what ingest stored, whatever was counted.
+ */
+async function storedEvents(from: number, to: number): Promise<number> {
+  const { dynamodbEndpoint, tableName } = JSON.parse(
+    readFileSync(join(dataDir, ENDPOINTS_FILE), 'utf8'),
+  ) as { dynamodbEndpoint: string; tableName: string };
+  // The twin inherits this process's environment: the same shard count.
+  const { eventShards } = storageConfig({ ...process.env, TABLE_NAME: tableName });
+  const client = new DynamoDBClient({
+    endpoint: dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  let n = 0;
+  for (const day of new Set([dayOf(from - 5000), dayOf(to)])) {
+    for (let shard = 0; shard < eventShards; shard++) {
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const res = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+            ExpressionAttributeValues: {
+              ':pk': { S: rawEventPartition(creds.projectId, day, shard) },
+            },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        );
+        n += res.Count ?? 0;
+        start = res.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+  client.destroy();
+  return n;
+}
 
 const totalEvents = async () => {
   const res = await fetch(`${creds.baseUrl}/api/v1/analytics/summary`, {
@@ -146,16 +188,29 @@ const totalEvents = async () => {
   });
   return ((await res.json()) as { totalEvents: number }).totalEvents;
 };
-let stored = await totalEvents();
-for (let stable = 0; stable < 5 && stored !== counts.eventsAccepted; ) {
-  await sleep(2000);
-  const now = await totalEvents();
-  stable = now === stored ? stable + 1 : 0;
-  stored = now;
-}
 
-await interrupt(run.child);
-rmSync(dataDir, { recursive: true, force: true });
+let drivenSeconds = 0;
+let counted = 0;
+let stored = 0;
+try {
+  log(`driving for ${seconds} s: batches of ${batchSize}, ${concurrency} in flight`);
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  drivenSeconds = (Date.now() - loadStarted) / 1000;
+  clearInterval(sampler);
+  log('load stopped; waiting for ingest to drain');
+  counted = await totalEvents();
+  for (let stable = 0; stable < 5 && counted !== counts.eventsAccepted; ) {
+    await sleep(2000);
+    const now = await totalEvents();
+    stable = now === counted ? stable + 1 : 0;
+    counted = now;
+  }
+  stored = await storedEvents(loadStarted, Date.now());
+} finally {
+  clearInterval(sampler);
+  await interrupt(run.child);
+  rmSync(dataDir, { recursive: true, force: true });
+}
 
 const warm = samples.filter((s) => s.t >= warmupMs);
 const rss = warm.map((s) => s.rss);
@@ -169,8 +224,12 @@ const result = {
   concurrency,
   ...counts,
   acceptedPerSecond: Math.round(counts.eventsAccepted / drivenSeconds),
+  /** Raw events in the table (one item per messageId): what was stored. */
   stored,
   storedEqualsAccepted: stored === counts.eventsAccepted,
+  /** The admin API's totalEvents once ingest had drained: what the live counters counted. */
+  counted,
+  countedEqualsAccepted: counted === counts.eventsAccepted,
   rssMiB: {
     atLoadStart: Math.round(samples[0]?.rss ?? Number.NaN),
     allMax: Math.round(Math.max(...samples.map((s) => s.rss))),

@@ -217,7 +217,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const scheduler = startRollupScheduler(options.rollupIntervalMs ?? 60_000, log);
   writeFileSync(
     join(dataDir, ENDPOINTS_FILE),
-    `${JSON.stringify({ pid: process.pid, sqsEndpoint: sqs.endpoint, ingestQueueUrl: sqs.queueUrl(INGEST_QUEUE) }, null, 2)}\n`,
+    `${JSON.stringify({ pid: process.pid, sqsEndpoint: sqs.endpoint, ingestQueueUrl: sqs.queueUrl(INGEST_QUEUE), dynamodbEndpoint, tableName }, null, 2)}\n`,
   );
 
   let stopping: Promise<void> | undefined;
