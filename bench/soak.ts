@@ -20,7 +20,6 @@ import { type AttributeValue, DynamoDBClient, QueryCommand } from '@aws-sdk/clie
 import { storageConfig } from '../lambdas/contract/config/storage.ts';
 import { rawEventPartition } from '../lambdas/contract/keys.ts';
 import { TABLE } from '../lambdas/contract/table.ts';
-import { dayOf } from '../lambdas/model/time.ts';
 import { CREDENTIALS_FILE, type LocalCredentials } from '../local/bootstrap.ts';
 import { ENDPOINTS_FILE } from '../local/data-dir.ts';
 import { freePort } from '../local/ports.ts';
@@ -142,10 +141,10 @@ async function worker() {
 }
 
 /**
- * Raw events of the dev project stored on the days between `from` and `to` (one item per
- * messageId), counted in the twin's DynamoDB Local: what ingest stored, whatever was counted.
+ * Raw events of the dev project (one item per messageId), counted in the twin's DynamoDB Local:
+ * what ingest stored, whatever was counted.
  */
-async function storedEvents(from: number, to: number): Promise<number> {
+async function storedEvents(): Promise<number> {
   const { dynamodbEndpoint, tableName } = JSON.parse(
     readFileSync(join(dataDir, ENDPOINTS_FILE), 'utf8'),
   ) as { dynamodbEndpoint: string; tableName: string };
@@ -157,26 +156,22 @@ async function storedEvents(from: number, to: number): Promise<number> {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   let n = 0;
-  for (const day of new Set([dayOf(from - 5000), dayOf(to)])) {
-    for (let shard = 0; shard < eventShards; shard++) {
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const res = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-            ExpressionAttributeValues: {
-              ':pk': { S: rawEventPartition(creds.projectId, day, shard) },
-            },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }),
-        );
-        n += res.Count ?? 0;
-        start = res.LastEvaluatedKey;
-      } while (start);
-    }
+  for (let shard = 0; shard < eventShards; shard++) {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          ExpressionAttributeValues: { ':pk': { S: rawEventPartition(creds.projectId, shard) } },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      n += res.Count ?? 0;
+      start = res.LastEvaluatedKey;
+    } while (start);
   }
   client.destroy();
   return n;
@@ -205,7 +200,7 @@ try {
     stable = now === counted ? stable + 1 : 0;
     counted = now;
   }
-  stored = await storedEvents(loadStarted, Date.now());
+  stored = await storedEvents();
 } finally {
   clearInterval(sampler);
   await interrupt(run.child);
