@@ -122,7 +122,8 @@ export async function startDynamoDbLocal(
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
-  const deadline = Date.now() + 30_000;
+  // A JVM start takes 40 s and more on a loaded 2-core machine (several test runs at once).
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`DynamoDB Local exited with code ${child.exitCode}; is Java 17+ installed?`);
@@ -133,7 +134,7 @@ export async function startDynamoDbLocal(
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 120 s`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
