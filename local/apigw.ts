@@ -6,17 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { type RouteMatch, routeKey } from '../lambdas/contract/routes.ts';
+import { dispatchRoute, type RouteMatch, routeKey } from '../lambdas/contract/routes.ts';
 
 // The matching itself lives with the route table, which the export report matches against too.
-export { matchRoute, pathExists, type RouteMatch } from '../lambdas/contract/routes.ts';
+export { dispatchRoute };
+
+type Dispatched = NonNullable<ReturnType<typeof dispatchRoute>>;
 
 /** Builds the payload 2.0 event for a matched request. */
 export function toEvent(
   req: IncomingMessage,
   url: URL,
   body: Buffer,
-  match: RouteMatch,
+  match: RouteMatch | Dispatched,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];

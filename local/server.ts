@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
-import { lambdaContext, matchRoute, pathExists, toEvent, toReply } from './apigw.ts';
+import { errorBody } from '../lambdas/http/error-handler.ts';
+import { dispatchRoute, lambdaContext, toEvent, toReply } from './apigw.ts';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -71,7 +72,7 @@ export async function startServer(
     const relative = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
     const file = join(options.webDir, relative);
     if (!file.startsWith(options.webDir))
-      return sendJson(res, 404, { error: { code: 'not_found', message: 'Not found' } });
+      return sendJson(res, 404, errorBody('not_found', 'Not found'));
     try {
       const body = await readFile(file);
       send(
@@ -84,20 +85,23 @@ export async function startServer(
         head ? '' : body,
       );
     } catch {
-      sendJson(res, 404, { error: { code: 'not_found', message: `No route or file for ${path}` } });
+      sendJson(res, 404, errorBody('not_found', `No route or file for ${path}`));
     }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    const match = matchRoute(method, url.pathname);
+    // Like API Gateway: the route of the method, else the path's ANY route (the function's 405).
+    const match = dispatchRoute(method, url.pathname);
     if (match) {
       const body = await readBody(req, maxBody);
       if (!body)
-        return sendJson(res, 413, {
-          error: { code: 'payload_too_large', message: `Request body over ${maxBody} bytes` },
-        });
+        return sendJson(
+          res,
+          413,
+          errorBody('payload_too_large', `Request body over ${maxBody} bytes`),
+        );
       const event = toEvent(req, url, body, match);
       const handler = options.handlers[match.route.fn];
       const reply = toReply(await handler(event, lambdaContext(`tally-${match.route.fn}`)));
@@ -105,26 +109,18 @@ export async function startServer(
     }
     if (url.pathname === '/.well-known/jwks.json' && method === 'GET')
       return sendJson(res, 200, options.jwks());
-    if (pathExists(url.pathname)) {
-      return sendJson(res, 404, {
-        error: { code: 'not_found', message: `${method} is not a method of ${url.pathname}` },
-      });
-    }
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')) {
-      return sendJson(res, 404, {
-        error: { code: 'not_found', message: `No route ${method} ${url.pathname}` },
-      });
+      return sendJson(res, 404, errorBody('not_found', `No route ${method} ${url.pathname}`));
     }
     if (method === 'GET' || method === 'HEAD')
       return serveStatic(res, url.pathname, method === 'HEAD');
-    sendJson(res, 404, { error: { code: 'not_found', message: 'Not found' } });
+    sendJson(res, 404, errorBody('not_found', 'Not found'));
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
       options.onError?.(error);
-      if (!res.headersSent)
-        sendJson(res, 500, { error: { code: 'internal', message: 'Internal error' } });
+      if (!res.headersSent) sendJson(res, 500, errorBody('internal', 'Internal error'));
       else res.destroy();
     });
   });

@@ -65,7 +65,8 @@ export interface ProjectMetrics {
   api: ApiTotal[];
 }
 
-const query = v.object({ project: projectParam });
+/** The query string of `/metrics` (the OpenAPI document lists it). */
+export const metricsQuery = v.object({ project: projectParam });
 /** Projects read at once; each costs three small reads. */
 const PROJECT_CONCURRENCY = 4;
 
@@ -223,7 +224,7 @@ export function metricsEndpoint(deps: AdminDeps): RouteLogic {
   return async (event): Promise<HttpResult> => {
     const principal = await deps.verify(event.headers.authorization);
     requireRole(principal, deps.adminRole, METRICS_ROLE);
-    const requested = parseQuery(query, event.queryStringParameters ?? {}).project;
+    const requested = parseQuery(metricsQuery, event.queryStringParameters ?? {}).project;
     // A project the token does not cover is refused; without one, every project it covers.
     if (requested) resolveProject(principal, requested);
     const projects = (await listProjects(deps.ddb, deps.tableName, principal.projects)).filter(

@@ -1,32 +1,47 @@
 /**
- * The OpenAPI 3.0 document of the whole API, generated from the route table and from the same
- * valibot schemas that validate requests (report query strings, Segment messages), so it cannot
- * drift from what the API accepts.
+ * The OpenAPI 3.1 document of the whole API, generated from the route table and from the same
+ * valibot schemas that validate requests (report query strings and path parameters, Segment
+ * messages, domain payloads) and that describe each response, so it cannot drift from what the
+ * API accepts and answers. Every status a route can answer is listed, with its body's schema.
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import type { RouteDef } from '../contract/route-def.ts';
-import { ROUTES, routeKey } from '../contract/routes.ts';
+import { operationIdOf, ROUTES, routeKey } from '../contract/routes.ts';
+import {
+  acceptedResponseSchema,
+  errorResponseSchema,
+  healthResponseSchema,
+} from '../model/responses.ts';
 import { batchSchema, MESSAGE_SCHEMAS } from '../model/schemas.ts';
+import { metricsQuery } from './metrics-endpoint.ts';
 import type { Report } from './report.ts';
 
 type Json = Record<string, unknown>;
 
-const convert = (schema: GenericSchema) =>
-  toJsonSchema(schema, { target: 'openapi-3.0', typeMode: 'input', errorMode: 'ignore' }) as Json;
+/** JSON Schema 2020-12, the dialect of OpenAPI 3.1. */
+export const jsonSchemaOf = (schema: GenericSchema, mode: 'input' | 'output' = 'input') =>
+  toJsonSchema(schema, { target: 'draft-2020-12', typeMode: mode, errorMode: 'ignore' }) as Json;
 
-const errorResponse = (description: string) => ({
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const errorResponse = (description: string, headers?: Json) => ({
   description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema: ref('Error') } },
 });
+
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+};
 
 /** Request bodies of the tracking endpoints, by path. */
 function trackingBody(path: string): Json | undefined {
   const type = path.replace('/v1/', '');
   if (type in MESSAGE_SCHEMAS) {
-    return convert(MESSAGE_SCHEMAS[type as keyof typeof MESSAGE_SCHEMAS]);
+    return jsonSchemaOf(MESSAGE_SCHEMAS[type as keyof typeof MESSAGE_SCHEMAS]);
   }
-  if (path === '/v1/batch') return convert(batchSchema);
+  if (path === '/v1/batch') return jsonSchemaOf(batchSchema);
   return undefined;
 }
 
@@ -40,62 +55,175 @@ function tag(route: RouteDef): string {
   return 'Service';
 }
 
-function operation(route: RouteDef, report: Report<unknown> | undefined): Json {
-  const parameters: Json[] = [];
-  for (const [, name] of route.path.matchAll(/\{([^}]+)\}/g)) {
-    parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
-  }
-  if (report) {
-    const query = convert(report.query as GenericSchema);
-    const properties = (query.properties ?? {}) as Record<string, Json>;
-    const required = new Set((query.required as string[] | undefined) ?? []);
-    for (const [name, schema] of Object.entries(properties)) {
-      const { description, ...rest } = schema;
-      parameters.push({
-        name,
-        in: 'query',
-        required: required.has(name),
-        ...(description ? { description } : {}),
-        schema: rest,
-      });
-    }
-  }
-  const contentType = route.path === '/metrics' ? 'text/plain' : 'application/json';
-  const responses: Json = {
-    [String(report?.status ?? 200)]: { description: 'OK', content: { [contentType]: {} } },
-    '400': errorResponse('Invalid request; the body names each problem'),
-  };
-  const op: Json = {
-    summary: route.summary,
-    tags: [tag(route)],
-    operationId: routeKey(route),
-    parameters,
-    responses,
-  };
-  if (route.auth === 'writeKey') {
-    op.security = [{ writeKeyBasic: [] }, { bearer: [] }];
-    responses['207'] = {
-      description: 'Some events accepted; each rejected one is named',
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/PartialAccept' } } },
+/** The parameters of an object schema (query string or path), one per property. */
+function parametersOf(schema: GenericSchema | undefined, where: 'query' | 'path'): Json[] {
+  if (!schema) return [];
+  const converted = jsonSchemaOf(schema);
+  const properties = (converted.properties ?? {}) as Record<string, Json>;
+  const required = new Set((converted.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || required.has(name),
+      ...(description ? { description } : {}),
+      schema: rest,
     };
-    responses['401'] = errorResponse('Missing, unknown or revoked write key');
-    responses['413'] = errorResponse('Request body over 500 KB');
-    responses['503'] = errorResponse('The event bus refused events; retry after Retry-After');
-    const body = trackingBody(route.path);
-    op.requestBody = {
+  });
+}
+
+/** Path parameters a report does not describe: any one non-empty segment. */
+function plainPathParameters(route: RouteDef, described: Json[]): Json[] {
+  const known = new Set(described.map((p) => p.name));
+  return [...route.path.matchAll(/\{([^}+]+)\+?\}/g)]
+    .map((m) => m[1] as string)
+    .filter((name) => !known.has(name))
+    .map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string', minLength: 1, maxLength: 256 },
+    }));
+}
+
+function trackOperation(route: RouteDef): Json {
+  const body = trackingBody(route.path);
+  return {
+    parameters: [
+      {
+        name: 'project',
+        in: 'query',
+        required: false,
+        description: 'With a service JWT naming several projects: the one to send to',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+      },
+    ],
+    requestBody: {
       required: true,
       content: {
         'application/json': {
           schema: body ?? { type: 'object', description: 'A domain payload: see docs/tracking.md' },
         },
       },
+    },
+    responses: {
+      '200': {
+        description: 'Every event was accepted',
+        content: { 'application/json': { schema: ref('Accepted') } },
+      },
+      '207': {
+        description: 'Some events accepted; each rejected one is named',
+        content: { 'application/json': { schema: ref('Accepted') } },
+      },
+      '400': errorResponse('Malformed body, or every event was rejected (each one named)'),
+      '401': errorResponse('Missing, unknown or revoked write key'),
+      '403': errorResponse('A service token without the track scope or for another project'),
+      '413': errorResponse('Request body over 500 KB'),
+      '500': errorResponse('A bug; the detail is in the logs'),
+      '503': errorResponse('The event bus refused events; retry after Retry-After', RETRY_AFTER),
+    },
+  };
+}
+
+function reportOperation(route: RouteDef, report: Report<unknown> | undefined): Json {
+  const path = parametersOf(report?.path, 'path');
+  const parameters = [
+    ...path,
+    ...plainPathParameters(route, path),
+    ...parametersOf(report?.query, 'query'),
+  ];
+  const status = String(report?.status ?? 200);
+  const schema = report?.response ? jsonSchemaOf(report.response, 'output') : undefined;
+  const responses: Json = {
+    [status]: {
+      description: 'OK',
+      content: { 'application/json': schema ? { schema } : {} },
+    },
+    '400': errorResponse('Invalid parameters; the message names each one'),
+    '401': errorResponse('Missing, invalid or expired token'),
+    '403': errorResponse('Not an admin, or a project the token does not cover'),
+    ...Object.fromEntries(
+      Object.entries(report?.errors ?? {}).map(([code, description]) => [
+        code,
+        errorResponse(description as string),
+      ]),
+    ),
+    '500': errorResponse('A bug; the detail is in the logs'),
+  };
+  const op: Json = { parameters, responses };
+  if (report?.body) {
+    op.requestBody = {
+      required: false,
+      content: { 'application/json': { schema: jsonSchemaOf(report.body) } },
     };
-  } else if (route.auth === 'admin') {
-    op.security = [{ bearer: [] }];
-    responses['401'] = errorResponse('Missing, invalid or expired token');
-    responses['403'] = errorResponse('Not an admin, or a project the token does not cover');
   }
   return op;
+}
+
+/** The routes answered outside the report registry, with what they answer. */
+const SERVICE_OPERATIONS: Record<string, () => Json> = {
+  'GET /health': () => ({
+    responses: {
+      '200': {
+        description: 'The service is up',
+        content: { 'application/json': { schema: jsonSchemaOf(healthResponseSchema, 'output') } },
+      },
+    },
+  }),
+  'GET /openapi.json': () => ({
+    responses: {
+      '200': {
+        description: 'This document',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['openapi', 'info', 'paths'],
+              properties: {
+                openapi: { type: 'string' },
+                info: { type: 'object' },
+                paths: { type: 'object' },
+              },
+            },
+          },
+        },
+      },
+    },
+  }),
+  'GET /metrics': () => ({
+    parameters: parametersOf(metricsQuery, 'query'),
+    responses: {
+      '200': {
+        description: 'Prometheus text exposition format 0.0.4',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+      '401': errorResponse('Missing, invalid or expired token'),
+      '403': errorResponse('Neither an admin nor a metrics-only token'),
+      '404': errorResponse('A project the token covers, but that does not exist'),
+      '500': errorResponse('A bug; the detail is in the logs'),
+    },
+  }),
+};
+
+function securityOf(route: RouteDef): Json[] {
+  if (route.auth === 'public') return [];
+  if (route.auth === 'writeKey') return [{ writeKeyBasic: [] }, { bearer: [] }];
+  return [{ bearer: [] }];
+}
+
+function operation(route: RouteDef, report: Report<unknown> | undefined): Json {
+  const key = routeKey(route);
+  const body =
+    SERVICE_OPERATIONS[key]?.() ??
+    (route.auth === 'writeKey' ? trackOperation(route) : reportOperation(route, report));
+  return {
+    operationId: operationIdOf(route),
+    summary: route.summary,
+    tags: [tag(route)],
+    security: securityOf(route),
+    ...body,
+  };
 }
 
 /** The document, for `GET /openapi.json`. */
@@ -108,13 +236,16 @@ export function openApiDocument(reports: readonly Report<unknown>[]): Json {
     entry[route.method.toLowerCase()] = operation(route, byRoute.get(routeKey(route)));
   }
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: {
       title: 'Tally',
       version: '1',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Serverless analytics: Segment-compatible tracking, domain tracking endpoints, and admin reports. ' +
-        'Tracking takes a project write key (HTTP Basic username, or Bearer); the admin API takes a JWT with the admin role.',
+        'Tracking takes a project write key (HTTP Basic username, or Bearer); the admin API takes a JWT with the admin role. ' +
+        'A method a path does not have answers 405 with an `Allow` header listing those it has; ' +
+        'every error body is `{"code", "message", "error": {"code", "message", …details}}`.',
     },
     servers: [{ url: '/' }],
     paths,
@@ -129,41 +260,12 @@ export function openApiDocument(reports: readonly Report<unknown>[]): Json {
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'A write key (tracking) or a JWT (admin)',
+          description: 'A write key or service JWT (tracking), or an admin JWT (admin API)',
         },
       },
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' } },
-              additionalProperties: true,
-            },
-          },
-        },
-        PartialAccept: {
-          type: 'object',
-          properties: {
-            success: { type: 'boolean' },
-            accepted: { type: 'integer' },
-            rejected: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  index: { type: 'integer' },
-                  messageId: { type: 'string' },
-                  code: { type: 'string', enum: ['invalid', 'too_large', 'too_many', 'bot'] },
-                  reason: { type: 'string' },
-                },
-              },
-            },
-          },
-        },
+        Error: jsonSchemaOf(errorResponseSchema, 'output'),
+        Accepted: jsonSchemaOf(acceptedResponseSchema, 'output'),
       },
     },
   };

@@ -40,6 +40,14 @@ export interface Report<Q = RawQuery> {
   route: string;
   /** Validates the query string; its output is what `run` gets. */
   query: v.GenericSchema<unknown, Q>;
+  /** Validates the path parameters (400 naming each); the OpenAPI document lists them. */
+  path?: v.GenericSchema;
+  /** The JSON request body the report reads, for the OpenAPI document. */
+  body?: v.GenericSchema;
+  /** What `run` answers: the OpenAPI document's response schema (output types). */
+  response?: v.GenericSchema;
+  /** Statuses the report answers besides 2xx, 400, 401, 403 and 500, with when. */
+  errors?: Partial<Record<'404' | '409' | '501', string>>;
   run(request: ReportRequest<Q>): Promise<unknown>;
   /** The rows of the report's main table, for `export/csv`. Default: the body's scalar fields. */
   rows?(body: never): Record<string, unknown>[];
@@ -68,10 +76,15 @@ export function report<Q>(r: Report<Q>): Report<Q> {
 
 // ---- query-string pieces, shared so every report spells a parameter the same way ----
 
-/** Validates a query string against `schema` (400 naming each problem). */
-export function parseQuery<Q>(schema: v.GenericSchema<unknown, Q>, raw: RawQuery): Q {
+/** Validates a query string (or path parameters) against `schema` (400 naming each problem). */
+export function parseQuery<Q>(
+  schema: v.GenericSchema<unknown, Q>,
+  raw: RawQuery,
+  what: 'query' | 'path' = 'query',
+): Q {
   const parsed = v.safeParse(schema, raw);
-  if (!parsed.success) throw new ValidationError(`invalid query: ${describeIssues(parsed.issues)}`);
+  if (!parsed.success)
+    throw new ValidationError(`invalid ${what}: ${describeIssues(parsed.issues)}`);
   return parsed.output;
 }
 

@@ -51,6 +51,7 @@ export function adminRoute(deps: AdminDeps, report: Report<unknown>): RouteLogic
     // Scope before parameters: a caller learns nothing about a project it may not read.
     const projectId = resolveProject(principal, raw.project);
     const query = parseQuery(report.query, raw);
+    if (report.path) parseQuery(report.path, event.pathParameters ?? {}, 'path');
     const body = await report.run({ deps, projectId, query, principal, event });
     return isRawResponse(body) ? body.result : json(report.status ?? 200, body);
   };

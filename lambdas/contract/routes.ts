@@ -20,22 +20,64 @@ export const ROUTES: readonly RouteDef[] = [
 ];
 
 /** `POST /v1/track`: the key API Gateway gives a route, and the key handlers look logic up by. */
-export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
+export const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+
+/**
+ * A route's operationId, safe in a URL and as an identifier in generated clients:
+ * `GET /api/v1/analytics/conversations/{id}` is `getApiV1AnalyticsConversationsById`.
+ */
+export function operationIdOf(r: Pick<RouteDef, 'method' | 'path'>): string {
+  const words = r.path
+    .split('/')
+    .filter(Boolean)
+    .flatMap((part) => {
+      const param = /^\{([^}+]+)\+?\}$/.exec(part);
+      return param
+        ? ['by', ...(param[1] as string).split(/[^A-Za-z0-9]+/)]
+        : part.split(/[^A-Za-z0-9]+/);
+    })
+    .filter(Boolean);
+  return [r.method.toLowerCase(), ...words.map((w) => w[0]?.toUpperCase() + w.slice(1))].join('');
+}
 
 export function routesOf(fn: FunctionName): RouteDef[] {
   return ROUTES.filter((r) => r.fn === fn);
 }
 
+/**
+ * One `ANY` route per path of the table, at the function of the path's routes: API Gateway sends
+ * it the methods the path does not have, and the function answers 405 with `Allow` (API Gateway
+ * prefers a route with the request's method to `ANY` on the same path).
+ */
+export interface FallbackRoute {
+  readonly method: 'ANY';
+  readonly path: string;
+  readonly fn: FunctionName;
+}
+
+export const FALLBACK_ROUTES: readonly FallbackRoute[] = [
+  ...new Map(
+    ROUTES.map((r) => [r.path, { method: 'ANY' as const, path: r.path, fn: r.fn }]),
+  ).values(),
+];
+
+/** The methods a path of the table has, for `Allow`. */
+export function methodsOf(path: string): string[] {
+  return ROUTES.filter((r) => r.path === path).map((r) => r.method);
+}
+
 // ---- matching a request path, as API Gateway does ----
 
+type AnyRoute = RouteDef | FallbackRoute;
+
 interface CompiledRoute {
-  route: RouteDef;
+  route: AnyRoute;
   regex: RegExp;
   params: string[];
 }
 
 /** Each route's path as a regex: `{name}` takes one segment, `{name+}` the rest of the path. */
-const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
+const compile = (route: AnyRoute): CompiledRoute => {
   const params: string[] = [];
   const source = route.path
     .split('/')
@@ -47,11 +89,34 @@ const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => {
     })
     .join('/');
   return { route, regex: new RegExp(`^${source}$`), params };
-});
+};
+const COMPILED: readonly CompiledRoute[] = ROUTES.map(compile);
+const COMPILED_FALLBACKS: readonly CompiledRoute[] = FALLBACK_ROUTES.map(compile);
 
-export interface RouteMatch {
-  route: RouteDef;
+export interface RouteMatch<R extends AnyRoute = RouteDef> {
+  route: R;
   pathParameters: Record<string, string> | undefined;
+}
+
+function bestMatch<R extends AnyRoute>(
+  compiled: readonly CompiledRoute[],
+  method: string | undefined,
+  path: string,
+  accept: (route: R) => boolean,
+): RouteMatch<R> | undefined {
+  let best: RouteMatch<R> | undefined;
+  for (const c of compiled) {
+    const route = c.route as R;
+    if ((method !== undefined && route.method !== method) || !accept(route)) continue;
+    const m = c.regex.exec(path);
+    if (!m) continue;
+    const pathParameters = c.params.length
+      ? Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]))
+      : undefined;
+    if (!pathParameters) return { route, pathParameters };
+    best ??= { route, pathParameters };
+  }
+  return best;
 }
 
 /**
@@ -63,21 +128,13 @@ export function matchRoute(
   path: string,
   accept: (route: RouteDef) => boolean = () => true,
 ): RouteMatch | undefined {
-  let best: RouteMatch | undefined;
-  for (const c of COMPILED) {
-    if (c.route.method !== method || !accept(c.route)) continue;
-    const m = c.regex.exec(path);
-    if (!m) continue;
-    const pathParameters = c.params.length
-      ? Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] as string)]))
-      : undefined;
-    if (!pathParameters) return { route: c.route, pathParameters };
-    best ??= { route: c.route, pathParameters };
-  }
-  return best;
+  return bestMatch(COMPILED, method, path, accept);
 }
 
-/** True when some route has this path under another method (API Gateway then answers 404 too). */
-export function pathExists(path: string): boolean {
-  return COMPILED.some((c) => c.regex.test(path));
+/**
+ * The route API Gateway sends a request to: the route of its method, else the `ANY` route of its
+ * path (a 405), else none (API Gateway's own 404).
+ */
+export function dispatchRoute(method: string, path: string): RouteMatch<AnyRoute> | undefined {
+  return matchRoute(method, path) ?? bestMatch(COMPILED_FALLBACKS, undefined, path, () => true);
 }

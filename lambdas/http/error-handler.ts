@@ -1,6 +1,8 @@
 /**
  * The one place where typed errors become HTTP responses: a JSON body with a stable `code`, and
- * a generic 500 for anything else (its detail stays in the logs).
+ * a generic 500 for anything else (its detail stays in the logs). The body carries `code` and
+ * `message` at the top, where Segment's clients read them (analytics-python raises with
+ * `payload['code']`), and the whole error, details included, under `error`.
  */
 import type middy from '@middy/core';
 import { TallyError } from '../model/errors.ts';
@@ -9,7 +11,18 @@ import type { Log } from './logger.ts';
 
 /** Shape of every error body. */
 export interface ErrorBody {
+  code: string;
+  message: string;
   error: { code: string; message: string } & Record<string, unknown>;
+}
+
+/** An error response: `code` and `message` at the top and under `error`, details under `error`. */
+export function errorBody(
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorBody {
+  return { code, message, error: { code, message, ...details } };
 }
 
 interface MiddyHttpError {
@@ -35,19 +48,15 @@ const MIDDY_CODES: Record<number, string> = {
 /** Maps an error to its response. Unknown errors are a generic 500: their detail stays in the logs. */
 export function errorResponse(error: unknown): HttpResult {
   if (error instanceof TallyError) {
-    return json(
-      error.status,
-      { error: { code: error.code, message: error.message, ...error.details } },
-      error.headers,
-    );
+    return json(error.status, errorBody(error.code, error.message, error.details), error.headers);
   }
   if (isMiddyHttpError(error) && error.statusCode < 500 && error.expose !== false) {
     const code = MIDDY_CODES[error.statusCode] ?? 'bad_request';
     // 422 from middy's JSON parser is a malformed body: a 400 to our callers.
     const status = error.statusCode === 422 ? 400 : error.statusCode;
-    return json(status, { error: { code, message: error.message } });
+    return json(status, errorBody(code, error.message));
   }
-  return json(500, { error: { code: 'internal', message: 'Internal error' } });
+  return json(500, errorBody('internal', 'Internal error'));
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * Dispatch by API Gateway's `routeKey`. API Gateway (and the local twin) already matched the
  * request against the route table, so dispatch is a lookup, and a route without logic fails at
- * cold start rather than at the first request.
+ * cold start rather than at the first request. A path's `ANY` route (a method it does not have)
+ * is a 405 naming the methods it has.
  */
 
 import type { FunctionName } from '../contract/route-def.ts';
-import { routeKey, routesOf } from '../contract/routes.ts';
-import { NotFoundError } from '../model/errors.ts';
+import { FALLBACK_ROUTES, methodsOf, routeKey, routesOf } from '../contract/routes.ts';
+import { MethodNotAllowedError, NotFoundError } from '../model/errors.ts';
 import type { HttpEvent, HttpResult } from './json.ts';
 
 export type RouteLogic = (event: HttpEvent) => Promise<HttpResult>;
@@ -22,9 +23,15 @@ export function routerFor(fn: FunctionName, logic: Record<string, RouteLogic>) {
   const extra = Object.keys(logic).filter((k) => !table.has(k));
   if (extra.length) throw new Error(`${fn} has logic for unknown routes: ${extra.join(', ')}`);
 
+  const fallbacks = new Set(FALLBACK_ROUTES.filter((r) => r.fn === fn).map(routeKey));
+
   return async (event: HttpEvent): Promise<HttpResult> => {
     const run = table.get(event.routeKey);
-    if (!run) throw new NotFoundError(`No route ${event.routeKey}`);
-    return run(event);
+    if (run) return run(event);
+    if (fallbacks.has(event.routeKey)) {
+      const path = event.routeKey.slice('ANY '.length);
+      throw new MethodNotAllowedError(event.requestContext.http.method, path, methodsOf(path));
+    }
+    throw new NotFoundError(`No route ${event.routeKey}`);
   };
 }

@@ -7,9 +7,11 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unavailable'
+  | 'not_implemented'
   | 'conflict';
 
 /** Base class: a stable `code`, the HTTP status it maps to, and optional public details. */
@@ -65,6 +67,28 @@ export class ForbiddenError extends TallyError {
 export class NotFoundError extends TallyError {
   constructor(message = 'Not found') {
     super('not_found', 404, message);
+  }
+}
+
+/** The path exists, but not with this method; `Allow` lists the methods it has. */
+export class MethodNotAllowedError extends TallyError {
+  constructor(method: string, path: string, allow: readonly string[]) {
+    super(
+      'method_not_allowed',
+      405,
+      `${method} is not a method of ${path}; use ${allow.join(', ')}`,
+      {
+        details: { allow },
+        headers: { allow: allow.join(', ') },
+      },
+    );
+  }
+}
+
+/** A route that exists for a client's sake, whose answer needs a part Tally does not have yet. */
+export class NotImplementedError extends TallyError {
+  constructor(message: string, missing: readonly string[]) {
+    super('not_implemented', 501, message, { details: { missing } });
   }
 }
 

@@ -48,6 +48,8 @@ describe.each(adminRoutes.map((r) => [routeKey(r), r] as const))('%s', (_, route
     const res = await call(route, {});
     expect(res.status).toBe(401);
     expect(res.body).toEqual({
+      code: 'unauthorized',
+      message: 'Missing or invalid credentials',
       error: { code: 'unauthorized', message: 'Missing or invalid credentials' },
     });
   });
@@ -58,6 +60,8 @@ describe.each(adminRoutes.map((r) => [routeKey(r), r] as const))('%s', (_, route
       const res = await call(route, bearer(tokens[kind] as string));
       expect(res.status).toBe(401);
       expect(res.body).toEqual({
+        code: 'unauthorized',
+        message: 'Missing or invalid credentials',
         error: { code: 'unauthorized', message: 'Missing or invalid credentials' },
       });
     },

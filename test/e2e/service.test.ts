@@ -2,7 +2,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCsv } from '../../lambdas/admin/reports/export.ts';
-import { ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
+import { operationIdOf, ROUTES } from '../../lambdas/contract/routes.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
@@ -98,11 +98,11 @@ describe('OpenAPI', () => {
         >
       >;
     };
-    expect(doc.openapi).toBe('3.0.3');
+    expect(doc.openapi).toBe('3.1.0');
     const operations = Object.values(doc.paths).flatMap((p) =>
       Object.values(p).map((o) => o.operationId),
     );
-    expect(operations.sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(operations.sort()).toEqual(ROUTES.map(operationIdOf).sort());
     const refresh = doc.paths['/api/v1/analytics/metrics/refresh']?.post;
     expect(refresh?.parameters.map((p) => p.name).sort()).toEqual(['from', 'project', 'to']);
     const track = doc.paths['/v1/track']?.post as {

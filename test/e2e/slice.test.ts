@@ -60,6 +60,8 @@ describe('one event through every layer', () => {
     const noKey = await request(url('/v1/track'), { body: { userId: 'u2', event: 'x' } });
     expect(noKey.status).toBe(401);
     expect(noKey.body).toEqual({
+      code: 'unauthorized',
+      message: 'Missing or invalid credentials',
       error: { code: 'unauthorized', message: 'Missing or invalid credentials' },
     });
     const malformed = await request(url('/v1/track'), {

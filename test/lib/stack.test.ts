@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/contract/bus.ts';
-import { ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
+import { FALLBACK_ROUTES, ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
 import { TallyStack } from '../../lib/tally-stack.ts';
 
 let template: Template;
@@ -44,13 +44,13 @@ describe('TallyStack', () => {
     });
   });
 
-  it('routes exactly the shared route table on one HTTP API', () => {
+  it('routes exactly the shared route table on one HTTP API, with an ANY route per path (405)', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
       (r) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey,
     );
-    expect(routes.sort()).toEqual(ROUTES.map(routeKey).sort());
+    expect(routes.sort()).toEqual([...ROUTES, ...FALLBACK_ROUTES].map(routeKey).sort());
   });
 
   it('feeds the ingest queue from the bus with the shared pattern, with a dead-letter queue', () => {

@@ -71,9 +71,12 @@ export const exportReport = (reports: () => Report<unknown>[]) =>
       ),
       project: v.optional(v.string()),
     }),
+    path: v.object({
+      format: v.pipe(v.picklist(['json', 'csv']), v.description('json, or csv (the main table)')),
+    }),
+    errors: { '404': 'No report at that path' },
     run: async (request) => {
       const format = request.event.pathParameters?.format;
-      if (format !== 'json' && format !== 'csv') throw new ValidationError('format is json or csv');
       const { report: path, ...rest } = request.query as { report: string } & Record<
         string,
         string

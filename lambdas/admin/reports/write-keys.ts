@@ -14,6 +14,19 @@ import { projectParam, report } from '../report.ts';
 /** Bodies of admin requests are small. */
 const MAX_BODY = 16 * 1024;
 
+/** The body of a key creation: an optional name (default "unnamed"). */
+const createBody = v.optional(
+  v.object({
+    name: v.optional(
+      v.pipe(
+        v.string(),
+        v.maxLength(100),
+        v.description('What the key is for (default "unnamed")'),
+      ),
+    ),
+  }),
+);
+
 export const writeKeyReports = [
   report({
     route: 'GET /api/v1/analytics/write-keys',
@@ -28,12 +41,14 @@ export const writeKeyReports = [
     route: 'POST /api/v1/analytics/write-keys',
     query: v.object({ project: projectParam }),
     status: 201,
+    body: createBody,
     run: async ({ deps, projectId, event }) => {
       const body = readJson(event, MAX_BODY, true);
-      const name = body && typeof body === 'object' ? (body as { name?: unknown }).name : undefined;
-      if (name !== undefined && (typeof name !== 'string' || name.length > 100)) {
+      const parsed = v.safeParse(createBody, body);
+      if (!parsed.success) {
         throw new ValidationError('name must be a string of at most 100 characters');
       }
+      const name = parsed.output?.name;
       await ensureProject(deps.ddb, deps.tableName, projectId, projectId);
       const secret = generateWriteKey();
       const record = await putWriteKey(deps.ddb, deps.tableName, {
@@ -48,11 +63,12 @@ export const writeKeyReports = [
   report({
     route: 'DELETE /api/v1/analytics/write-keys/{keyId}',
     query: v.object({ project: projectParam }),
+    path: v.object({
+      keyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'is 16 hex characters')),
+    }),
+    errors: { '404': 'No such key in the project' },
     run: ({ deps, projectId, event }) => {
-      const keyId = event.pathParameters?.keyId;
-      if (!keyId || !/^[0-9a-f]{16}$/.test(keyId)) {
-        throw new ValidationError('keyId is 16 hex characters');
-      }
+      const keyId = event.pathParameters?.keyId as string;
       return revokeWriteKey(deps.ddb, deps.tableName, {
         projectId,
         keyId,

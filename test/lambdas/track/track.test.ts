@@ -75,6 +75,8 @@ describe('POST /v1/track', () => {
     );
     expect(res.status).toBe(401);
     expect(res.body).toEqual({
+      code: 'unauthorized',
+      message: 'Missing or invalid credentials',
       error: { code: 'unauthorized', message: 'Missing or invalid credentials' },
     });
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
