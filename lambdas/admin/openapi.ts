@@ -20,8 +20,14 @@ import type { Report } from './report.ts';
 type Json = Record<string, unknown>;
 
 /** JSON Schema 2020-12, the dialect of OpenAPI 3.1. */
-export const jsonSchemaOf = (schema: GenericSchema, mode: 'input' | 'output' = 'input') =>
-  toJsonSchema(schema, { target: 'draft-2020-12', typeMode: mode, errorMode: 'ignore' }) as Json;
+export function jsonSchemaOf(schema: GenericSchema, mode: 'input' | 'output' = 'input'): Json {
+  const { $schema: _, ...rest } = toJsonSchema(schema, {
+    target: 'draft-2020-12',
+    typeMode: mode,
+    errorMode: 'ignore',
+  }) as Json;
+  return rest;
+}
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
@@ -134,11 +140,16 @@ function reportOperation(route: RouteDef, report: Report<unknown> | undefined): 
     ...parametersOf(report?.query, 'query'),
   ];
   const status = String(report?.status ?? 200);
-  const schema = report?.response ? jsonSchemaOf(report.response, 'output') : undefined;
+  const media = report?.media ?? (report?.response ? { 'application/json': report.response } : {});
   const responses: Json = {
     [status]: {
       description: 'OK',
-      content: { 'application/json': schema ? { schema } : {} },
+      content: Object.fromEntries(
+        Object.entries(media).map(([type, schema]) => [
+          type,
+          { schema: jsonSchemaOf(schema, 'output') },
+        ]),
+      ),
     },
     '400': errorResponse('Invalid parameters; the message names each one'),
     '401': errorResponse('Missing, invalid or expired token'),

@@ -46,6 +46,8 @@ export interface Report<Q = RawQuery> {
   body?: v.GenericSchema;
   /** What `run` answers: the OpenAPI document's response schema (output types). */
   response?: v.GenericSchema;
+  /** Instead of `response`, for a report answering other media types than JSON: by type. */
+  media?: Readonly<Record<string, v.GenericSchema>>;
   /** Statuses the report answers besides 2xx, 400, 401, 403 and 500, with when. */
   errors?: Partial<Record<'404' | '409' | '501', string>>;
   run(request: ReportRequest<Q>): Promise<unknown>;

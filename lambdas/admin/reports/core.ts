@@ -4,12 +4,14 @@ import { createLogger } from '../../http/logger.ts';
 import { runJob } from '../../rebuild/jobs.ts';
 import { listProjects } from '../../store/projects.ts';
 import { projectParam, rangeParams, report } from '../report.ts';
+import { projectsResponse, refreshResponse } from '../responses.ts';
 
 const log = createLogger('rollup');
 
 export const coreReports = [
   report({
     route: 'GET /api/v1/analytics/projects',
+    response: projectsResponse,
     query: v.object({ project: projectParam }),
     run: async ({ deps, principal }) => ({
       projects: await listProjects(deps.ddb, deps.tableName, principal.projects),
@@ -18,6 +20,7 @@ export const coreReports = [
   }),
   report({
     route: 'POST /api/v1/analytics/metrics/refresh',
+    response: refreshResponse,
     query: v.object({ project: projectParam, from: rangeParams.from, to: rangeParams.to }),
     run: async ({ deps, projectId, query }) => {
       const started = deps.now();

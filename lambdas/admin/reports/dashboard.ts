@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { NotFoundError } from '../../model/errors.ts';
 import { projectParam, type Report, type ReportRequest, report } from '../report.ts';
+import { dashboardResponse } from '../responses.ts';
 
 /** The reports the dashboard is made of, with the query each gets. */
 const PARTS = {
@@ -22,6 +23,7 @@ const PARTS = {
 export const dashboardReport = (reports: () => Report<unknown>[]) =>
   report({
     route: 'GET /api/v1/analytics/dashboard',
+    response: dashboardResponse,
     query: v.object({ project: projectParam }),
     run: async (request: ReportRequest<unknown>) => {
       const byRoute = new Map(reports().map((r) => [r.route, r]));

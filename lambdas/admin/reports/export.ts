@@ -10,6 +10,7 @@ import { matchRoute, routeKey } from '../../contract/routes.ts';
 import { json } from '../../http/json.ts';
 import { NotFoundError, ValidationError } from '../../model/errors.ts';
 import { type Report, rawResponse, report } from '../report.ts';
+import { exportMedia } from '../responses.ts';
 
 const PREFIX = '/api/v1/analytics/';
 
@@ -63,6 +64,7 @@ export function toCsv(rows: Record<string, unknown>[]): string {
 export const exportReport = (reports: () => Report<unknown>[]) =>
   report({
     route: 'GET /api/v1/analytics/export/{format}',
+    media: exportMedia,
     query: v.looseObject({
       report: v.pipe(
         v.string(),

@@ -13,6 +13,7 @@ import {
   report,
   textParam,
 } from '../report.ts';
+import { messageInsightsResponse } from '../responses.ts';
 import { aggregateInsights, type MessageInsight } from './insights/aggregate.ts';
 import { intentOf } from './insights/intent.ts';
 import { readMessagePage } from './insights/messages.ts';
@@ -23,6 +24,7 @@ const UNKNOWN = 'unknown';
 
 const messageInsightsReport = report({
   route: 'GET /api/v1/analytics/messages/insights',
+  response: messageInsightsResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,

@@ -6,6 +6,7 @@ import { COUNTER } from '../../store/contributions.ts';
 import { readPeriod, readTotals } from '../../store/counters.ts';
 import type { ReportDeps } from '../read.ts';
 import { projectParam, report } from '../report.ts';
+import { summaryResponse } from '../responses.ts';
 import { countOf, mean } from './numbers.ts';
 
 export interface Summary {
@@ -49,6 +50,7 @@ export async function summary(
 
 export const summaryReport = report({
   route: 'GET /api/v1/analytics/summary',
+  response: summaryResponse,
   query: v.object({ project: projectParam }),
   run: ({ deps, projectId }) => summary(deps, projectId),
 });

@@ -10,6 +10,11 @@ import {
   revokeWriteKey,
 } from '../../store/write-keys.ts';
 import { projectParam, report } from '../report.ts';
+import {
+  createdWriteKeyResponse,
+  revokedWriteKeyResponse,
+  writeKeysResponse,
+} from '../responses.ts';
 
 /** Bodies of admin requests are small. */
 const MAX_BODY = 16 * 1024;
@@ -30,6 +35,7 @@ const createBody = v.optional(
 export const writeKeyReports = [
   report({
     route: 'GET /api/v1/analytics/write-keys',
+    response: writeKeysResponse,
     query: v.object({ project: projectParam }),
     run: async ({ deps, projectId }) => ({
       project: projectId,
@@ -39,6 +45,7 @@ export const writeKeyReports = [
   }),
   report({
     route: 'POST /api/v1/analytics/write-keys',
+    response: createdWriteKeyResponse,
     query: v.object({ project: projectParam }),
     status: 201,
     body: createBody,
@@ -62,6 +69,7 @@ export const writeKeyReports = [
   }),
   report({
     route: 'DELETE /api/v1/analytics/write-keys/{keyId}',
+    response: revokedWriteKeyResponse,
     query: v.object({ project: projectParam }),
     path: v.object({
       keyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'is 16 hex characters')),

@@ -16,6 +16,7 @@ import {
   report,
   textParam,
 } from '../../report.ts';
+import { activitiesResponse, eventsResponse } from '../../responses.ts';
 import { type Activity, activityOf } from './compute.ts';
 import { oneUser, userFilterOf, userParams } from './params.ts';
 
@@ -31,6 +32,7 @@ export interface ActivitiesBody {
 
 export const activitiesReport = report({
   route: ACTIVITIES,
+  response: activitiesResponse,
   query: v.pipe(
     v.object({
       project: projectParam,
@@ -74,6 +76,7 @@ const MAX_EVENTS_PER_PAGE = 100;
 
 export const eventsReport = report({
   route: EVENTS,
+  response: eventsResponse,
   query: v.pipe(
     v.object({
       project: projectParam,

@@ -15,6 +15,7 @@ import {
   report,
   textParam,
 } from '../../report.ts';
+import { conversationResponse, conversationsResponse } from '../../responses.ts';
 import { mean } from '../numbers.ts';
 import {
   type ConversationRow,
@@ -41,6 +42,7 @@ const afterConversation = v.object({ l: v.number(), c: v.string() });
 
 export const conversationsReport = report({
   route: LIST,
+  response: conversationsResponse,
   query: v.pipe(
     v.object({
       project: projectParam,
@@ -107,6 +109,7 @@ export interface ConversationBody {
 
 export const conversationReport = report({
   route: ONE,
+  response: conversationResponse,
   query: v.object({ project: projectParam, ...rangeParams }),
   run: async ({ deps, projectId, query, event }): Promise<ConversationBody> => {
     const id = pathParam(event.pathParameters?.id, 'id');

@@ -9,6 +9,7 @@ import { emptyResourceStats } from '../../../store/aggregate.ts';
 import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { limitParam, projectParam, rangeParams, report, textParam } from '../../report.ts';
+import { resourceResponse, topResourcesResponse } from '../../responses.ts';
 import {
   conversationsWith,
   type ResourceRow,
@@ -29,6 +30,7 @@ export interface TopResourcesBody {
 
 export const topResourcesReport = report({
   route: 'GET /api/v1/analytics/resources/top',
+  response: topResourcesResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,
@@ -65,6 +67,7 @@ export interface ResourceBody {
 
 export const resourceReport = report({
   route: 'GET /api/v1/analytics/resources/{type}/{id}',
+  response: resourceResponse,
   query: v.object({ project: projectParam, ...rangeParams }),
   run: async ({ deps, projectId, query, event }): Promise<ResourceBody> => {
     const type = pathParam(event.pathParameters?.type, 'type');

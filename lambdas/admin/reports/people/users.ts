@@ -17,6 +17,7 @@ import {
   rangeParams,
   report,
 } from '../../report.ts';
+import { topUsersResponse, userListResponse } from '../../responses.ts';
 import { activeUserRows, byUtf8, pageAfter, rankUsers, type UserRow } from './compute.ts';
 
 const TOP = 'GET /api/v1/analytics/users/top';
@@ -32,6 +33,7 @@ export interface TopUsersBody {
 
 export const topUsersReport = report({
   route: TOP,
+  response: topUsersResponse,
   query: v.object({ project: projectParam, ...rangeParams, limit: limitParam(10, 500) }),
   run: async ({ deps, projectId, query }): Promise<TopUsersBody> => {
     const range = parseRange(query, deps.now());
@@ -124,6 +126,7 @@ const afterUser = v.object({ a: v.string() });
 
 export const userListReport = report({
   route: LIST,
+  response: userListResponse,
   query: v.object({
     project: projectParam,
     active_only: booleanParam('Only users active in the range, with their stats (default false)'),

@@ -12,6 +12,7 @@ import {
   report,
   textParam,
 } from '../../report.ts';
+import { apiUsageResponse } from '../../responses.ts';
 import { byCountDesc, rate } from '../numbers.ts';
 
 /** One method + endpoint of the report. */
@@ -90,6 +91,7 @@ export function apiUsage(api: Record<string, ApiStats>, filter: ApiFilter, limit
 /** `GET /api/v1/analytics/api-usage`. */
 export const apiUsageReport = report({
   route: 'GET /api/v1/analytics/api-usage',
+  response: apiUsageResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,

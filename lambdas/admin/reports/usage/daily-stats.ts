@@ -8,6 +8,7 @@ import { summarize } from '../../../store/distribution.ts';
 import { MAX_RANGE_DAYS, parseRange, type ReportRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';
+import { dailyStatsResponse } from '../../responses.ts';
 import { countOf } from '../numbers.ts';
 
 /** What one day contributes to its row. */
@@ -92,6 +93,7 @@ export function daysAfter(range: Pick<ReportRange, 'to'>, now: number): string[]
 /** `GET /api/v1/analytics/daily-stats`. */
 export const dailyStatsReport = report({
   route: 'GET /api/v1/analytics/daily-stats',
+  response: dailyStatsResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,

@@ -4,6 +4,7 @@ import { COUNTER, type Counters, eventsOfType } from '../../../store/contributio
 import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';
+import { eventCountsResponse } from '../../responses.ts';
 import { byCountDesc } from '../numbers.ts';
 
 /** Events of one Segment type. */
@@ -56,6 +57,7 @@ export function eventCounts(
 /** `GET /api/v1/analytics/event-counts`. */
 export const eventCountsReport = report({
   route: 'GET /api/v1/analytics/event-counts',
+  response: eventCountsResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,

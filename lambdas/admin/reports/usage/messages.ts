@@ -7,6 +7,7 @@ import { summarize } from '../../../store/distribution.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
+import { messagesResponse } from '../../responses.ts';
 import { byCountDesc, countOf } from '../numbers.ts';
 
 /** Steps of the message series. */
@@ -84,6 +85,7 @@ export function messageBreakdown(agg: Aggregate, topHours = 3) {
 /** `GET /api/v1/analytics/messages`. */
 export const messagesReport = report({
   route: 'GET /api/v1/analytics/messages',
+  response: messagesResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,

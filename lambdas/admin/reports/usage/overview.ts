@@ -4,6 +4,7 @@ import { COUNTER, type Counters } from '../../../store/contributions.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { type RangeView, readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
+import { overviewResponse } from '../../responses.ts';
 import { change, countOf, mean, rate } from '../numbers.ts';
 
 /** The figures of one period that the overview compares. */
@@ -77,6 +78,7 @@ const figuresOf = ({ total }: RangeView): PeriodFigures => ({
 /** `GET /api/v1/analytics/overview`. */
 export const overviewReport = report({
   route: 'GET /api/v1/analytics/overview',
+  response: overviewResponse,
   query: v.object({ project: projectParam, ...rangeParams }),
   run: async ({ deps, projectId, query }) => {
     const range = parseRange(query, deps.now());

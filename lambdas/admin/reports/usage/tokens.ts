@@ -9,6 +9,7 @@ import { mergeAggregate } from '../../../store/merge.ts';
 import { parseRange, rangeOut } from '../../range.ts';
 import { type RangeView, readRange } from '../../read.ts';
 import { intParam, projectParam, rangeParams, report } from '../../report.ts';
+import { tokensResponse } from '../../responses.ts';
 import { byCountDesc, compareText, countOf, round } from '../numbers.ts';
 
 /** Costs are USD to 8 decimals: exact for any price with up to 2 decimals per million tokens. */
@@ -157,6 +158,7 @@ async function monthTotals(
 /** `GET /api/v1/analytics/tokens`. */
 export const tokensReport = report({
   route: 'GET /api/v1/analytics/tokens',
+  response: tokensResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,
