@@ -227,6 +227,7 @@ const result = {
   countedEqualsAccepted: counted === counts.eventsAccepted,
   rssMiB: {
     atLoadStart: Math.round(samples[0]?.rss ?? Number.NaN),
+    atLoadEnd: Math.round(samples.at(-1)?.rss ?? Number.NaN),
     allMax: Math.round(Math.max(...samples.map((s) => s.rss))),
     warmMin: Math.round(min),
     warmMax: Math.round(max),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
+import { readDeadLetters } from '../../local/dead-letters.ts';
 import { replay } from '../../local/journal.ts';
 import { freePort } from '../../local/ports.ts';
 import { JOURNAL_DIR } from '../../local/stack.ts';
@@ -23,7 +24,13 @@ import {
   signalGroup,
 } from '../helpers/npm-start.ts';
 
-const BATCH = 100;
+// Requests of 25: an ingest invocation (10 records, 250 events) stays within its 30 s lifetime on
+// a loaded machine. With requests of 100 (1,000-event invocations, 4 at once) at a load average
+// of ~20 on 2 cores, every delivery of a record ran out of time before its commit, so each retry
+// redid the same work, and after 5 receives the records went to the dead-letter file (totalEvents
+// 100 of 2,000): ingest does not shrink its groups on redelivery, a liveness gap reported on
+// issue 9. Exactness is what this test proves; it asserts the dead-letter file stays empty.
+const BATCH = 25;
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-durable-'));
 const journalDir = join(dataDir, JOURNAL_DIR);
 
@@ -87,35 +94,21 @@ const totalEvents = async (creds: Creds) =>
     ).body as { totalEvents: number }
   ).totalEvents;
 
-const refresh = (creds: Creds) =>
-  request(`${creds.baseUrl}/api/v1/analytics/metrics/refresh`, {
-    method: 'POST',
-    headers: bearer(creds.adminToken),
-  });
-
 /**
- * Waits until the journal holds nothing (every accepted message delivered and acknowledged),
- * then until totalEvents is exactly `expected`, and that it stays so. Returns the live figure
- * seen when the journal emptied.
- *
- * The live counters are exact under a crash only once ingest is (issue 9, "exact live
- * counting"): a kill between storing events and counting them leaves them stored, uncounted.
- * Until then the rollup's rebuild from the raw events is what makes the figure exact, so this
- * rebuilds (POST …/metrics/refresh) until the crash's buckets are past its watermark.
+ * Waits until the journal holds nothing (every accepted message delivered and acknowledged) and
+ * totalEvents, the live figure, is exactly `expected`; then checks that it stays so (a late
+ * redelivery counted twice would show).
  */
-async function drained(creds: Creds, expected: number): Promise<number> {
+async function drained(creds: Creds, expected: number): Promise<void> {
+  const state = async () => ({
+    backlog: replay(journalDir).entries.length,
+    totalEvents: await totalEvents(creds),
+  });
   await expect
-    .poll(() => replay(journalDir).entries.length, { interval: 250, timeout: 180_000 })
-    .toBe(0);
-  const live = await totalEvents(creds);
-  const rebuilt = async () => {
-    expect((await refresh(creds)).status).toBe(200);
-    return totalEvents(creds);
-  };
-  await expect.poll(rebuilt, { interval: 2000, timeout: 150_000 }).toBe(expected);
+    .poll(state, { interval: 250, timeout: 180_000 })
+    .toEqual({ backlog: 0, totalEvents: expected });
   await sleep(1500);
   expect(await totalEvents(creds)).toBe(expected);
-  return live;
 }
 
 /** kill -9 of the node process running the stack alone (npm, tsx and DynamoDB Local live on). */
@@ -135,12 +128,12 @@ describe('kill -9 of npm start', () => {
       for (const [i, r] of runs.entries()) console.log(`--- npm start #${i + 1}\n${r.output()}`);
     });
 
-    // 1. 1,000 events accepted; ingest is behind. kill -9 of the node process alone, at a
+    // 1. 600 events accepted; ingest is behind. kill -9 of the node process alone, at a
     //    random moment within 250 ms of the last answer: DynamoDB Local is orphaned.
     const first = await npmStart(port, dataDir);
     runs.push(first);
     const creds = await credsOf(port);
-    const phase1 = Array.from({ length: 10 }, (_, b) => b);
+    const phase1 = Array.from({ length: 24 }, (_, b) => b);
     await send(creds, phase1, accepted);
     expect(accepted.size).toBe(phase1.length);
     // A random moment, while the journal still holds accepted messages.
@@ -153,14 +146,14 @@ describe('kill -9 of npm start', () => {
     expect(backlog1).toBeGreaterThan(0);
     expect(javaProcessesFor(dataDir)).not.toBe('');
 
-    // 2. The restart stops the orphan and redelivers. While it does, 1,000 more events are sent
+    // 2. The restart stops the orphan and redelivers. While it does, 400 more events are sent
     //    and the whole process group is killed at a random moment (requests in flight, ingest
     //    mid-batch), leaving half a journal line, as a crash during a write does.
     const second = await npmStart(port, dataDir);
     runs.push(second);
     expect(second.output()).toMatch(/journal: \d+ accepted messages not yet ingested/);
     expect(javaProcessesFor(dataDir).trim().split('\n')).toHaveLength(1);
-    const phase2 = Array.from({ length: 10 }, (_, b) => 10 + b);
+    const phase2 = Array.from({ length: 16 }, (_, b) => 24 + b);
     const sending = send(creds, phase2, accepted);
     await sleep(100 + Math.random() * 1500);
     await signalGroup(second.child, 'SIGKILL');
@@ -181,12 +174,9 @@ describe('kill -9 of npm start', () => {
     expect(third.output()).toMatch(/journal: ignored the torn last line of \d+\.jsonl/);
     await send(creds, [...phase1, ...phase2], accepted);
     expect(accepted.size).toBe(phase1.length + phase2.length);
-    const live = await drained(creds, accepted.size * BATCH);
-    figures.push({
-      accepted: accepted.size * BATCH,
-      liveWhenDrained: live,
-      totalEvents: await totalEvents(creds),
-    });
+    await drained(creds, accepted.size * BATCH);
+    expect(readDeadLetters(dataDir)).toEqual([]);
+    figures.push({ accepted: accepted.size * BATCH, totalEvents: await totalEvents(creds) });
     console.log(`kill -9 figures: ${JSON.stringify(figures)}`);
 
     await interrupt(third.child);
