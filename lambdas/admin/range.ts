@@ -3,7 +3,7 @@
  * included), and the period just before it, of the same length, for period-over-period change.
  */
 import { ValidationError } from '../model/errors.ts';
-import { addDays, dayOf, daysBetween, ISO_DAY } from '../model/time.ts';
+import { addDays, dayOf, daysBetween, isIsoDay } from '../model/time.ts';
 
 export const RANGES = ['24h', '7d', '30d', '90d'] as const;
 export type RangeName = (typeof RANGES)[number];
@@ -45,7 +45,7 @@ export function parseRange(
       ['from', from],
       ['to', to],
     ] as const) {
-      if (!ISO_DAY.test(value) || Number.isNaN(Date.parse(value))) {
+      if (!isIsoDay(value)) {
         throw new ValidationError(
           `${name} must be a date, YYYY-MM-DD; got ${JSON.stringify(value)}`,
         );

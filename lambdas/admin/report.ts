@@ -10,7 +10,10 @@ import type { HttpEvent, HttpResult } from '../http/json.ts';
 import type { Principal, Verifier } from '../http/jwt.ts';
 import { ValidationError } from '../model/errors.ts';
 import { describeIssues } from '../model/issues.ts';
-import { ISO_DAY } from '../model/time.ts';
+import { isIsoDay } from '../model/time.ts';
+
+const DAY_EXPECTED = 'must be a real date, YYYY-MM-DD';
+
 import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
 
@@ -106,10 +109,10 @@ export const rangeParams = {
     v.pipe(v.picklist(RANGES), v.description('Last 24 hours, or N days ending today (default 7d)')),
   ),
   from: v.optional(
-    v.pipe(v.string(), v.regex(ISO_DAY, 'must be YYYY-MM-DD'), v.description('First day, UTC')),
+    v.pipe(v.string(), v.check(isIsoDay, DAY_EXPECTED), v.description('First day, UTC')),
   ),
   to: v.optional(
-    v.pipe(v.string(), v.regex(ISO_DAY, 'must be YYYY-MM-DD'), v.description('Last day, UTC')),
+    v.pipe(v.string(), v.check(isIsoDay, DAY_EXPECTED), v.description('Last day, UTC')),
   ),
 };
 

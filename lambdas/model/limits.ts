@@ -4,6 +4,11 @@ export const LIMITS = {
   eventBytes: 32 * 1024,
   /** Bytes of one request body. */
   requestBytes: 500 * 1024,
+  /**
+   * Bytes of a request's accepted events as stored, the batch `context` merged into each: a
+   * small request cannot make thousands of large events (later ones are refused as too_large).
+   */
+  expandedBytes: 4 * 1024 * 1024,
   /** Events in one batch request. */
   batchItems: 2500,
   /** Nesting depth of objects and arrays inside one event. */
@@ -19,34 +24,45 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Walks a parsed JSON value and returns the first structural problem (forbidden key, depth,
- * oversized string or key), as a message with the JSON path, or undefined when it is fine.
+ * oversized string or key), as a message with the JSON path, or undefined when it is fine. It
+ * walks with its own stack, never recursing, and stops at the depth limit, so a value nested
+ * thousands deep is refused like any other, before anything serialises it.
  */
-export function structuralProblem(value: unknown, path = '$', depth = 0): string | undefined {
-  if (typeof value === 'string') {
-    return value.length > LIMITS.stringChars
-      ? `${path}: string longer than ${LIMITS.stringChars} characters`
-      : undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= LIMITS.depth) return `${path}: nested deeper than ${LIMITS.depth} levels`;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const problem = structuralProblem(value[i], `${path}[${i}]`, depth + 1);
-      if (problem) return problem;
+export function structuralProblem(value: unknown, root = '$'): string | undefined {
+  // Children are pushed in reverse, so problems are found in document order.
+  const stack: { value: unknown; path: string; depth: number }[] = [
+    { value, path: root, depth: 0 },
+  ];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { path, depth } = next;
+    const current = next.value;
+    if (typeof current === 'string') {
+      if (current.length > LIMITS.stringChars) {
+        return `${path}: string longer than ${LIMITS.stringChars} characters`;
+      }
+      continue;
     }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return `${path}: property name "${key}" is not allowed`;
-    if (key.length > LIMITS.keyChars) {
-      return `${path}: property name longer than ${LIMITS.keyChars} characters`;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= LIMITS.depth) return `${path}: nested deeper than ${LIMITS.depth} levels`;
+    const children: { value: unknown; path: string; depth: number }[] = [];
+    if (Array.isArray(current)) {
+      current.forEach((item, i) => {
+        children.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 });
+      });
+    } else {
+      for (const key of Object.keys(current)) {
+        if (FORBIDDEN_KEYS.has(key)) return `${path}: property name "${key}" is not allowed`;
+        if (key.length > LIMITS.keyChars) {
+          return `${path}: property name longer than ${LIMITS.keyChars} characters`;
+        }
+        children.push({
+          value: (current as Record<string, unknown>)[key],
+          path: `${path}.${key}`,
+          depth: depth + 1,
+        });
+      }
     }
-    const problem = structuralProblem(
-      (value as Record<string, unknown>)[key],
-      `${path}.${key}`,
-      depth + 1,
-    );
-    if (problem) return problem;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as (typeof children)[0]);
   }
   return undefined;
 }

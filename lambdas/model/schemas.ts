@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { EventType } from './events.ts';
+import { ISO_TIME_EXPECTED, parseIsoTime } from './time.ts';
 
 /** An identifier: Segment clients send strings, some send numbers. */
 const identifier = v.pipe(
@@ -17,8 +18,8 @@ const identifier = v.pipe(
 
 const isoDateTime = v.pipe(
   v.string(),
-  v.maxLength(64),
-  v.check((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time'),
+  v.maxLength(64, `must be ${ISO_TIME_EXPECTED}`),
+  v.check((s) => parseIsoTime(s) !== undefined, `must be ${ISO_TIME_EXPECTED}`),
 );
 
 const dictionary = v.record(v.string(), v.unknown());

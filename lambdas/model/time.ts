@@ -1,9 +1,68 @@
 /** UTC calendar helpers. Reports and storage keys are in UTC throughout. */
 
 const DAY_MS = 86_400_000;
+const MS_MINUTE = 60_000;
 
-/** The shape of an ISO day, `2026-11-22` (whether it is a real date is Date.parse's to say). */
+/** The shape of an ISO day, `2026-11-22`; `isIsoDay` also checks it is a real date. */
 export const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The instants Tally stores: from 1970 (epoch 0) to the end of 9999 (the last four-digit year),
+ * so every stored time has a plain ISO form and a day partition.
+ */
+export const TIME_RANGE = { min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) } as const;
+
+/**
+ * An ISO 8601 date, optionally with a time (`T` or a space, hours and minutes, optional seconds
+ * and fraction) and a zone (`Z`, `±HH:MM`, `±HHMM`, `±HH`). A time without a zone is UTC, as
+ * Python's naive `isoformat()` means it.
+ */
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** Days in `month` (1-12) of `year`. */
+function daysInMonth(year: number, month: number): number {
+  const last = new Date(0);
+  last.setUTCFullYear(year, month, 0);
+  return last.getUTCDate();
+}
+
+/**
+ * Epoch ms of an ISO 8601 date-time on a real calendar date within TIME_RANGE, else undefined.
+ * Written here because Date.parse is lenient: it reads `"1"` as the year 2001 and `2026-02-30` as
+ * March 2, and valibot's ISO checks do not know how long a month is.
+ */
+export function parseIsoTime(text: string): number | undefined {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, Math.floor(Number(`0.${m[7] ?? '0'}`) * 1000));
+  let ms = date.getTime();
+  const zone = /^([+-])(\d{2}):?(\d{2})?$/.exec(m[8] ?? '');
+  if (zone) {
+    const [, sign, hh, mm = '0'] = zone as unknown as [string, string, string, string?];
+    if (Number(hh) > 23 || Number(mm) > 59) return undefined;
+    ms -= (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm)) * MS_MINUTE;
+  }
+  return ms >= TIME_RANGE.min && ms <= TIME_RANGE.max ? ms : undefined;
+}
+
+/** What `parseIsoTime` accepts, to end "… must be". */
+export const ISO_TIME_EXPECTED = 'an ISO 8601 date-time on a real date, from 1970 to 9999';
+
+/** True for `YYYY-MM-DD` naming a real date within TIME_RANGE. */
+export const isIsoDay = (text: string) => ISO_DAY.test(text) && parseIsoTime(text) !== undefined;
 
 /** `2026-11-22` for an epoch-millisecond instant. */
 export function dayOf(ms: number): string {

@@ -1,6 +1,6 @@
 /** Rollup jobs: what the schedules, the refresh endpoint and the CLI ask for. */
 import { ValidationError } from '../model/errors.ts';
-import { addDays, dayOf, daysBetween, ISO_DAY } from '../model/time.ts';
+import { addDays, dayOf, daysBetween, isIsoDay } from '../model/time.ts';
 import { listProjects } from '../store/projects.ts';
 import type { DayResult, RollupDeps } from './fold.ts';
 import { compactDay, rollupDay } from './rollup.ts';
@@ -28,13 +28,8 @@ export function jobDays(job: RollupJob, now: number, nightlyDays: number): strin
   if (job.from || job.to) {
     const from = job.from ?? job.to ?? today;
     const to = job.to ?? today;
-    if (
-      !ISO_DAY.test(from) ||
-      !ISO_DAY.test(to) ||
-      Number.isNaN(Date.parse(from)) ||
-      Number.isNaN(Date.parse(to))
-    ) {
-      throw new ValidationError('from and to are dates, YYYY-MM-DD');
+    if (!isIsoDay(from) || !isIsoDay(to)) {
+      throw new ValidationError('from and to are real dates, YYYY-MM-DD');
     }
     if (from > to) throw new ValidationError(`from (${from}) is after to (${to})`);
     const days = daysBetween(from, to);

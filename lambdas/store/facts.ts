@@ -7,7 +7,7 @@
  */
 import type { EventType, TallyEvent } from '../model/events.ts';
 import { actorOf } from '../model/events.ts';
-import { finiteNumber } from '../model/values.ts';
+import { measured } from '../model/measures.ts';
 import {
   CONVERSATION_EVENTS,
   type ConversationAction,
@@ -66,10 +66,10 @@ function str(value: unknown): string | undefined {
 
 /** Token count of a message: `tokens`, else input + output tokens. */
 export function tokensOf(p: Record<string, unknown>): number | undefined {
-  const total = finiteNumber(p.tokens);
+  const total = measured('tokens', p.tokens);
   if (total !== undefined) return total;
-  const input = finiteNumber(p.inputTokens);
-  const output = finiteNumber(p.outputTokens);
+  const input = measured('inputTokens', p.inputTokens);
+  const output = measured('outputTokens', p.outputTokens);
   if (input === undefined && output === undefined) return undefined;
   return (input ?? 0) + (output ?? 0);
 }
@@ -109,15 +109,15 @@ export function factOf(e: TallyEvent): Fact {
       case DOMAIN_EVENTS.messageSent: {
         const tokens = tokensOf(p);
         if (tokens !== undefined && tokens > 0) f.tokens = tokens;
-        const inputTokens = finiteNumber(p.inputTokens);
+        const inputTokens = measured('inputTokens', p.inputTokens);
         if (inputTokens !== undefined && inputTokens > 0) f.inputTokens = inputTokens;
-        const outputTokens = finiteNumber(p.outputTokens);
+        const outputTokens = measured('outputTokens', p.outputTokens);
         if (outputTokens !== undefined && outputTokens > 0) f.outputTokens = outputTokens;
         const model = str(p.model);
         if (model) f.model = model;
         const role = str(p.role);
         if (role) f.role = role.toLowerCase();
-        const responseTimeMs = finiteNumber(p.responseTimeMs);
+        const responseTimeMs = measured('responseTimeMs', p.responseTimeMs);
         if (responseTimeMs !== undefined && responseTimeMs >= 0) f.responseTimeMs = responseTimeMs;
         break;
       }
@@ -135,14 +135,14 @@ export function factOf(e: TallyEvent): Fact {
         if (endpoint) f.endpoint = normalizeEndpoint(endpoint);
         const method = str(p.method);
         if (method) f.method = method.toUpperCase();
-        const statusCode = finiteNumber(p.statusCode);
+        const statusCode = measured('statusCode', p.statusCode);
         if (statusCode !== undefined) f.statusCode = Math.trunc(statusCode);
-        const durationMs = finiteNumber(p.durationMs ?? p.responseTimeMs);
+        const durationMs = measured('durationMs', p.durationMs ?? p.responseTimeMs);
         if (durationMs !== undefined && durationMs >= 0) f.durationMs = durationMs;
         break;
       }
       case DOMAIN_EVENTS.feedbackSubmitted: {
-        const rating = finiteNumber(p.rating);
+        const rating = measured('rating', p.rating);
         if (rating !== undefined) f.rating = rating;
         break;
       }

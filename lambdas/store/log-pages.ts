@@ -12,7 +12,7 @@ import type { StorageConfig } from '../contract/config/storage.ts';
 import { factLogPartition } from '../contract/keys.ts';
 import { fingerprint, readCursor, writeCursor } from '../model/cursor.ts';
 import { ValidationError } from '../model/errors.ts';
-import { ISO_DAY } from '../model/time.ts';
+import { isIsoDay } from '../model/time.ts';
 import { readFactPage } from './fact-log.ts';
 import type { Fact } from './facts.ts';
 import { daysActive } from './users.ts';
@@ -36,7 +36,7 @@ export interface LogPosition {
 }
 
 const logPositionSchema = v.object({
-  d: v.pipe(v.string(), v.regex(ISO_DAY)),
+  d: v.pipe(v.string(), v.check(isIsoDay)),
   s: v.nullable(v.object({ pk: v.string(), sk: v.string() })),
   o: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });

@@ -3,9 +3,11 @@
  * its index and reason. One bad item never sinks the valid ones.
  */
 import * as v from 'valibot';
+import { ValidationError } from '../model/errors.ts';
 import type { EventType, ParsedMessage } from '../model/events.ts';
 import { describeIssues } from '../model/issues.ts';
 import { LIMITS, structuralProblem } from '../model/limits.ts';
+import { measureProblem } from '../model/measures.ts';
 import { MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
 import { isRecord } from '../model/values.ts';
 import { type DomainEndpoint, translate } from './domain.ts';
@@ -33,6 +35,7 @@ export type ItemSpec =
 
 export function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Judged {
   const out: Judged = { accepted: [], rejected: [] };
+  let expandedBytes = 0;
   items.forEach((item, index) => {
     if (index >= LIMITS.batchItems) {
       out.rejected.push({
@@ -44,15 +47,31 @@ export function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Judg
       return;
     }
     const verdict = judgeOne(item, spec, req);
-    if ('reason' in verdict) out.rejected.push({ index, ...verdict });
-    else if (verdict.bot && req.privacy.botMode === 'drop') {
+    if ('reason' in verdict) {
+      out.rejected.push({ index, ...verdict });
+      return;
+    }
+    if (verdict.bot && req.privacy.botMode === 'drop') {
       out.rejected.push({
         index,
         messageId: verdict.event.messageId,
         code: 'bot',
         reason: 'not stored: the user agent is a known bot (TALLY_BOT_MODE=drop)',
       });
-    } else out.accepted.push({ index, ...verdict });
+      return;
+    }
+    const { bytes, ...normalized } = verdict;
+    if (expandedBytes + bytes > LIMITS.expandedBytes) {
+      out.rejected.push({
+        index,
+        messageId: verdict.event.messageId,
+        code: 'too_large',
+        reason: `the request's events add up to more than ${LIMITS.expandedBytes} bytes with the batch context merged into each; send this one again in another request`,
+      });
+      return;
+    }
+    expandedBytes += bytes;
+    out.accepted.push({ index, ...normalized });
   });
   return out;
 }
@@ -63,51 +82,77 @@ function idOf(item: unknown): { messageId?: string } {
   return typeof id === 'string' ? { messageId: id } : {};
 }
 
+/**
+ * An item as it will be stored: with the batch-level context merged under its own (Segment's
+ * rule), so that size and structure are judged on what is kept, never on a part of it.
+ */
+function withBatchContext(
+  item: Record<string, unknown>,
+  context: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (!context || (item.context !== undefined && !isRecord(item.context))) return item;
+  return { ...item, context: { ...context, ...(item.context as Record<string, unknown>) } };
+}
+
 function judgeOne(
-  item: unknown,
+  raw: unknown,
   spec: ItemSpec,
   req: RequestFacts,
-): Normalized | Omit<Rejection, 'index'> {
-  if (!isRecord(item)) {
+): (Normalized & { bytes: number }) | Omit<Rejection, 'index'> {
+  if (!isRecord(raw)) {
     return { code: 'invalid', reason: 'each event must be a JSON object' };
   }
-  const withId = <T extends object>(r: T) => ({ ...idOf(item), ...r });
+  const withId = <T extends object>(r: T) => ({ ...idOf(raw), ...r });
+  const item = withBatchContext(raw, req.context);
 
+  // Structure first, without recursion: only then can the item be serialised to be sized.
+  const problem = structuralProblem(item);
+  if (problem) return withId({ code: 'invalid' as const, reason: problem });
   const bytes = Buffer.byteLength(JSON.stringify(item));
   if (bytes > LIMITS.eventBytes) {
     return withId({
       code: 'too_large' as const,
-      reason: `event is ${bytes} bytes; the limit is ${LIMITS.eventBytes}`,
+      reason: `event is ${bytes} bytes${item === raw ? '' : ' with the batch context'}; the limit is ${LIMITS.eventBytes}`,
     });
   }
-  const problem = structuralProblem(item);
-  if (problem) return withId({ code: 'invalid' as const, reason: problem });
 
+  const message = parse(item, spec);
+  if ('reason' in message) return withId({ code: 'invalid' as const, reason: message.reason });
+  const measure =
+    message.type === 'track'
+      ? measureProblem(message.parsed.event, message.parsed.properties)
+      : undefined;
+  if (measure) return withId({ code: 'invalid' as const, reason: measure });
+  try {
+    return { ...normalize(message.type, message.parsed, req), bytes };
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      return withId({ code: 'invalid' as const, reason: error.message });
+    }
+    throw error;
+  }
+}
+
+/** The item as the message its endpoint reads it as: a domain payload translated, or Segment's. */
+function parse(
+  item: Record<string, unknown>,
+  spec: ItemSpec,
+): { type: EventType; parsed: ParsedMessage } | { reason: string } {
   if (spec.domain) {
     const message = translate(spec.domain, item);
-    if ('reason' in message) return withId({ code: 'invalid' as const, reason: message.reason });
+    if ('reason' in message) return message;
     const parsed = v.safeParse(serverTrackSchema, message);
-    if (!parsed.success)
-      return withId({ code: 'invalid' as const, reason: describeIssues(parsed.issues) });
-    return normalize('track', parsed.output as ParsedMessage, req);
+    if (!parsed.success) return { reason: describeIssues(parsed.issues) };
+    return { type: 'track', parsed: parsed.output as ParsedMessage };
   }
-
   const type = spec.type ?? item.type;
-  if (typeof type !== 'string' || !(type in MESSAGE_SCHEMAS)) {
-    return withId({
-      code: 'invalid' as const,
-      reason: `type must be one of ${Object.keys(MESSAGE_SCHEMAS).join(', ')}`,
-    });
+  if (typeof type !== 'string' || !Object.hasOwn(MESSAGE_SCHEMAS, type)) {
+    return { reason: `type must be one of ${Object.keys(MESSAGE_SCHEMAS).join(', ')}` };
   }
   if (spec.type && item.type !== undefined && item.type !== spec.type) {
-    return withId({
-      code: 'invalid' as const,
-      reason: `type must be "${spec.type}" on this endpoint`,
-    });
+    return { reason: `type must be "${spec.type}" on this endpoint` };
   }
   const parsed = v.safeParse(MESSAGE_SCHEMAS[type as EventType], item);
-  if (!parsed.success) {
-    return withId({ code: 'invalid' as const, reason: describeIssues(parsed.issues) });
-  }
-  return normalize(type as EventType, parsed.output as ParsedMessage, req);
+  if (!parsed.success) return { reason: describeIssues(parsed.issues) };
+  return { type: type as EventType, parsed: parsed.output as ParsedMessage };
 }

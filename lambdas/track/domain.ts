@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
+import { describeRange, inRange, MEASURES, type Measure } from '../model/measures.ts';
+import { parseIsoTime, TIME_RANGE } from '../model/time.ts';
 import { finiteNumber, isRecord } from '../model/values.ts';
 import { CONVERSATION_EVENTS, DOMAIN_EVENTS } from '../model/vocabulary.ts';
 
@@ -55,8 +57,6 @@ const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** Below this an epoch number is seconds: 1e11 s is the year 5138, 1e11 ms is 1973. */
 const EPOCH_SECONDS_BELOW = 1e11;
-/** An ISO date-time without a zone, as Python's `datetime.utcnow().isoformat()` writes it. */
-const ZONELESS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
 function isoTime(value: unknown): string | undefined {
   let ms: number;
@@ -65,14 +65,12 @@ function isoTime(value: unknown): string | undefined {
     if (!Number.isFinite(n) || n < 0) return undefined;
     ms = Math.round(n < EPOCH_SECONDS_BELOW ? n * 1000 : n);
   } else if (typeof value === 'string' && value.length <= 64) {
-    // Date.parse would read a zoneless time in the server's zone; the seeds mean UTC.
-    const zoneless = ZONELESS.exec(value);
-    ms = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : value);
+    // A zoneless time is UTC, as the seeds mean it (parseIsoTime reads it so).
+    ms = parseIsoTime(value) ?? Number.NaN;
   } else {
     return undefined;
   }
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  return ms >= TIME_RANGE.min && ms <= TIME_RANGE.max ? new Date(ms).toISOString() : undefined;
 }
 
 /** A number, or one written in a string ("150"), as clients send them; else undefined. */
@@ -95,28 +93,32 @@ const ID = kind('a string of at most 256 characters or a number', (m) =>
   ),
 );
 
-const COUNT = kind('a non-negative integer', (m) =>
-  v.pipe(v.unknown(), loose, v.number(m), v.integer(m), v.minValue(0, m)),
-);
+/**
+ * A number within the range of measure `name` (model/measures.ts), in `unit` (`scale` of them
+ * make one of the measure's), read in the measure's own unit.
+ */
+const within = (name: Measure, unit?: { name: string; scale: number }) => {
+  const r = MEASURES[name];
+  const scale = unit?.scale ?? 1;
+  const expected = unit
+    ? `a number of ${unit.name} from ${r.min / scale} to ${r.max / scale}`
+    : describeRange(r);
+  return kind(expected, (m) =>
+    v.pipe(
+      v.unknown(),
+      loose,
+      v.number(m),
+      v.transform((n) => (r.integer ? n : roundMs(n * scale))),
+      v.check((n) => inRange(r, n), m),
+    ),
+  );
+};
 
-const STATUS_CODE = kind('an integer between 100 and 599', (m) =>
-  v.pipe(v.unknown(), loose, v.number(m), v.integer(m), v.minValue(100, m), v.maxValue(599, m)),
-);
-
+const COUNT = within('tokens');
+const STATUS_CODE = within('statusCode');
 /** A duration in seconds, read as milliseconds. */
-const SECONDS = kind('a non-negative number of seconds', (m) =>
-  v.pipe(
-    v.unknown(),
-    loose,
-    v.number(m),
-    v.minValue(0, m),
-    v.transform((n) => roundMs(n * 1000)),
-  ),
-);
-
-const MILLIS = kind('a non-negative number of milliseconds', (m) =>
-  v.pipe(v.unknown(), loose, v.number(m), v.minValue(0, m), v.transform(roundMs)),
-);
+const SECONDS = within('durationMs', { name: 'seconds', scale: 1000 });
+const MILLIS = within('durationMs', { name: 'milliseconds', scale: 1 });
 
 const OBJECT = kind('a JSON object', (m) => v.custom<Item>(isRecord, m));
 

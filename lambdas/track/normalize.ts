@@ -3,8 +3,9 @@
  * correction, generated messageId, merged batch context, privacy-safe IP.
  */
 import { randomUUID } from 'node:crypto';
+import { ValidationError } from '../model/errors.ts';
 import type { EventType, ParsedMessage, TallyEvent } from '../model/events.ts';
-import { MS } from '../model/time.ts';
+import { ISO_TIME_EXPECTED, MS, parseIsoTime, TIME_RANGE } from '../model/time.ts';
 import { type EnrichOptions, enrich } from './enrich.ts';
 
 /** What the request adds to every message in it. */
@@ -14,7 +15,7 @@ export interface RequestFacts {
   receivedAt: number;
   /** Caller address as API Gateway saw it. */
   sourceIp: string | undefined;
-  /** Batch-level `sentAt` and `context`, if any. */
+  /** Batch-level `sentAt` and `context`, if any (the context is merged by accept.ts). */
   sentAt?: string | undefined;
   context?: Record<string, unknown> | undefined;
   /** IP and bot policy. */
@@ -30,17 +31,33 @@ export interface Normalized {
 /** Further in the future than this is not believed (DESIGN.md). */
 const MAX_FUTURE_MS = 24 * MS.hour;
 
+/**
+ * The canonical envelope of a validated message. Throws ValidationError when its time cannot be
+ * believed: a timestamp or sentAt that is not a real ISO date-time, or a skew correction that
+ * lands before 1970 (a timestamp decades before its sentAt).
+ */
 export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts): Normalized {
   const receivedIso = new Date(req.receivedAt).toISOString();
-  const clientTs = m.timestamp !== undefined ? Date.parse(m.timestamp) : undefined;
+  const clientTs = m.timestamp !== undefined ? parseIsoTime(m.timestamp) : undefined;
   const sentAtRaw = m.sentAt ?? req.sentAt;
-  const sentAt = sentAtRaw !== undefined ? Date.parse(sentAtRaw) : undefined;
+  const sentAt = sentAtRaw !== undefined ? parseIsoTime(sentAtRaw) : undefined;
+  if (m.timestamp !== undefined && clientTs === undefined) {
+    throw new ValidationError(`timestamp: must be ${ISO_TIME_EXPECTED}`);
+  }
+  if (sentAtRaw !== undefined && sentAt === undefined) {
+    throw new ValidationError(`sentAt: must be ${ISO_TIME_EXPECTED}`);
+  }
 
   let ts: number;
   if (clientTs === undefined) ts = req.receivedAt;
   else if (sentAt !== undefined) ts = req.receivedAt - (sentAt - clientTs);
   else ts = clientTs;
   if (ts > req.receivedAt + MAX_FUTURE_MS) ts = req.receivedAt;
+  if (ts < TIME_RANGE.min) {
+    throw new ValidationError(
+      `timestamp: corrected for the client's clock (receivedAt - (sentAt - timestamp)) it is before ${new Date(TIME_RANGE.min).toISOString()}`,
+    );
+  }
 
   const event: TallyEvent = {
     messageId: m.messageId ?? randomUUID(),
@@ -50,7 +67,7 @@ export function normalize(type: EventType, m: ParsedMessage, req: RequestFacts):
     receivedAt: receivedIso,
     properties: m.properties ?? {},
     traits: m.traits ?? {},
-    context: { ...req.context, ...m.context },
+    context: { ...m.context },
   };
   if (m.event !== undefined) event.event = m.event;
   if (m.name !== undefined) event.name = m.name;

@@ -4,6 +4,7 @@ import type { RouteLogic } from '../http/router.ts';
 import { ValidationError } from '../model/errors.ts';
 import type { EventType } from '../model/events.ts';
 import { describeIssues } from '../model/issues.ts';
+import { LIMITS, structuralProblem } from '../model/limits.ts';
 import { batchSchema } from '../model/schemas.ts';
 import type { DomainEndpoint } from './domain.ts';
 import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
@@ -19,12 +20,20 @@ function batch(body: unknown): Incoming {
   if (!parsed.success) {
     throw new ValidationError(`invalid batch: ${describeIssues(parsed.issues)}`);
   }
-  return {
-    items: parsed.output.batch,
-    spec: {},
-    sentAt: parsed.output.sentAt,
-    context: parsed.output.context,
-  };
+  const { context } = parsed.output;
+  // The context becomes part of every event: one that no event could carry is the request's
+  // fault. Its structure is judged as sent (valibot's output leaves out `__proto__` keys).
+  if (context) {
+    const problem = structuralProblem({ context: (body as { context: unknown }).context });
+    if (problem) throw new ValidationError(`invalid batch: ${problem}`);
+    const bytes = Buffer.byteLength(JSON.stringify(context));
+    if (bytes > LIMITS.eventBytes) {
+      throw new ValidationError(
+        `invalid batch: context is ${bytes} bytes, and is merged into every event, whose limit is ${LIMITS.eventBytes}`,
+      );
+    }
+  }
+  return { items: parsed.output.batch, spec: {}, sentAt: parsed.output.sentAt, context };
 }
 
 /** A domain endpoint taking one payload. */

@@ -175,24 +175,24 @@ describe('translate api-usage (POST /v1/track/api-usage)', () => {
     [{ endpoint: '/a', method: 'GET' }, 'status_code is required'],
     [
       { endpoint: '/a', method: 'GET', status_code: 99 },
-      'status_code must be an integer between 100 and 599',
+      'status_code must be an integer from 100 to 599',
     ],
     [
       { endpoint: '/a', method: 'GET', status_code: 600 },
-      'status_code must be an integer between 100 and 599',
+      'status_code must be an integer from 100 to 599',
     ],
     [
       { endpoint: '/a', method: 'GET', statusCode: 200.5 },
-      'statusCode must be an integer between 100 and 599',
+      'statusCode must be an integer from 100 to 599',
     ],
     [
       { endpoint: '/a', method: 'GET', status_code: 'ok' },
-      'status_code must be an integer between 100 and 599',
+      'status_code must be an integer from 100 to 599',
     ],
     [{ endpoint: 5, method: 'GET', status_code: 200 }, 'endpoint must be a string'],
     [
       { endpoint: '/a', method: 'GET', status_code: 200, response_time: -1 },
-      'response_time must be a non-negative number of seconds',
+      'response_time must be a number of seconds from 0 to 86400',
     ],
   ])('rejects %j: %s', (item, reason) => {
     expect(translate('api-usage', item)).toEqual({ reason });
@@ -278,8 +278,14 @@ describe('translate conversation (POST /v1/track/conversation)', () => {
   it.each([
     [{ user_id: 'u1', action: 'created' }, 'conversation_id is required'],
     [{ conversation_id: 'c', action: 'archived' }, 'action must be one of created, updated, ended'],
-    [{ conversation_id: 'c', message_count: -1 }, 'message_count must be a non-negative integer'],
-    [{ conversation_id: 'c', total_tokens: 1.5 }, 'total_tokens must be a non-negative integer'],
+    [
+      { conversation_id: 'c', message_count: -1 },
+      'message_count must be an integer from 0 to 1000000000',
+    ],
+    [
+      { conversation_id: 'c', total_tokens: 1.5 },
+      'total_tokens must be an integer from 0 to 1000000000',
+    ],
   ])('rejects %j: %s', (item, reason) => {
     expect(translate('conversation', item)).toEqual({ reason });
   });
@@ -409,19 +415,19 @@ describe('translate message (POST /v1/track/message)', () => {
     ],
     [
       { message_id: 'm', conversation_id: 'c', tokens: -1 },
-      'tokens must be a non-negative integer',
+      'tokens must be an integer from 0 to 1000000000',
     ],
     [
       { message_id: 'm', conversation_id: 'c', token_count: 'many' },
-      'token_count must be a non-negative integer',
+      'token_count must be an integer from 0 to 1000000000',
     ],
     [
       { message_id: 'm', conversation_id: 'c', response_time: 'slow' },
-      'response_time must be a non-negative number of seconds',
+      'response_time must be a number of seconds from 0 to 86400',
     ],
     [
       { message_id: 'm', conversation_id: 'c', responseTime: -5 },
-      'responseTime must be a non-negative number of milliseconds',
+      'responseTime must be a number of milliseconds from 0 to 86400000',
     ],
   ])('rejects %j: %s', (item, reason) => {
     expect(translate('message', item)).toEqual({ reason });

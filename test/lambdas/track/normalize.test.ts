@@ -74,13 +74,22 @@ describe('normalize', () => {
     expect(fromRequest.event.context.ip).toBe('198.51.100.0');
   });
 
-  it('merges batch context under the message context', () => {
-    const { event } = normalize(
-      'track',
-      { event: 'x', userId: 'u', context: { locale: 'fr' } },
-      { ...req, context: { locale: 'en', library: { name: 'analytics-node' } } },
-    );
-    expect(event.context).toMatchObject({ locale: 'fr', library: { name: 'analytics-node' } });
+  it('refuses a skew correction that lands before 1970, and a time that is no real date', () => {
+    expect(() =>
+      normalize(
+        'track',
+        {
+          event: 'x',
+          userId: 'u',
+          timestamp: '1970-01-01T00:00:00.000Z',
+          sentAt: '9999-12-31T23:59:59.000Z',
+        },
+        req,
+      ),
+    ).toThrow(/corrected for the client's clock .* before 1970-01-01T00:00:00.000Z/);
+    expect(() =>
+      normalize('track', { event: 'x', userId: 'u', timestamp: '2026-02-30T00:00:00Z' }, req),
+    ).toThrow('timestamp: must be an ISO 8601 date-time on a real date, from 1970 to 9999');
   });
 });
 

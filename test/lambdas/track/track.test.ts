@@ -249,6 +249,84 @@ describe('Segment endpoints', () => {
     expect(published()).toHaveLength(2500);
   });
 
+  it('POST /v1/batch refuses a batch context no event could carry: 400 naming it, never 503', async () => {
+    const big = {
+      a: 'x'.repeat(8000),
+      b: 'x'.repeat(8000),
+      c: 'x'.repeat(8000),
+      d: 'x'.repeat(8000),
+      e: 'x'.repeat(2000),
+    };
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const polluted = '{"__proto__":{"admin":true}}';
+    const batch = JSON.stringify(
+      Array.from({ length: 200 }, () => ({ type: 'track', userId: 'u', event: 'e' })),
+    );
+    for (const [context, message] of [
+      [
+        JSON.stringify(big),
+        /^invalid batch: context is 34\d{3} bytes, and is merged into every event, whose limit is 32768$/,
+      ],
+      [deep, /^invalid batch: \$\.context(\.a){9}: nested deeper than 10 levels$/],
+      [polluted, /^invalid batch: \$\.context: property name "__proto__" is not allowed$/],
+    ] as const) {
+      const res = await call(
+        httpEvent('POST /v1/batch', {
+          headers: basic('tk_good'),
+          body: `{"context":${context},"batch":${batch}}`,
+        }),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({
+        code: 'validation_failed',
+        message: expect.stringMatching(message),
+      });
+    }
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('answers 400, not 500, for 5,000-deep nesting in a single message', async () => {
+    const body = `{"userId":"u","event":"x","properties":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const res = await call(httpEvent('POST /v1/track', { headers: basic('tk_good'), body }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/nested deeper than 10 levels$/);
+  });
+
+  it('answers 400 for tokens: 1e200 on one message, and 207 naming it in a batch', async () => {
+    const bad = {
+      type: 'track',
+      userId: 'u',
+      event: 'message.sent',
+      messageId: 'poison',
+      properties: { tokens: 1e200, model: 'm' },
+    };
+    const good = {
+      type: 'track',
+      userId: 'u',
+      event: 'message.sent',
+      messageId: 'fine',
+      properties: { tokens: 150, model: 'm' },
+    };
+    const single = await call(
+      httpEvent('POST /v1/track', { headers: basic('tk_good'), body: bad }),
+    );
+    expect(single.status).toBe(400);
+    expect(single.body.error.message).toBe(
+      'properties.tokens must be an integer from 0 to 1000000000 on message.sent',
+    );
+    const batch = await call(
+      httpEvent('POST /v1/batch', { headers: basic('tk_good'), body: { batch: [bad, good] } }),
+    );
+    expect(batch.status).toBe(207);
+    expect(batch.body).toMatchObject({
+      accepted: 1,
+      rejected: [
+        { index: 0, messageId: 'poison', code: 'invalid', reason: single.body.error.message },
+      ],
+    });
+    expect(published().map((e) => e.messageId)).toEqual(['fine']);
+  });
+
   it('reads the write key from the body when there is no Authorization header (analytics.js)', async () => {
     const res = await call(
       httpEvent('POST /v1/batch', {
