@@ -5,6 +5,7 @@
  */
 import type { App } from 'aws-cdk-lib';
 import { INSIGHTS, type SentimentProviderName } from '../lambdas/contract/config/admin.ts';
+import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { resolve } from '../lambdas/contract/config/setting.ts';
 import { TallyStack } from '../lib/tally-stack.ts';
 
@@ -19,6 +20,7 @@ export const CONTEXT_VALUES = [
   'adminRole',
   'jwtProjectsClaim',
   'sentimentProvider',
+  'jwtMaxTokenLifetime',
 ] as const;
 export type ContextValue = (typeof CONTEXT_VALUES)[number];
 
@@ -31,6 +33,7 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
   const jwksUrl = ctx('jwksUrl');
   const jwtSecretName = ctx('jwtSecretName');
   const sentimentProvider = ctx('sentimentProvider');
+  const lifetime = ctx('jwtMaxTokenLifetime');
   return new TallyStack(app, ctx('stackName') ?? 'Tally', {
     env,
     description:
@@ -47,6 +50,18 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
           },
         }
       : {}),
+    ...(lifetime === undefined
+      ? {}
+      : {
+          // Text that is no integer is checked as sent, so the error quotes it.
+          maxTokenLifetimeSeconds: resolve(
+            JWT.maxLifetimeSeconds,
+            (Number.isNaN(JWT.maxLifetimeSeconds.parse(lifetime))
+              ? lifetime
+              : JWT.maxLifetimeSeconds.parse(lifetime)) as number,
+            '-c jwtMaxTokenLifetime',
+          ),
+        }),
     ...(sentimentProvider
       ? {
           sentimentProvider: resolve(

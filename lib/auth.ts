@@ -36,6 +36,12 @@ const ADMIN_GROUP = JWT.adminRole.fallback;
 export interface TallyAuthProps {
   /** @default - a Cognito user pool is created, with an `admin` group */
   readonly external?: ExternalIssuer;
+  /**
+   * The longest lifetime (`exp` − `iat`) of a token the admin and track functions accept, in
+   * seconds; a token without `exp` is always refused.
+   * @default 86400 (a day: Cognito's longest ID-token validity)
+   */
+  readonly maxTokenLifetimeSeconds?: number;
 }
 
 /**
@@ -50,6 +56,10 @@ export class TallyAuth extends Construct {
 
   constructor(scope: Construct, id: string, props: TallyAuthProps = {}) {
     super(scope, id);
+    const lifetime = envOf(
+      JWT.maxLifetimeSeconds,
+      resolve(JWT.maxLifetimeSeconds, props.maxTokenLifetimeSeconds, 'maxTokenLifetimeSeconds'),
+    );
     const ext = props.external;
     if (ext) {
       if ((ext.jwksUrl === undefined) === (ext.hs256SecretName === undefined)) {
@@ -78,6 +88,7 @@ export class TallyAuth extends Construct {
         ...claim('roleClaim'),
         ...claim('adminRole'),
         ...claim('projectsClaim'),
+        ...lifetime,
       };
       return;
     }
@@ -105,6 +116,7 @@ export class TallyAuth extends Construct {
       [JWT.roleClaim.env]: 'cognito:groups',
       [JWT.adminRole.env]: ADMIN_GROUP,
       [JWT.projectsClaim.env]: 'custom:projects',
+      ...lifetime,
     };
   }
 }

@@ -14,6 +14,8 @@ export interface TallyStackProps extends StackProps {
   readonly externalIssuer?: ExternalIssuer;
   /** Sentiment of message insights. @default 'lexicon' */
   readonly sentimentProvider?: SentimentProviderName;
+  /** The longest token lifetime accepted, in seconds. @default 86400 */
+  readonly maxTokenLifetimeSeconds?: number;
 }
 
 /** The whole service. The stack only composes; each construct owns its resources. */
@@ -21,11 +23,12 @@ export class TallyStack extends Stack {
   constructor(scope: Construct, id: string, props: TallyStackProps = {}) {
     super(scope, id, props);
     const storage = new TallyStorage(this, 'Storage');
-    const auth = new TallyAuth(
-      this,
-      'Auth',
-      props.externalIssuer ? { external: props.externalIssuer } : {},
-    );
+    const auth = new TallyAuth(this, 'Auth', {
+      ...(props.externalIssuer ? { external: props.externalIssuer } : {}),
+      ...(props.maxTokenLifetimeSeconds === undefined
+        ? {}
+        : { maxTokenLifetimeSeconds: props.maxTokenLifetimeSeconds }),
+    });
     const ingestion = new TallyIngestion(this, 'Ingestion', { storage, serviceTokens: auth });
     const rollup = new TallyRollup(this, 'Rollup', { storage });
     const admin = new TallyAdminApi(this, 'Admin', {

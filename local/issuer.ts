@@ -12,13 +12,19 @@ export const ISSUER_FILE = 'local-issuer.json';
 export const LOCAL_ISSUER = 'tally-local';
 export const LOCAL_AUDIENCE = 'tally';
 const ALG = 'ES256';
+/**
+ * The lifetime of the admin token `npm start` prints, and the longest one the local twin accepts
+ * (it sets JWT_MAX_TOKEN_LIFETIME_SECONDS to this; deployments default to a day).
+ */
+export const LOCAL_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 
 export interface TokenRequest {
+  /** @default 'admin', except for a service token (scope `track`), which has no role */
   role?: string;
-  /** OAuth scopes, space-separated (`track` lets a service send events with this token). */
+  /** OAuth scopes, space-separated (`track` makes a service token: it sends events, nothing more). */
   scope?: string;
   projects?: string[];
-  /** `1h`, `30d`, … (jose's time-span syntax), or an absolute time in epoch seconds. */
+  /** `1h`, `30d`, … (jose's time-span syntax), or an absolute time in epoch seconds. @default '30d' */
   expiresIn?: string | number;
   subject?: string;
 }
@@ -48,13 +54,15 @@ export async function loadIssuer(file: string): Promise<LocalIssuer> {
   return {
     jwks: { keys: [{ ...publicJwk, use: 'sig' }] },
     mint: ({
-      role = 'admin',
+      role,
       scope,
       projects,
-      expiresIn = '30d',
+      expiresIn = LOCAL_TOKEN_LIFETIME_SECONDS + Math.floor(Date.now() / 1000),
       subject = 'local-admin',
     } = {}) => {
-      const claims: Record<string, unknown> = { roles: [role] };
+      const service = scope?.split(' ').includes('track') ?? false;
+      const claims: Record<string, unknown> = {};
+      if (role ?? !service) claims.roles = [role ?? 'admin'];
       if (scope) claims.scope = scope;
       if (projects?.length) claims.projects = projects;
       return new SignJWT(claims)

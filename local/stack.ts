@@ -25,6 +25,7 @@ import {
   ISSUER_FILE,
   LOCAL_AUDIENCE,
   LOCAL_ISSUER,
+  LOCAL_TOKEN_LIFETIME_SECONDS,
   type LocalIssuer,
   loadIssuer,
 } from './issuer.ts';
@@ -189,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [JWT.jwksUrl.env]: `${baseUrl}/.well-known/jwks.json`,
     [JWT.issuer.env]: LOCAL_ISSUER,
     [JWT.audience.env]: LOCAL_AUDIENCE,
+    [JWT.maxLifetimeSeconds.env]: String(LOCAL_TOKEN_LIFETIME_SECONDS),
     ...options.env,
   });
   const [track, ingest, admin] = await Promise.all([

@@ -33,26 +33,44 @@ const ASYMMETRIC = [
 
 export type Verifier = (authorization: string | undefined) => Promise<Principal>;
 
-/** Builds the verifier once per cold start. `keys` replaces the remote JWKS in tests. */
-export function createVerifier(config: JwtConfig, keys?: JWTVerifyGetKey): Verifier {
+/**
+ * Builds the verifier once per cold start. `keys` replaces the remote JWKS in tests. A token must
+ * carry `exp`, and live at most `maxLifetimeSeconds` (from `iat`, or from now if that is earlier):
+ * a leaked token is useful for a bounded time.
+ */
+export function createVerifier(
+  config: JwtConfig,
+  keys?: JWTVerifyGetKey,
+  now: () => number = Date.now,
+): Verifier {
   const secret = config.secret ? new TextEncoder().encode(config.secret) : undefined;
   const jwks = keys ?? (config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined);
   const options = {
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
     algorithms: secret ? ['HS256'] : ASYMMETRIC,
+    requiredClaims: ['exp'],
   };
 
   return async (authorization) => {
     const token = bearer(authorization);
     if (!token) throw new UnauthorizedError('no bearer token');
     let payload: JWTPayload;
+    const checks = { ...options, currentDate: new Date(now()) };
     try {
       payload = secret
-        ? (await jwtVerify(token, secret, options)).payload
-        : (await jwtVerify(token, jwks as JWTVerifyGetKey, options)).payload;
+        ? (await jwtVerify(token, secret, checks)).payload
+        : (await jwtVerify(token, jwks as JWTVerifyGetKey, checks)).payload;
     } catch (error) {
       throw new UnauthorizedError(error);
+    }
+    const nowSeconds = Math.floor(now() / 1000);
+    const issued = typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds;
+    const lifetime = (payload.exp as number) - issued;
+    if (lifetime > config.maxLifetimeSeconds) {
+      throw new UnauthorizedError(
+        `token lifetime ${lifetime} s exceeds the maximum of ${config.maxLifetimeSeconds} s`,
+      );
     }
     return {
       subject: payload.sub,
@@ -75,8 +93,20 @@ function listClaim(value: unknown): string[] | undefined {
   return undefined;
 }
 
-/** Refuses a principal with none of `roles` (`The admin role is required`, `The a or b role…`). */
+/** The scope of a service token: it may send events (the tracking API) and nothing else. */
+export const TRACK_SCOPE = 'track';
+
+/**
+ * Refuses a principal with none of `roles` (`The admin role is required`, `The a or b role…`),
+ * and any service token (scope `track`), whatever roles it claims: a credential a service holds to
+ * send events must never read them.
+ */
 export function requireRole(principal: Principal, ...roles: [string, ...string[]]): void {
+  if (principal.scopes.includes(TRACK_SCOPE)) {
+    throw new ForbiddenError(
+      `A service token (scope "${TRACK_SCOPE}") may send events, not call the admin API`,
+    );
+  }
   if (!roles.some((role) => principal.roles.includes(role))) {
     throw new ForbiddenError(`The ${roles.join(' or ')} role is required`);
   }

@@ -4,7 +4,7 @@
  * `track` scope naming its project.
  */
 
-import { looksLikeJwt, resolveProject, type Verifier } from '../http/jwt.ts';
+import { looksLikeJwt, resolveProject, TRACK_SCOPE, type Verifier } from '../http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
 
 export interface TrackAuth {
@@ -12,8 +12,6 @@ export interface TrackAuth {
   /** Verifies service tokens; absent when the deployment accepts write keys only. */
   verifyServiceToken?: Verifier | undefined;
 }
-
-export const TRACK_SCOPE = 'track';
 
 type Credential = { kind: 'writeKey'; secret: string } | { kind: 'jwt'; token: string };
 

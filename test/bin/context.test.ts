@@ -84,6 +84,7 @@ const EXTERNAL = {
   adminRole: 'analytics-admin',
   jwtProjectsClaim: 'tenants',
   sentimentProvider: 'comprehend',
+  jwtMaxTokenLifetime: '3600',
 };
 
 /** What each context value must change in the synthesized output. */
@@ -103,6 +104,10 @@ const CHECKS: Record<string, (s: Synth) => void> = {
     expect(envOf(s.template, ADMIN).TALLY_SENTIMENT_PROVIDER).toBe('comprehend');
     expect(actionsOf(s.template, ADMIN)).toContain('comprehend:DetectSentiment');
     expect(actionsOf(s.template, ADMIN)).toContain('comprehend:BatchDetectSentiment');
+  },
+  jwtMaxTokenLifetime: (s) => {
+    expect(envOf(s.template, ADMIN).JWT_MAX_TOKEN_LIFETIME_SECONDS).toBe('3600');
+    expect(envOf(s.template, TRACK).JWT_MAX_TOKEN_LIFETIME_SECONDS).toBe('3600');
   },
   jwtSecretName: (s) => {
     s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
@@ -141,6 +146,7 @@ describe('context values', () => {
       JWT_ROLE_CLAIM: 'cognito:groups',
       JWT_ADMIN_ROLE: 'admin',
       JWT_PROJECTS_CLAIM: 'custom:projects',
+      JWT_MAX_TOKEN_LIFETIME_SECONDS: '86400',
     });
     expect(actionsOf(plain.template, ADMIN).filter((a) => a.startsWith('comprehend:'))).toEqual([]);
   });
@@ -160,6 +166,9 @@ describe('context values', () => {
   it('refuse a value the function would refuse, at synth, naming it', () => {
     expect(() => synth({ sentimentProvider: 'vader' })).toThrow(
       '-c sentimentProvider must be one of lexicon, comprehend, got "vader"',
+    );
+    expect(() => synth({ jwtMaxTokenLifetime: '1y' })).toThrow(
+      '-c jwtMaxTokenLifetime must be an integer in [60, 31536000], got "1y"',
     );
   });
 });

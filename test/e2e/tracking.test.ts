@@ -271,11 +271,7 @@ describe('write keys through the admin API', () => {
 describe('service tokens', () => {
   it('track with a JWT carrying the track scope for its project', async () => {
     const before = (await summary()).totalEvents;
-    const token = await stack.issuer.mint({
-      role: 'service',
-      scope: 'track',
-      projects: ['default'],
-    });
+    const token = await stack.issuer.mint({ scope: 'track', projects: ['default'] });
     const res = await request(`${stack.baseUrl}/v1/track`, {
       headers: bearer(token),
       body: { userId: 'svc', event: 'Job Done' },

@@ -24,15 +24,25 @@ describe('npm run token', () => {
       'a,b',
       '--expires-in',
       '2h',
-      '--scope',
-      'track',
     ]);
     const { payload } = await jwtVerify(stdout.trim(), createLocalJWKSet(issuer.jwks), {
       issuer: LOCAL_ISSUER,
       audience: LOCAL_AUDIENCE,
     });
-    expect(payload).toMatchObject({ roles: ['viewer'], projects: ['a', 'b'], scope: 'track' });
-    expect((payload.exp as number) - (payload.iat as number)).toBe(7200);
+    expect(payload).toMatchObject({ roles: ['viewer'], projects: ['a', 'b'] });
+    expect(7200 - ((payload.exp as number) - (payload.iat as number))).toBeLessThanOrEqual(1);
+  });
+
+  it('--scope track mints a service token: the scope and its project, no role at all', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-token-'));
+    const issuer = await loadIssuer(join(dataDir, 'local-issuer.json'));
+    const { stdout } = await run(dataDir, ['--scope', 'track', '--projects', 'default']);
+    const { payload } = await jwtVerify(stdout.trim(), createLocalJWKSet(issuer.jwks));
+    expect(payload).toMatchObject({ scope: 'track', projects: ['default'] });
+    expect(payload.roles).toBeUndefined();
+    await expect(run(dataDir, ['--scope', 'track', '--role', 'admin'])).rejects.toMatchObject({
+      stderr: expect.stringContaining('--scope track makes a service token, which has no role'),
+    });
   });
 
   it('explains what to do without a local issuer, and refuses a malformed lifetime', async () => {
@@ -44,6 +54,9 @@ describe('npm run token', () => {
     await loadIssuer(join(dataDir, 'local-issuer.json'));
     await expect(run(dataDir, ['--expires-in', 'forever'])).rejects.toMatchObject({
       stderr: expect.stringContaining('--expires-in must look like'),
+    });
+    await expect(run(dataDir, ['--expires-in', '31d'])).rejects.toMatchObject({
+      stderr: expect.stringContaining('--expires-in is at most 30d'),
     });
   });
 });

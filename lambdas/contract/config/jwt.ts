@@ -3,10 +3,13 @@
  * function, when configured). The CDK auth construct sets these from the same definitions.
  */
 import * as v from 'valibot';
-import { ConfigError, type Env, readAll, text, type Values } from './setting.ts';
+import { ConfigError, type Env, integer, readAll, text, type Values } from './setting.ts';
 
 /** A shorter HS256 secret can be guessed. */
 export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** A day: Cognito's longest ID-token lifetime, and the default longest one Tally accepts. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
 export const JWT = {
   /** Exactly one of `jwksUrl` and `secret` is set. */
@@ -29,6 +32,16 @@ export const JWT = {
   adminRole: text('JWT_ADMIN_ROLE', { fallback: 'admin' }),
   /** The claim listing the projects a token is limited to. */
   projectsClaim: text('JWT_PROJECTS_CLAIM', { fallback: 'projects' }),
+  /**
+   * The longest lifetime a token may have, in seconds: `exp` minus `iat` (or minus now, when
+   * `iat` is absent or later). A token without `exp` is always refused.
+   */
+  maxLifetimeSeconds: integer(
+    'JWT_MAX_TOKEN_LIFETIME_SECONDS',
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    60,
+    365 * 86_400,
+  ),
 } as const;
 
 export type JwtConfig = Values<typeof JWT>;

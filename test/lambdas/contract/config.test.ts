@@ -58,7 +58,12 @@ describe('the configuration schema', () => {
       eventBusName: 'b',
       writeKeyCacheSeconds: 60,
       privacy: { ipMode: 'truncate', botMode: 'flag' },
-      jwt: { roleClaim: 'roles', adminRole: 'admin', projectsClaim: 'projects' },
+      jwt: {
+        roleClaim: 'roles',
+        adminRole: 'admin',
+        projectsClaim: 'projects',
+        maxLifetimeSeconds: 86_400,
+      },
     });
     expect(ingestConfig(BASE)).toMatchObject({ maxReceiveCount: 5, timeoutSeconds: 60 });
     expect(rollupConfig(BASE)).toMatchObject({

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jwtConfig } from '../../../lambdas/contract/config/jwt.ts';
-import { createVerifier, resolveProject } from '../../../lambdas/http/jwt.ts';
+import { createVerifier, requireRole, resolveProject } from '../../../lambdas/http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/model/errors.ts';
 import { es256Key, type TestSigningKey } from '../../helpers/jwt.ts';
 
@@ -76,6 +76,44 @@ describe('admin JWT verification', () => {
     const error = await rejection(await header());
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect((error as UnauthorizedError).message).toBe('Missing or invalid credentials');
+  });
+
+  it('refuses a token without exp, and one that lives longer than the maximum lifetime', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (claims: Record<string, unknown>) =>
+      new SignJWT({ roles: ['admin'], ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://issuer.test')
+        .setAudience('tally')
+        .sign(key.privateKey);
+    const day = 86_400;
+    for (const claims of [
+      {},
+      { iat: now },
+      { iat: now, exp: now + day + 1 },
+      // No iat: the lifetime counts from now.
+      { exp: now + day + 60 },
+      // An iat in the future does not shorten it either.
+      { iat: now + day, exp: now + day + 60 },
+    ]) {
+      const error = await rejection(`Bearer ${await signed(claims)}`);
+      expect(error, JSON.stringify(claims)).toBeInstanceOf(UnauthorizedError);
+      expect((error as UnauthorizedError).message).toBe('Missing or invalid credentials');
+    }
+    const ok = await verifier()(`Bearer ${await signed({ iat: now, exp: now + day })}`);
+    expect(ok.roles).toEqual(['admin']);
+    const longer = createVerifier({ ...config, maxLifetimeSeconds: 30 * day }, key.jwks);
+    await expect(
+      longer(`Bearer ${await signed({ iat: now, exp: now + 30 * day })}`),
+    ).resolves.toMatchObject({ roles: ['admin'] });
+  });
+
+  it('refuses a service token (scope track) for an admin route, even with the admin role', () => {
+    const service = { subject: 's', roles: ['admin'], scopes: ['track'], projects: ['p'] };
+    expect(() => requireRole(service, 'admin')).toThrow(
+      new ForbiddenError('A service token (scope "track") may send events, not call the admin API'),
+    );
+    expect(() => requireRole({ ...service, scopes: [] }, 'admin')).not.toThrow();
   });
 
   it('accepts HS256 tokens when configured with a shared secret, and only HS256', async () => {
