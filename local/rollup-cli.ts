@@ -37,6 +37,7 @@ try {
 }
 const body = (await res.json()) as {
   days?: Omit<DayResult, 'projectId'>[];
+  failed?: { day: string; error: string }[];
   tookMs?: number;
   error?: { message: string };
 };
@@ -51,3 +52,5 @@ for (const d of body.days ?? []) {
   console.log(`${d.day}  ${String(d.events).padStart(8)} events${fixed}`);
 }
 console.log(`rebuilt ${body.days?.length ?? 0} days in ${body.tookMs} ms`);
+for (const f of body.failed ?? []) console.error(`${f.day}  failed: ${f.error}`);
+if (body.failed?.length) process.exit(1);

@@ -1,6 +1,7 @@
 /** Rollup jobs: what the schedules, the refresh endpoint and the CLI ask for. */
 import { ValidationError } from '../model/errors.ts';
 import { addDays, dayOf, daysBetween, isIsoDay } from '../model/time.ts';
+import { mapLimit } from '../store/dynamo.ts';
 import { listProjects } from '../store/projects.ts';
 import type { DayResult, RollupDeps } from './fold.ts';
 import { compactDay, rollupDay } from './rollup.ts';
@@ -44,27 +45,58 @@ export function jobDays(job: RollupJob, now: number, nightlyDays: number): strin
   return [addDays(today, -1), today];
 }
 
-/** Runs a job: every day of every project asked for, one day at a time. */
+/** Projects folded at once: a slow or failing one holds up one lane, never the job. */
+export const PROJECT_CONCURRENCY = 4;
+
+/** A day of a project whose fold failed; the job went on with everything else. */
+export interface FoldFailure {
+  projectId: string;
+  day: string;
+  /** The error's message (its stack is in the log line). */
+  error: string;
+}
+
+export interface JobResult {
+  /** Every day folded, of every project. */
+  days: DayResult[];
+  /** Every day that failed, with its project: count `new Set(failed.map(f => f.projectId))`. */
+  failed: FoldFailure[];
+}
+
+/**
+ * Runs a job: every day of every project asked for. Projects are independent: each is folded in
+ * its own lane (PROJECT_CONCURRENCY at once), and a day that fails is logged with its project,
+ * returned in `failed`, and leaves every other day and project to be folded as if it were not
+ * there. The next run tries it again.
+ */
 export async function runJob(
   deps: RollupDeps,
   job: RollupJob,
   settings: { nightlyDays: number; hourly: 'compact' | 'rebuild' },
-): Promise<DayResult[]> {
+): Promise<JobResult> {
   const days = jobDays(job, deps.now(), settings.nightlyDays);
   const fold = job.mode === 'hourly' && settings.hourly === 'compact' ? compactDay : rollupDay;
   const projects =
     job.projects ??
     (await listProjects(deps.ddb, deps.storage.tableName, undefined)).map((p) => p.projectId);
-  const results: DayResult[] = [];
-  for (const projectId of projects) {
-    for (const day of days) results.push(await fold(deps, projectId, day));
-  }
+  const result: JobResult = { days: [], failed: [] };
+  await mapLimit(projects, PROJECT_CONCURRENCY, async (projectId) => {
+    for (const day of days) {
+      try {
+        result.days.push(await fold(deps, projectId, day));
+      } catch (error) {
+        result.failed.push({ projectId, day, error: (error as Error).message ?? String(error) });
+        deps.log.error('rollup failed', { projectId, day, error });
+      }
+    }
+  });
   deps.log.info('rollup done', {
     mode: fold === compactDay ? 'compact' : 'rebuild',
     projects: projects.length,
+    failedProjects: new Set(result.failed.map((f) => f.projectId)).size,
     days: days.length,
-    events: results.reduce((n, r) => n + r.events, 0),
-    corrected: results.filter((r) => Object.keys(r.correction).length).length,
+    events: result.days.reduce((n, r) => n + r.events, 0),
+    corrected: result.days.filter((r) => Object.keys(r.correction).length).length,
   });
-  return results;
+  return result;
 }

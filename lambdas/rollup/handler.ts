@@ -4,7 +4,7 @@ import { rollupConfig } from '../contract/config/rollup.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import type { RollupDeps } from '../rebuild/fold.ts';
-import { type RollupJob, runJob } from '../rebuild/jobs.ts';
+import { type FoldFailure, type RollupJob, runJob } from '../rebuild/jobs.ts';
 
 const config = rollupConfig(process.env);
 const deps: RollupDeps = {
@@ -15,7 +15,11 @@ const deps: RollupDeps = {
   settleMs: config.settleSeconds * 1000,
 };
 
-export const handler = middy<RollupJob, { days: number; events: number }>().handler(async (job) => {
-  const results = await runJob(deps, job ?? {}, config);
-  return { days: results.length, events: results.reduce((n, r) => n + r.events, 0) };
+/** Folds every project; one that fails is logged and named in `failed`, the others are folded. */
+export const handler = middy<
+  RollupJob,
+  { days: number; events: number; failed: FoldFailure[] }
+>().handler(async (job) => {
+  const { days, failed } = await runJob(deps, job ?? {}, config);
+  return { days: days.length, events: days.reduce((n, r) => n + r.events, 0), failed };
 });

@@ -821,11 +821,12 @@ describe('people reports on a hand-checked dataset', () => {
       log: silentLog,
       settleMs: 0,
     };
-    const days = await runJob(
+    const { days, failed } = await runJob(
       deps,
       { from: D1, to: D3, projects: ['default'] },
       { nightlyDays: 3, hourly: 'compact' },
     );
+    expect(failed).toEqual([]);
     // D1: e01-e06; D2: e07-e12; D3: e13-e20: every event read from raw storage
     expect(days.map((d) => [d.day, d.events])).toEqual([
       [D1, 6],

@@ -24,7 +24,7 @@ export const coreReports = [
     query: v.object({ project: projectParam, from: rangeParams.from, to: rangeParams.to }),
     run: async ({ deps, projectId, query }) => {
       const started = deps.now();
-      const results = await runJob(
+      const { days, failed } = await runJob(
         {
           ddb: deps.ddb,
           storage: deps.storage,
@@ -41,12 +41,14 @@ export const coreReports = [
       );
       return {
         project: projectId,
-        days: results.map(({ day, events, watermark, correction }) => ({
+        days: days.map(({ day, events, watermark, correction }) => ({
           day,
           events,
           watermark,
           correction,
         })),
+        // A day that failed is named, with its error; every other day was rebuilt.
+        failed: failed.map(({ day, error }) => ({ day, error })),
         tookMs: deps.now() - started,
       };
     },
