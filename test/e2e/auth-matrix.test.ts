@@ -99,12 +99,8 @@ describe.each(adminRoutes.map((r) => [routeKey(r), r] as const))('%s', (_, route
   it('refuses a service token (scope track), even one claiming the admin role (403)', async () => {
     const res = await call(route, bearer(tokens.service as string), '?project=default');
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({
-      error: {
-        code: 'forbidden',
-        message: 'A service token (scope "track") may send events, not call the admin API',
-      },
-    });
+    const message = 'A service token (scope "track") may send events, not call the admin API';
+    expect(res.body).toEqual({ code: 'forbidden', message, error: { code: 'forbidden', message } });
   });
 
   it('refuses a project outside the token’s list (403)', async () => {
