@@ -82,6 +82,8 @@ export const refreshResponse = v.strictObject({
       correction: v.record(v.string(), v.number()),
     }),
   ),
+  /** Days whose rebuild failed, with the error; every other day was rebuilt. */
+  failed: v.array(v.strictObject({ day, error: v.string() })),
   tookMs: count,
 });
 
