@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --out FILE [--markdown FILE]`: measures Tally on this machine, against the
  * local twin with DynamoDB Local in memory, and writes the results as JSON (and, with
- * --markdown, the table of docs/performance.md). Budgets are in DESIGN.md "Budgets".
+ * --markdown, the table of docs/performance.md). Budgets are in docs/architecture.md "Budgets".
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -624,7 +624,7 @@ Measured by \`npm run bench -- --out bench.json --markdown docs/performance.md\`
 ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; DynamoDB Local in memory,
 every part of the local twin in one process. The run took ${String(r.durationSeconds)} s.
 
-## Budgets (DESIGN.md)
+## Budgets (docs/architecture.md)
 
 | budget | target | measured | met |
 |---|---|---|---|

@@ -9,7 +9,8 @@ import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { errorBody } from '../lambdas/http/error-handler.ts';
-import { dispatchRoute, lambdaContext, toEvent, toReply } from './apigw.ts';
+import { dispatchRoute, toEvent, toReply } from './apigw.ts';
+import { invoke } from './invoke.ts';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -104,7 +105,7 @@ export async function startServer(
         );
       const event = toEvent(req, url, body, match);
       const handler = options.handlers[match.route.fn];
-      const reply = toReply(await handler(event, lambdaContext(`tally-${match.route.fn}`)));
+      const reply = toReply(await invoke(handler, `tally-${match.route.fn}`, event));
       return send(res, reply.status, reply.headers, reply.body);
     }
     if (url.pathname === '/.well-known/jwks.json' && method === 'GET')

@@ -21,6 +21,7 @@ import { ENDPOINTS_FILE } from './data-dir.ts';
 import { appendDeadLetter, readDeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalEventBus, startEventBus } from './eventbridge.ts';
+import { invoke } from './invoke.ts';
 import {
   ISSUER_FILE,
   LOCAL_AUDIENCE,
@@ -198,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     import('../lambdas/ingest/handler.ts'),
     import('../lambdas/admin/handler.ts'),
   ]);
-  ingestHandler = (event) => ingest.handler(event, {} as never) as Promise<SQSBatchResponse>;
+  ingestHandler = (event) => invoke(ingest.handler, 'tally-ingest', event);
 
   queue.start();
 

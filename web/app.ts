@@ -3,28 +3,16 @@
  * first screen shows with one call to `/api/v1/analytics/dashboard`, and refreshes every 30
  * seconds. Charts are plain SVG: one small chart does not justify a charting library.
  */
-// Types only: the reports' code never reaches the dashboard's bundle.
-import type { ActivitiesBody } from '../lambdas/admin/reports/people/activity.ts';
-import type { TopUsersBody } from '../lambdas/admin/reports/people/users.ts';
-import type { Summary } from '../lambdas/admin/reports/summary.ts';
-import type { EndpointUsage } from '../lambdas/admin/reports/usage/api-usage.ts';
-import type { DailyRow } from '../lambdas/admin/reports/usage/daily-stats.ts';
-import type { Metric, OverviewMetric } from '../lambdas/admin/reports/usage/overview.ts';
+// Types only, from the admin API's response schemas: no admin code reaches the bundle.
+import type { DashboardBody as Dashboard } from '../lambdas/admin/responses.ts';
 
 const TOKEN_KEY = 'tally.adminToken';
 const PROJECT_KEY = 'tally.project';
 const REFRESH_MS = 30_000;
 
-interface Dashboard {
-  project: string;
-  asOf: string;
-  summary: Summary;
-  overview: Record<OverviewMetric, Metric>;
-  daily: { days: DailyRow[] };
-  topUsers: TopUsersBody;
-  recentActivity: ActivitiesBody;
-  api: { endpoints: EndpointUsage[] };
-}
+/** The overview's figures: every field but its project and range. */
+type OverviewMetric = Exclude<keyof Dashboard['overview'], 'project' | 'range'>;
+type Metric = Dashboard['overview'][OverviewMetric];
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const tbody = (id: string) => $(id).querySelector('tbody') as HTMLElement;
@@ -109,7 +97,7 @@ function renderChart(days: Dashboard['daily']['days']) {
 
 function render(d: Dashboard) {
   for (const el of document.querySelectorAll<HTMLElement>('[data-metric]')) {
-    const key = el.dataset.metric as keyof Summary;
+    const key = el.dataset.metric as keyof Dashboard['summary'];
     const value = d.summary[key];
     el.textContent =
       key === 'avgResponseTimeMs' ? fmt(value as number | null, ' ms') : fmt(value as number);

@@ -19,6 +19,7 @@ const route = routerFor(
     tableName: config.storage.tableName,
     storage: config.storage,
     now: Date.now,
+    log: logger,
     verify: createVerifier(config.jwt),
     adminRole: config.jwt.adminRole,
     rollup: {
@@ -30,4 +31,7 @@ const route = routerFor(
   }),
 );
 
-export const handler = middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(logger.context())
+  .use(httpErrors(logger))
+  .handler(route);

@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import type { InsightsConfig, ModelPrice } from '../contract/config/admin.ts';
 import type { HttpEvent, HttpResult } from '../http/json.ts';
 import type { Principal, Verifier } from '../http/jwt.ts';
+import type { Log } from '../http/logger.ts';
 import { ValidationError } from '../model/errors.ts';
 import { describeIssues } from '../model/issues.ts';
 import { isIsoDay } from '../model/time.ts';
@@ -18,6 +19,8 @@ import { RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
 
 export interface AdminDeps extends ReportDeps {
+  /** The admin function's logger (the refresh endpoint's rollup logs through it). */
+  log: Log;
   verify: Verifier;
   adminRole: string;
   /** Rollup settings, for the refresh endpoint. */

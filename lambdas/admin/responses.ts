@@ -418,6 +418,9 @@ export const dashboardResponse = v.strictObject({
   api: apiUsageResponse,
 });
 
+/** The dashboard's body: the one type web/ takes from the admin API (type only, no code). */
+export type DashboardBody = v.InferOutput<typeof dashboardResponse>;
+
 /** An export as JSON is the exported report's own body; as CSV, its main table. */
 export const exportMedia = {
   'application/json': v.pipe(dictionary, v.description("The exported report's own body (json)")),

@@ -10,11 +10,12 @@ import type { IngestDeps } from './deps.ts';
 import { ingest } from './ingest.ts';
 
 const config = ingestConfig(process.env);
+const log = createLogger('ingest');
 const deps: IngestDeps = {
   ddb: documentClient(config.storage),
   storage: config.storage,
   now: Date.now,
-  log: createLogger('ingest'),
+  log,
   maxReceiveCount: config.maxReceiveCount,
   lifetimeMs: config.timeoutSeconds * 1000,
   deadLetter: config.deadLetterQueueUrl
@@ -25,9 +26,9 @@ const deps: IngestDeps = {
     : undefined,
 };
 
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(
-  async (event): Promise<SQSBatchResponse> => {
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(log.context())
+  .handler(async (event): Promise<SQSBatchResponse> => {
     const { batchItemFailures } = await ingest(deps, event.Records);
     return { batchItemFailures };
-  },
-);
+  });

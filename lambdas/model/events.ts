@@ -1,6 +1,6 @@
 /**
- * The event model: the canonical envelope every ingestion path produces (DESIGN.md "Event
- * model"). The input schemas that validate what clients send are in `schemas.ts`.
+ * The event model: the canonical envelope every ingestion path produces (docs/architecture.md
+ * "Event model"). The input schemas that validate what clients send are in `schemas.ts`.
  */
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;

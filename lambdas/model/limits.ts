@@ -1,4 +1,7 @@
-/** Explicit limits (DESIGN.md "Event model"). Over a limit is a 4xx naming the item, never a silent drop. */
+/**
+ * Explicit limits (docs/architecture.md "Event model"). Over a limit is a 4xx naming the item,
+ * never a silent drop.
+ */
 export const LIMITS = {
   /** Bytes of one event as sent (UTF-8 JSON). */
   eventBytes: 32 * 1024,

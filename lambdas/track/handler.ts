@@ -32,4 +32,7 @@ const route = routerFor(
   }),
 );
 
-export const handler = middy<HttpEvent, HttpResult>().use(httpErrors(logger)).handler(route);
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(logger.context())
+  .use(httpErrors(logger))
+  .handler(route);

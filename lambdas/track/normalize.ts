@@ -28,7 +28,7 @@ export interface Normalized {
   bot: boolean;
 }
 
-/** Further in the future than this is not believed (DESIGN.md). */
+/** Further in the future than this is not believed (docs/architecture.md "Event model"). */
 const MAX_FUTURE_MS = 24 * MS.hour;
 
 /**

@@ -55,6 +55,6 @@ describe('npm run bench', () => {
     for (const v of [r.ingest.ratio, r.writeCost.wcuPerEvent, r.costPerMillionEventsUsd])
       expect(v).toBeGreaterThan(0);
     expect(r.budgets).toHaveLength(8);
-    expect(readFileSync(md, 'utf8')).toContain('## Budgets (DESIGN.md)');
+    expect(readFileSync(md, 'utf8')).toContain('## Budgets (docs/architecture.md)');
   }, 180_000);
 });

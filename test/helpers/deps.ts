@@ -47,6 +47,7 @@ export function adminDeps(t: TestTable, now: Clock, overrides: Partial<AdminDeps
     tableName: t.tableName,
     storage: t.storage,
     now: clockOf(now),
+    log: silentLog,
     verify: anyAdmin,
     adminRole: 'admin',
     rollup: { settleMs: 90_000, nightlyDays: 7 },

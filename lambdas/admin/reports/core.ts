@@ -1,12 +1,9 @@
 /** Admin endpoints that are not reports: projects and the on-demand rollup. */
 import * as v from 'valibot';
-import { createLogger } from '../../http/logger.ts';
 import { runJob } from '../../rebuild/jobs.ts';
 import { listProjects } from '../../store/projects.ts';
 import { projectParam, rangeParams, report } from '../report.ts';
 import { projectsResponse, refreshResponse } from '../responses.ts';
-
-const log = createLogger('rollup');
 
 export const coreReports = [
   report({
@@ -29,7 +26,7 @@ export const coreReports = [
           ddb: deps.ddb,
           storage: deps.storage,
           now: deps.now,
-          log,
+          log: deps.log,
           settleMs: deps.rollup.settleMs,
         },
         {
