@@ -161,7 +161,7 @@ export async function clientBench(inputs: ClientBenchInputs): Promise<ClientBenc
   return { middleware, throughput: tp };
 }
 
-/** The budget row (DESIGN.md "Budgets": middleware overhead per request ≤ 0.2 ms p99). */
+/** The budget row (docs/architecture.md "Budgets": middleware overhead per request ≤ 0.2 ms p99). */
 export function clientBudget(r: ClientBenchResults) {
   return {
     name: 'Client middleware added latency per request, p99',
