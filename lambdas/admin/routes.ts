@@ -21,6 +21,7 @@ import { dashboardReport } from './reports/dashboard.ts';
 import { exportReport } from './reports/export.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
+import { productReports } from './reports/product.ts';
 import { summaryReport } from './reports/summary.ts';
 import { usageReports } from './reports/usage.ts';
 import { writeKeyReports } from './reports/write-keys.ts';
@@ -35,6 +36,7 @@ export const REPORTS: Report<unknown>[] = [
   ...usageReports,
   ...peopleReports,
   ...insightsReports,
+  ...productReports,
 ] as Report<unknown>[];
 
 /** Wraps a report with authentication, the role check, query validation and project scoping. */

@@ -13,6 +13,9 @@ export const ROLLUP_SK = 'R';
 /** Prefix of live counter items, one per storage bucket, in a counter partition. */
 export const BUCKET_PREFIX = 'B#';
 
+/** Sort-key prefix of what a project declares for its product reports (features…). */
+export const DEFINITION_PREFIX = 'DEF#';
+
 export const keys = {
   /** Project metadata. */
   project: (projectId: string): Key => ({ pk: `P#${projectId}`, sk: 'META' }),
@@ -84,6 +87,12 @@ export const keys = {
   factLog: (projectId: string, day: string, bucket: string, id: string): Key => ({
     pk: factLogPartition(projectId, day),
     sk: `${BUCKET_PREFIX}${bucket}#${id}`,
+  }),
+
+  /** A feature (or other definition of `kind`) a project declared for its product reports. */
+  definition: (projectId: string, kind: string, name: string): Key => ({
+    pk: `P#${projectId}`,
+    sk: `${DEFINITION_PREFIX}${kind}#${name}`,
   }),
 
   /**

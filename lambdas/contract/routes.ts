@@ -8,6 +8,7 @@ import type { FunctionName, RouteDef } from './route-def.ts';
 import { ADMIN_ROUTES } from './route-table/admin.ts';
 import { INSIGHTS_ROUTES } from './route-table/insights.ts';
 import { PEOPLE_ROUTES } from './route-table/people.ts';
+import { PRODUCT_ROUTES } from './route-table/product.ts';
 import { TRACK_ROUTES } from './route-table/track.ts';
 import { USAGE_ROUTES } from './route-table/usage.ts';
 
@@ -17,6 +18,7 @@ export const ROUTES: readonly RouteDef[] = [
   ...USAGE_ROUTES,
   ...PEOPLE_ROUTES,
   ...INSIGHTS_ROUTES,
+  ...PRODUCT_ROUTES,
 ];
 
 /** `POST /v1/track`: the key API Gateway gives a route, and the key handlers look logic up by. */

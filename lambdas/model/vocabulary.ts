@@ -23,3 +23,11 @@ export const CONVERSATION_EVENTS = {
 } as const;
 
 export type ConversationAction = keyof typeof CONVERSATION_EVENTS;
+
+/**
+ * Event names the product reports read (docs/api-product-analytics.md): an experiment exposure
+ * carries `experimentId` (or `experiment_id`) and `variant`.
+ */
+export const PRODUCT_EVENTS = {
+  experimentExposure: 'experiment.exposure',
+} as const;

@@ -15,7 +15,14 @@ export interface Aggregate {
   /** Events per name (track event or page/screen name). */
   names: Record<string, number>;
   /** Per UTC hour of day (24 entries each). */
-  hours: { events: number[]; messages: number[]; tokens: number[]; errors: number[] };
+  hours: {
+    events: number[];
+    messages: number[];
+    tokens: number[];
+    errors: number[];
+    /** Absent in days rolled up before it existed: read as zeros. */
+    pageViews?: number[];
+  };
   /** Message response times, ms. */
   rt: Distribution;
   models: Record<string, ModelStats>;
@@ -36,6 +43,34 @@ export interface UserStats {
   /** first and last event time, epoch ms */
   first: number;
   last: number;
+  // Absent in days rolled up before they existed: read as none.
+  /** The UTC hours with an event, as a bit mask (bit h for hour h). */
+  hours?: number;
+  /** Events per name (track event, page or screen name): what feature adoption counts. */
+  names?: Record<string, number>;
+  /** The last time (epoch ms) of each name that day: conversions after an exposure. */
+  lastAt?: Record<string, number>;
+  /** The first exposure to each experiment that day. */
+  exposures?: Record<string, Exposure>;
+}
+
+/** A user's first exposure to an experiment in a period. */
+export interface Exposure {
+  /** Variant of the first exposure. */
+  v: string;
+  /** Its time, epoch ms. */
+  at: number;
+  /** Exposed to more than one variant. */
+  mixed?: true;
+}
+
+/** Two exposures of one user to one experiment: the first one's variant, mixed if they differ. */
+export function mergeExposure(a: Exposure | undefined, b: Exposure): Exposure {
+  if (!a) return { ...b };
+  const first = b.at < a.at ? b : a;
+  const out: Exposure = { v: first.v, at: first.at };
+  if (a.mixed || b.mixed || a.v !== b.v) out.mixed = true;
+  return out;
 }
 
 export interface ConversationStats {
@@ -102,7 +137,13 @@ export const emptyResourceStats = (): ResourceStats => ({
 export function emptyAggregate(): Aggregate {
   return {
     names: {},
-    hours: { events: hours(), messages: hours(), tokens: hours(), errors: hours() },
+    hours: {
+      events: hours(),
+      messages: hours(),
+      tokens: hours(),
+      errors: hours(),
+      pageViews: hours(),
+    },
     rt: emptyDistribution(),
     models: {},
     roles: {},
@@ -154,6 +195,10 @@ export function addFact(p: Parts, f: Fact): void {
   const tokens = isMessage ? (f.tokens ?? 0) : 0;
   if (f.name) inc(a.names, f.name);
   (a.hours.events[hour] as number)++;
+  if (f.type === 'page') {
+    a.hours.pageViews ??= hours();
+    (a.hours.pageViews[hour] as number)++;
+  }
   if (f.error) (a.hours.errors[hour] as number)++;
   if (isMessage) {
     (a.hours.messages[hour] as number)++;
@@ -180,8 +225,25 @@ export function addFact(p: Parts, f: Fact): void {
       tokens: 0,
       first: f.time,
       last: f.time,
+      hours: 0,
+      names: {},
+      lastAt: {},
     }));
     u.events++;
+    u.hours = (u.hours ?? 0) | (1 << hour);
+    if (f.name) {
+      u.names = u.names ?? {};
+      u.lastAt = u.lastAt ?? {};
+      inc(u.names, f.name);
+      u.lastAt[f.name] = Math.max(u.lastAt[f.name] ?? 0, f.time);
+    }
+    if (f.experimentId && f.variant) {
+      u.exposures = u.exposures ?? {};
+      u.exposures[f.experimentId] = mergeExposure(u.exposures[f.experimentId], {
+        v: f.variant,
+        at: f.time,
+      });
+    }
     if (isMessage) u.messages++;
     u.tokens += tokens;
     u.first = Math.min(u.first, f.time);

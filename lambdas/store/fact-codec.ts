@@ -33,6 +33,8 @@ export const FACT_CODES = {
   durationMs: 'dur',
   rating: 'rat',
   error: 'err',
+  experimentId: 'xi',
+  variant: 'xv',
 } as const satisfies Record<keyof Fact, string>;
 
 const ACTION_CODES = { started: 's', updated: 'u', ended: 'e' } as const satisfies Record<

@@ -12,6 +12,7 @@ import {
   CONVERSATION_EVENTS,
   type ConversationAction,
   DOMAIN_EVENTS,
+  PRODUCT_EVENTS,
 } from '../model/vocabulary.ts';
 
 export interface Fact {
@@ -52,6 +53,9 @@ export interface Fact {
   rating?: number;
   /** An `*.error`/`*.failed` event, `properties.error: true`, or an API 5xx. */
   error?: true;
+  /** An experiment exposure (`experiment.exposure`): the experiment and the variant shown. */
+  experimentId?: string;
+  variant?: string;
 }
 
 /** Longest string kept in a fact (names, ids, endpoints): facts are small by design. */
@@ -158,6 +162,14 @@ export function factOf(e: TallyEvent): Fact {
     p.error === true
   ) {
     f.error = true;
+  }
+  if (e.type === 'track' && name === PRODUCT_EVENTS.experimentExposure) {
+    const experimentId = str(p.experimentId ?? p.experiment_id);
+    const variant = str(p.variant);
+    if (experimentId && variant) {
+      f.experimentId = experimentId;
+      f.variant = variant;
+    }
   }
   return f;
 }

@@ -8,6 +8,7 @@ import {
   type ConversationStats,
   entry,
   inc,
+  mergeExposure,
   type Parts,
   type ResourceStats,
   type UserStats,
@@ -25,6 +26,13 @@ export function mergeAggregate(a: Aggregate, b: Aggregate | undefined): Aggregat
   for (const k of ['events', 'messages', 'tokens', 'errors'] as const) {
     b.hours[k].forEach((v, i) => {
       (a.hours[k][i] as number) += v;
+    });
+  }
+  if (b.hours.pageViews) {
+    const into = a.hours.pageViews ?? Array.from({ length: 24 }, () => 0);
+    a.hours.pageViews = into;
+    b.hours.pageViews.forEach((v, i) => {
+      (into[i] as number) += v;
     });
   }
   mergeDistribution(a.rt, b.rt);
@@ -52,7 +60,37 @@ export function mergeUser(a: UserStats | undefined, b: UserStats): UserStats {
     tokens: a.tokens + b.tokens,
     first: Math.min(a.first, b.first),
     last: Math.max(a.last, b.last),
+    hours: (a.hours ?? 0) | (b.hours ?? 0),
+    names: mergeCounts(a.names, b.names),
+    ...mergeOptional('lastAt', a.lastAt, b.lastAt, Math.max),
+    ...mergeOptional('exposures', a.exposures, b.exposures, mergeExposure),
   };
+}
+
+/** `{ [key]: a ∪ b }` with `pick` on keys both hold; `{}` when neither has any. */
+function mergeOptional<K extends string, T>(
+  key: K,
+  a: Record<string, T> | undefined,
+  b: Record<string, T> | undefined,
+  pick: (x: T, y: T) => T,
+): Partial<Record<K, Record<string, T>>> {
+  if (!a && !b) return {};
+  const out: Record<string, T> = { ...(a ?? {}) };
+  for (const [k, y] of Object.entries(b ?? {})) {
+    const x = out[k];
+    out[k] = x === undefined ? y : pick(x, y);
+  }
+  return { [key]: out } as Partial<Record<K, Record<string, T>>>;
+}
+
+/** The sum of two optional count maps, as a new map. */
+function mergeCounts(
+  a: Record<string, number> | undefined,
+  b: Record<string, number> | undefined,
+): Record<string, number> {
+  const out = { ...(a ?? {}) };
+  addInto(out, b ?? {});
+  return out;
 }
 
 export function mergeConversation(

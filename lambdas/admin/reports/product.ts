@@ -1,0 +1,12 @@
+/** Product analytics reports: usage trends, feature adoption, experiments. */
+import type { Report } from '../report.ts';
+import { experimentReports } from './product/experiments.ts';
+import { featureReports } from './product/feature-adoption.ts';
+import { usageTrendsReport } from './product/usage-trends.ts';
+
+/** The product reports, for the admin function's registry. */
+export const productReports = [
+  usageTrendsReport,
+  ...featureReports,
+  ...experimentReports,
+] as Report<unknown>[];
