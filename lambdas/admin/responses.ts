@@ -10,11 +10,11 @@ import { RANGES } from './range.ts';
 
 // ---- pieces ----
 
-const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const nullableNumber = v.nullable(v.number());
-const nullableCount = v.nullable(count);
+export const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const nullableNumber = v.nullable(v.number());
+export const nullableCount = v.nullable(count);
 const instant = v.pipe(v.string(), v.metadata({ format: 'date-time' }));
-const day = v.pipe(v.string(), v.metadata({ format: 'date' }));
+export const day = v.pipe(v.string(), v.metadata({ format: 'date' }));
 const counts = v.record(v.string(), count);
 const dictionary = v.record(v.string(), v.unknown());
 const cursor = v.pipe(
@@ -22,7 +22,7 @@ const cursor = v.pipe(
   v.description('Pass as `cursor` for the next page; null on the last page'),
 );
 
-const range = v.strictObject({
+export const range = v.strictObject({
   name: v.picklist([...RANGES, 'custom']),
   from: day,
   to: day,
@@ -89,7 +89,8 @@ export const refreshResponse = v.strictObject({
 
 // ---- usage ----
 
-const metric = v.strictObject({
+/** A figure against the previous period. */
+export const metric = v.strictObject({
   value: nullableNumber,
   previous: nullableNumber,
   change: nullableNumber,

@@ -83,11 +83,24 @@ const PATH_VALUES: Record<string, string> = {
 const concrete = (path: string) =>
   path
     .replace('/resources/{type}/{id}', '/resources/agent/a1')
+    .replace('/experiments/{id}', '/experiments/exp-1')
     .replace(/\{([^}+]+)\+?\}/g, (_, name: string) => PATH_VALUES[name] ?? 'x');
 
 /** Query strings an operation needs besides the defaults. */
 const QUERIES: Record<string, string> = {
   getApiV1AnalyticsExportByFormat: 'report=overview',
+  deleteApiV1AnalyticsFeatureAdoptionFeatures: 'name=Chat',
+};
+
+/** Bodies of the admin operations that need one (each declares what a later operation reads). */
+const ADMIN_BODIES: Record<string, unknown> = {
+  postApiV1AnalyticsFeatureAdoptionFeatures: { name: 'Chat', event: 'message.sent' },
+  postApiV1AnalyticsExperiments: {
+    id: 'exp-1',
+    variants: [{ name: 'control' }, { name: 'b' }],
+    goal: { event: 'message.sent' },
+    start: at('00:00:00'),
+  },
 };
 
 /** Bodies of the tracking operations: one valid message of the route's kind. */
@@ -144,6 +157,9 @@ describe('every served response matches the schema the document declares for it'
               : bearer(stack.credentials.adminToken)),
           },
           ...(writeKey ? { body: JSON.stringify(trackBody(path)) } : {}),
+          ...(op.operationId in ADMIN_BODIES
+            ? { body: JSON.stringify(ADMIN_BODIES[op.operationId]) }
+            : {}),
         });
         const text = await res.text();
         const declared = op.responses[String(res.status)];

@@ -7,15 +7,7 @@
 export const WEEK_DAYS = 7;
 export const MONTH_DAYS = 30;
 
-/** One day's distinct users, and those of the week and the 30 days ending on it. */
-export interface ActiveDay {
-  date: string;
-  dau: number;
-  wau: number;
-  mau: number;
-  /** DAU / MAU to 4 decimals; null when MAU is 0. */
-  stickiness: number | null;
-}
+import type { ActiveDay } from './types.ts';
 
 /**
  * The distinct users of the `window` days ending on each of `days` (oldest first), given every

@@ -39,7 +39,16 @@ import {
   WELCH_TEST,
   welchTest,
 } from '../experiments/stats.ts';
-import type { ExperimentResult, Recommendation, VariantResult } from './types.ts';
+import {
+  deletedResponse,
+  type ExperimentResult,
+  experimentCreatedResponse,
+  experimentResponse,
+  experimentResultsResponse,
+  experimentsResponse,
+  type Recommendation,
+  type VariantResult,
+} from './types.ts';
 
 const MAX_BODY = 16 * 1024;
 
@@ -329,10 +338,15 @@ async function findExperiment(
 
 const STATUSES = ['scheduled', 'running', 'stopped'] as const;
 
+const idPath = v.object({
+  id: v.pipe(v.string(), v.regex(EXPERIMENT_ID, 'must be 1-64 letters, digits, ".", "_" or "-"')),
+});
+
 /** The experiment routes: declare, list, delete, and results (one, or every one of a status). */
 export const experimentReports = [
   report({
     route: 'GET /api/v1/analytics/experiments',
+    response: experimentsResponse,
     query: v.object({ project: projectParam }),
     run: async ({ deps, projectId }) => {
       const now = deps.now();
@@ -351,6 +365,8 @@ export const experimentReports = [
   }),
   report({
     route: 'POST /api/v1/analytics/experiments',
+    response: experimentCreatedResponse,
+    body: experimentSchema,
     query: v.object({ project: projectParam }),
     status: 201,
     run: async ({ deps, projectId, event }) => {
@@ -373,7 +389,10 @@ export const experimentReports = [
   }),
   report({
     route: 'GET /api/v1/analytics/experiments/{id}',
+    response: experimentResponse,
     query: v.object({ project: projectParam }),
+    path: idPath,
+    errors: { '404': 'No experiment of that id is declared' },
     run: async ({ deps, projectId, event }) => {
       const e = await findExperiment(deps, projectId, idOf(event.pathParameters?.id));
       return { project: projectId, ...(await results(deps, projectId, e)) };
@@ -382,7 +401,10 @@ export const experimentReports = [
   }),
   report({
     route: 'DELETE /api/v1/analytics/experiments/{id}',
+    response: deletedResponse,
     query: v.object({ project: projectParam }),
+    path: idPath,
+    errors: { '404': 'No experiment of that id is declared' },
     run: async ({ deps, projectId, event }) => {
       const id = idOf(event.pathParameters?.id);
       await deleteDefinition(deps.ddb, deps.tableName, projectId, 'experiment', id);
@@ -391,6 +413,7 @@ export const experimentReports = [
   }),
   report({
     route: 'GET /api/v1/analytics/experiment-results',
+    response: experimentResultsResponse,
     query: v.object({
       project: projectParam,
       status: v.optional(

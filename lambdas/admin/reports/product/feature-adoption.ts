@@ -23,7 +23,15 @@ import { readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
 import { change, rate, round } from '../numbers.ts';
 import { GRANULARITIES, periodOf } from '../usage/messages.ts';
-import type { FeatureAdoption, FeatureAdoptionResponse, FeatureHistoryPoint } from './types.ts';
+import {
+  deletedResponse,
+  type FeatureAdoption,
+  type FeatureAdoptionResponse,
+  type FeatureHistoryPoint,
+  featureAdoptionResponse,
+  featureCreatedResponse,
+  featuresResponse,
+} from './types.ts';
 
 /** Relative change of the adoption rate beyond which a trend is up or down (default 10 %). */
 export const DEFAULT_TREND_THRESHOLD = 0.1;
@@ -119,6 +127,7 @@ const featuresBody = (features: Feature[], defaults: boolean) => ({ features, de
 export const featureReports = [
   report({
     route: 'GET /api/v1/analytics/feature-adoption',
+    response: featureAdoptionResponse,
     query: v.object({
       project: projectParam,
       ...rangeParams,
@@ -182,6 +191,7 @@ export const featureReports = [
   }),
   report({
     route: 'GET /api/v1/analytics/feature-adoption/features',
+    response: featuresResponse,
     query: v.object({ project: projectParam }),
     run: async ({ deps, projectId }) => {
       const { features, defaults } = await readFeatures(deps.ddb, deps.tableName, projectId);
@@ -191,6 +201,8 @@ export const featureReports = [
   }),
   report({
     route: 'POST /api/v1/analytics/feature-adoption/features',
+    response: featureCreatedResponse,
+    body: featureSchema,
     query: v.object({ project: projectParam }),
     status: 201,
     run: async ({ deps, projectId, event }) => {
@@ -213,6 +225,8 @@ export const featureReports = [
   }),
   report({
     route: 'DELETE /api/v1/analytics/feature-adoption/features',
+    response: deletedResponse,
+    errors: { '404': 'No feature of that name is declared' },
     query: v.object({ project: projectParam, name: featureNameSchema }),
     run: async ({ deps, projectId, query }) => {
       await deleteDefinition(deps.ddb, deps.tableName, projectId, 'feature', query.name);

@@ -1,53 +1,15 @@
 /**
- * The response bodies of the product-analytics routes (docs/api-product-analytics.md): one
- * module, so the dashboard and tests read the same types the reports return.
+ * The response bodies of the product-analytics routes (docs/api-product-analytics.md), as strict
+ * valibot schemas — the OpenAPI document's response schemas — and the types inferred from them,
+ * which the reports return and the dashboard and tests read. Built from the pieces of
+ * ../../responses.ts so every report spells a count, a day or a range the same way.
  */
-import type { RangeOut } from '../../range.ts';
-import type { Comparison, Sample, SampleRatio, TestName } from '../experiments/stats.ts';
-import type { ActiveDay } from './active-users.ts';
-
-/** A figure of a range, the same figure of the period just before, and the relative change. */
-export interface Compared {
-  value: number | null;
-  previous: number | null;
-  change: number | null;
-}
-
-/** The range block of a product report: the range and the period just before it. */
-export interface ComparedRange extends RangeOut {
-  previous: { from: string; to: string };
-}
+import * as v from 'valibot';
+import { count, day, metric, nullableCount, nullableNumber, range } from '../../responses.ts';
+import { PROPORTION_TEST, WELCH_TEST } from '../experiments/stats.ts';
 
 export const TREND_GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
 export type TrendGranularity = (typeof TREND_GRANULARITIES)[number];
-
-/**
- * One period of the usage-trends series. Figures a granularity cannot give are null: per hour,
- * new and total users, conversations, API calls and the chosen event's figures.
- */
-export interface TrendPoint {
-  /** `2026-11-22T13`, `2026-11-22`, `2026-W47` or `2026-11`. */
-  period: string;
-  /** First and last day of the period inside the range. */
-  from: string;
-  to: string;
-  /** Distinct users with an event in the period. */
-  activeUsers: number;
-  newUsers: number | null;
-  /** Distinct users seen on or before the period's last day. */
-  totalUsers: number | null;
-  events: number;
-  pageViews: number;
-  messages: number;
-  tokens: number;
-  errors: number;
-  conversations: number | null;
-  apiCalls: number | null;
-  apiErrors: number | null;
-  /** With `event=`: that event's count and its distinct users. */
-  eventCount?: number | null;
-  eventUsers?: number | null;
-}
 
 export const TREND_METRICS = [
   'activeUsers',
@@ -63,126 +25,245 @@ export const TREND_METRICS = [
 ] as const;
 export type TrendMetric = (typeof TREND_METRICS)[number];
 
-/** DAU (mean over the range's days), WAU and MAU (on its last day), stickiness (DAU / MAU). */
-export interface ActiveUsersSummary {
-  dau: number;
-  wau: number;
-  mau: number;
-  stickiness: number | null;
-}
+/** The range block of a product report: the range and the period just before it. */
+const comparedRange = v.strictObject({
+  ...range.entries,
+  previous: v.strictObject({ from: day, to: day }),
+});
 
-/** `GET /api/v1/analytics/usage-trends`. */
-export interface UsageTrendsResponse {
-  project: string;
-  range: ComparedRange;
-  granularity: TrendGranularity;
-  event: string | null;
-  activeUsers: ActiveUsersSummary & {
-    previous: ActiveUsersSummary;
-    change: Record<keyof ActiveUsersSummary, number | null>;
-  };
-  /** Per day of the range. */
-  daily: ActiveDay[];
-  series: TrendPoint[];
-  /** The previous period's series, point i matching point i of `series`. */
-  previousSeries: TrendPoint[];
-  /** Whole-range figures against the previous period (`activeUsers`: distinct over the range). */
-  totals: Record<TrendMetric, Compared> & {
-    eventCount?: Compared;
-    eventUsers?: Compared;
-  };
-}
+export type Compared = v.InferOutput<typeof metric>;
 
-/** One period of a feature's adoption history. */
-export interface FeatureHistoryPoint {
-  period: string;
-  from: string;
-  to: string;
-  usage: number;
-  uniqueUsers: number;
-  /** Distinct users with any event in the period. */
-  activeUsers: number;
-  adoptionRate: number | null;
-}
+// ---- usage trends ----
 
-/** One feature in `feature-adoption`. */
-export interface FeatureAdoption {
-  name: string;
-  event: string;
-  /** Events of the feature's name in the range. */
-  usage: number;
-  /** Distinct users with at least one. */
-  uniqueUsers: number;
-  /** uniqueUsers / active users of the range (4 decimals; null without active users). */
-  adoptionRate: number | null;
-  previous: { usage: number; uniqueUsers: number; adoptionRate: number | null };
-  /** Relative change of the adoption rate (0.001). */
-  change: number | null;
-  /** up / down when the adoption rate moved by more than `trendThreshold` of its previous value. */
-  trend: 'up' | 'down' | 'stable';
-  history: FeatureHistoryPoint[];
-}
+const activeDay = v.strictObject({
+  date: day,
+  dau: count,
+  wau: v.pipe(count, v.description('Distinct users of the 7 days ending on the date')),
+  mau: v.pipe(count, v.description('Distinct users of the 30 days ending on the date')),
+  stickiness: v.pipe(nullableNumber, v.description('dau / mau, 4 decimals; null when mau is 0')),
+});
+export type ActiveDay = v.InferOutput<typeof activeDay>;
 
-/** `GET /api/v1/analytics/feature-adoption`. */
-export interface FeatureAdoptionResponse {
-  project: string;
-  range: ComparedRange;
-  granularity: 'day' | 'week' | 'month';
-  trendThreshold: number;
-  /** True when the project declared no features and the seed's defaults are shown. */
-  defaults: boolean;
-  activeUsers: number;
-  previousActiveUsers: number;
-  features: FeatureAdoption[];
-}
+const trendPoint = v.strictObject({
+  period: v.pipe(v.string(), v.description('2026-11-22T13, 2026-11-22, 2026-W47 or 2026-11')),
+  from: day,
+  to: day,
+  activeUsers: v.pipe(count, v.description('Distinct users with an event in the period')),
+  newUsers: nullableCount,
+  totalUsers: v.pipe(nullableCount, v.description("Users seen on or before the period's last day")),
+  events: count,
+  pageViews: count,
+  messages: count,
+  tokens: count,
+  errors: count,
+  conversations: nullableCount,
+  apiCalls: nullableCount,
+  apiErrors: nullableCount,
+  eventCount: v.optional(nullableCount),
+  eventUsers: v.optional(nullableCount),
+});
+/** One period of the series; null where the granularity cannot give the figure (per hour). */
+export type TrendPoint = v.InferOutput<typeof trendPoint>;
 
-/** What the results say to do. */
-export interface Recommendation {
-  action: 'keep_running' | 'ship' | 'stop';
-  /** The variant to ship (or the control to keep), when there is one. */
-  variant: string | null;
-  reason: string;
-}
+const activeSummary = {
+  dau: v.pipe(v.number(), v.description("Mean daily active users over the range's days")),
+  wau: v.pipe(count, v.description("On the range's last day")),
+  mau: v.pipe(count, v.description("On the range's last day")),
+  stickiness: v.pipe(nullableNumber, v.description('Mean DAU / MAU of the last day')),
+};
+export type ActiveUsersSummary = v.InferOutput<
+  v.StrictObjectSchema<typeof activeSummary, undefined>
+>;
 
-/** One variant of an experiment's results. */
-export interface VariantResult {
-  name: string;
-  weight: number;
-  control: boolean;
-  /** Users whose first exposure was to this variant (users exposed to several are left out). */
-  exposures: number;
-  /** Conversion goals: exposed users who converted after their first exposure. */
-  conversions: number | null;
-  rate: number | null;
-  /** Metric goals: the mean per exposed user. */
-  mean: number | null;
-  sample: Sample;
-  /** Against the control (null for the control). */
-  comparison: Comparison | null;
-  chanceToBeatControl: number | null;
-  /** Sequential experiments: the always-valid p-value over one look per day, and the interval. */
-  sequential: { pValue: number | null; interval: [number, number] | null; looks: number } | null;
-}
+export const usageTrendsResponse = v.strictObject({
+  project: v.string(),
+  range: comparedRange,
+  granularity: v.picklist(TREND_GRANULARITIES),
+  event: v.nullable(v.string()),
+  activeUsers: v.strictObject({
+    ...activeSummary,
+    previous: v.strictObject(activeSummary),
+    change: v.strictObject({
+      dau: nullableNumber,
+      wau: nullableNumber,
+      mau: nullableNumber,
+      stickiness: nullableNumber,
+    }),
+  }),
+  daily: v.array(activeDay),
+  series: v.array(trendPoint),
+  previousSeries: v.pipe(
+    v.array(trendPoint),
+    v.description('The previous period; point i matches point i of series'),
+  ),
+  totals: v.strictObject({
+    ...(Object.fromEntries(TREND_METRICS.map((m) => [m, metric])) as Record<
+      TrendMetric,
+      typeof metric
+    >),
+    eventCount: v.optional(metric),
+    eventUsers: v.optional(metric),
+  }),
+});
+export type UsageTrendsResponse = v.InferOutput<typeof usageTrendsResponse>;
 
-/** `GET /api/v1/analytics/experiments/{id}`, and each entry of `experiment-results`. */
-export interface ExperimentResult {
-  id: string;
-  name: string;
-  status: 'scheduled' | 'running' | 'stopped';
-  start: string;
-  stop: string | null;
-  goal: { event: string } | { metric: string };
-  test: TestName;
-  alpha: number;
-  sequential: boolean;
-  exposedUsers: number;
-  /** Exposed to more than one variant: left out of every figure. */
-  mixedUsers: number;
-  /** Exposed to a variant the experiment does not declare: left out. */
-  unknownVariantUsers: number;
-  sampleRatio: SampleRatio;
-  sampleSize: { perVariant: number | null; minimumDetectableEffect: number; power: number };
-  variants: VariantResult[];
-  significant: boolean;
-  recommendation: Recommendation;
-}
+// ---- feature adoption ----
+
+const featureHistoryPoint = v.strictObject({
+  period: v.string(),
+  from: day,
+  to: day,
+  usage: count,
+  uniqueUsers: count,
+  activeUsers: count,
+  adoptionRate: nullableNumber,
+});
+export type FeatureHistoryPoint = v.InferOutput<typeof featureHistoryPoint>;
+
+const adoptionFigures = { usage: count, uniqueUsers: count, adoptionRate: nullableNumber };
+
+const featureAdoption = v.strictObject({
+  name: v.string(),
+  event: v.string(),
+  ...adoptionFigures,
+  previous: v.strictObject(adoptionFigures),
+  change: nullableNumber,
+  trend: v.picklist(['up', 'down', 'stable']),
+  history: v.array(featureHistoryPoint),
+});
+export type FeatureAdoption = v.InferOutput<typeof featureAdoption>;
+
+export const featureAdoptionResponse = v.strictObject({
+  project: v.string(),
+  range: comparedRange,
+  granularity: v.picklist(['day', 'week', 'month']),
+  trendThreshold: v.number(),
+  defaults: v.pipe(
+    v.boolean(),
+    v.description("True while the project declares no features: the seed's"),
+  ),
+  activeUsers: count,
+  previousActiveUsers: count,
+  features: v.array(featureAdoption),
+});
+export type FeatureAdoptionResponse = v.InferOutput<typeof featureAdoptionResponse>;
+
+const feature = v.strictObject({ name: v.string(), event: v.string() });
+
+export const featuresResponse = v.strictObject({
+  project: v.string(),
+  features: v.array(feature),
+  defaults: v.boolean(),
+});
+export const featureCreatedResponse = v.strictObject({ project: v.string(), feature });
+export const deletedResponse = v.strictObject({ project: v.string(), deleted: v.string() });
+
+// ---- experiments ----
+
+const interval = v.nullable(v.tuple([v.number(), v.number()]));
+
+const sample = v.strictObject({ n: count, sum: v.number(), sumSquares: v.number() });
+
+const comparison = v.strictObject({
+  test: v.picklist([PROPORTION_TEST, WELCH_TEST]),
+  statistic: nullableNumber,
+  degreesOfFreedom: nullableNumber,
+  pValue: v.pipe(nullableNumber, v.description('Two-sided')),
+  difference: nullableNumber,
+  differenceInterval: interval,
+  lift: nullableNumber,
+  liftInterval: interval,
+  significant: v.boolean(),
+});
+
+const variantResult = v.strictObject({
+  name: v.string(),
+  weight: v.number(),
+  control: v.boolean(),
+  exposures: count,
+  conversions: nullableCount,
+  rate: nullableNumber,
+  mean: nullableNumber,
+  sample,
+  comparison: v.nullable(comparison),
+  chanceToBeatControl: nullableNumber,
+  sequential: v.nullable(v.strictObject({ pValue: nullableNumber, interval, looks: count })),
+});
+export type VariantResult = v.InferOutput<typeof variantResult>;
+
+const STATUSES = ['scheduled', 'running', 'stopped'] as const;
+const goal = v.union([
+  v.strictObject({ event: v.string() }),
+  v.strictObject({ metric: v.string() }),
+]);
+
+const recommendation = v.strictObject({
+  action: v.picklist(['keep_running', 'ship', 'stop']),
+  variant: v.nullable(v.string()),
+  reason: v.string(),
+});
+export type Recommendation = v.InferOutput<typeof recommendation>;
+
+const experimentResult = v.strictObject({
+  id: v.string(),
+  name: v.string(),
+  status: v.picklist(STATUSES),
+  start: v.string(),
+  stop: v.nullable(v.string()),
+  goal,
+  test: v.picklist([PROPORTION_TEST, WELCH_TEST]),
+  alpha: v.number(),
+  sequential: v.boolean(),
+  exposedUsers: count,
+  mixedUsers: v.pipe(count, v.description('Exposed to several variants: left out')),
+  unknownVariantUsers: v.pipe(count, v.description('Exposed to an undeclared variant: left out')),
+  sampleRatio: v.strictObject({
+    test: v.literal('chi-square goodness of fit'),
+    chiSquare: nullableNumber,
+    degreesOfFreedom: v.number(),
+    pValue: nullableNumber,
+    mismatch: v.boolean(),
+  }),
+  sampleSize: v.strictObject({
+    perVariant: nullableCount,
+    minimumDetectableEffect: v.number(),
+    power: v.number(),
+  }),
+  variants: v.array(variantResult),
+  significant: v.boolean(),
+  recommendation,
+});
+export type ExperimentResult = v.InferOutput<typeof experimentResult>;
+
+export const experimentResponse = v.strictObject({
+  project: v.string(),
+  ...experimentResult.entries,
+});
+
+const declared = v.strictObject({
+  id: v.string(),
+  name: v.optional(v.string()),
+  variants: v.array(v.strictObject({ name: v.string(), weight: v.number() })),
+  goal,
+  start: v.string(),
+  stop: v.optional(v.string()),
+  alpha: v.number(),
+  power: v.number(),
+  minimumDetectableEffect: v.number(),
+  sequential: v.boolean(),
+  status: v.picklist(STATUSES),
+});
+
+export const experimentsResponse = v.strictObject({
+  project: v.string(),
+  experiments: v.array(declared),
+});
+export const experimentCreatedResponse = v.strictObject({
+  project: v.string(),
+  experiment: declared,
+});
+export const experimentResultsResponse = v.strictObject({
+  project: v.string(),
+  status: v.nullable(v.picklist(STATUSES)),
+  experiments: v.array(experimentResult),
+});

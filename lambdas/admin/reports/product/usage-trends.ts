@@ -17,8 +17,9 @@ import { projectParam, rangeParams, report, textParam } from '../../report.ts';
 import { change, countOf, round } from '../numbers.ts';
 import { daysAfter, usersBefore } from '../usage/daily-stats.ts';
 import { periodOf } from '../usage/messages.ts';
-import { type ActiveDay, activeDays, MONTH_DAYS } from './active-users.ts';
+import { activeDays, MONTH_DAYS } from './active-users.ts';
 import {
+  type ActiveDay,
   type ActiveUsersSummary,
   type Compared,
   TREND_GRANULARITIES,
@@ -27,6 +28,7 @@ import {
   type TrendMetric,
   type TrendPoint,
   type UsageTrendsResponse,
+  usageTrendsResponse,
 } from './types.ts';
 
 /** The longest range an hourly series covers (744 points). */
@@ -188,6 +190,7 @@ const compared = (value: number | null, previous: number | null): Compared => ({
 /** `GET /api/v1/analytics/usage-trends`. */
 export const usageTrendsReport = report({
   route: 'GET /api/v1/analytics/usage-trends',
+  response: usageTrendsResponse,
   query: v.object({
     project: projectParam,
     ...rangeParams,
