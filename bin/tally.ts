@@ -6,10 +6,14 @@
  * uses HS256 with a shared secret kept in Secrets Manager instead of a JWKS URL;
  * -c sentimentProvider=comprehend scores message insights with Amazon Comprehend.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackFromContext } from './context.ts';
 
-stackFromContext(new App(), {
+const app = new App();
+// Synthesis fails on any AwsSolutions finding not acknowledged, with its reason, in lib/.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+stackFromContext(app, {
   account: process.env.CDK_DEFAULT_ACCOUNT,
   region: process.env.CDK_DEFAULT_REGION,
 });

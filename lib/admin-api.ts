@@ -9,7 +9,9 @@ import {
 } from '../lambdas/contract/config/admin.ts';
 import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 import type { TallyAuth } from './auth.ts';
+import { acknowledge } from './nag.ts';
 import type { TallyRollup } from './rollup.ts';
+import type { LogSettings } from './stage.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
 
@@ -22,6 +24,8 @@ export interface TallyAdminApiProps {
   readonly sentimentProvider?: SentimentProviderName;
   /** USD per million tokens by model (TALLY_TOKEN_PRICES). @default - the example table in lambdas/contract/config/admin.ts */
   readonly tokenPrices?: Readonly<Record<string, ModelPrice>>;
+  /** @default STAGES.prod.logs */
+  readonly logs?: LogSettings;
 }
 
 /** The read path: the admin function, verifying JWTs with jose, reading aggregates and managing write keys. */
@@ -49,6 +53,7 @@ export class TallyAdminApi extends Construct {
         ...envOf(INSIGHTS.sentimentProvider, sentimentProvider),
         ...(tokenPrices ? envOf(ADMIN.tokenPrices, tokenPrices) : {}),
       },
+      ...(props.logs ? { logs: props.logs } : {}),
     });
     // Read for reports; write for write keys and for the on-demand rollup.
     props.storage.connect(this.adminFunction, 'readWrite');
@@ -59,6 +64,11 @@ export class TallyAdminApi extends Construct {
           actions: ['comprehend:DetectSentiment', 'comprehend:BatchDetectSentiment'],
           resources: ['*'],
         }),
+      );
+      acknowledge(
+        this.adminFunction.role ?? this,
+        'comprehend:BatchDetectSentiment has no resource-level permissions: its resource is always *',
+        'IAM5[Resource::*]',
       );
     }
   }

@@ -1,25 +1,73 @@
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { FALLBACK_ROUTES, ROUTES } from '../lambdas/contract/routes.ts';
+import { acknowledge } from './nag.ts';
+import { type LogSettings, STAGES } from './stage.ts';
+
+/**
+ * One JSON line per request. No caller IP: Tally keeps what TALLY_IP_MODE allows and no more
+ * (the request id finds the function's own log lines, which have what the function kept).
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  method: '$context.httpMethod',
+  route: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
 
 export interface TallyHttpApiProps {
   /** The function behind each name used in the route table. */
   readonly functions: Record<FunctionName, IFunction>;
+  /** The access log's retention and removal. @default STAGES.prod.logs */
+  readonly logs?: LogSettings;
 }
 
 /**
- * One HTTP API (payload format 2.0) with exactly the routes of the shared route table, and an
- * `ANY` route per path so that a method the path lacks gets the function's 405 with `Allow`.
+ * One HTTP API (payload format 2.0) with exactly the routes of the shared route table, an `ANY`
+ * route per path so that a method the path lacks gets the function's 405 with `Allow`, and an
+ * access log.
  */
 export class TallyHttpApi extends Construct {
   readonly api: HttpApi;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: TallyHttpApiProps) {
     super(scope, id);
-    this.api = new HttpApi(this, 'Api', { description: 'Tally tracking and admin API' });
+    const logs = props.logs ?? STAGES.prod.logs;
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Tally tracking and admin API',
+      // The default stage is made below, with an access log (HttpApi's own has none).
+      createDefaultStage: false,
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: logs.retention,
+      removalPolicy: logs.removalPolicy,
+    });
+    new HttpStage(this.api, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
     // An integration makes its resources when a route first binds it, so one per function here
     // adds nothing for a function without routes.
     const integrations = {
@@ -40,5 +88,10 @@ export class TallyHttpApi extends Construct {
         integration: integrations[route.fn],
       });
     }
+    acknowledge(
+      this.api,
+      'Auth is in the functions: track checks write keys and service JWTs, admin verifies JWTs with jose (role, projects); /health and /openapi.json are public on purpose (test/e2e/auth-matrix.test.ts)',
+      'APIG4',
+    );
   }
 }

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -10,6 +9,7 @@ import { INGEST } from '../lambdas/contract/config/ingest.ts';
 import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 import { type BotMode, type IpMode, PRIVACY, TRACK } from '../lambdas/contract/config/track.ts';
 import type { TallyAuth } from './auth.ts';
+import type { LogSettings } from './stage.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
 
@@ -30,6 +30,8 @@ export interface TallyIngestionProps {
   readonly maxReceiveCount?: number;
   /** @default 10 */
   readonly batchSize?: number;
+  /** The functions' logs. @default STAGES.prod.logs */
+  readonly logs?: LogSettings;
 }
 
 /**
@@ -42,7 +44,6 @@ export class TallyIngestion extends Construct {
   readonly deadLetterQueue: Queue;
   readonly trackFunction: TallyFunction;
   readonly ingestFunction: TallyFunction;
-  readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: TallyIngestionProps) {
     super(scope, id);
@@ -103,6 +104,7 @@ export class TallyIngestion extends Construct {
         ...envOf(PRIVACY.botMode, botMode),
         ...props.serviceTokens?.environment,
       },
+      ...(props.logs ? { logs: props.logs } : {}),
     });
     props.storage.connect(this.trackFunction, 'read');
     this.bus.grantPutEventsTo(this.trackFunction);
@@ -117,6 +119,7 @@ export class TallyIngestion extends Construct {
         ...envOf(INGEST.maxReceiveCount, maxReceiveCount),
         ...envOf(INGEST.timeoutSeconds, INGEST_TIMEOUT.toSeconds()),
       },
+      ...(props.logs ? { logs: props.logs } : {}),
     });
     props.storage.connect(this.ingestFunction, 'readWrite');
     // Records that can never be stored are dead-lettered by ingest itself, with their reason.
@@ -128,16 +131,5 @@ export class TallyIngestion extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Events could not be stored; see docs/operations.md to redrive them',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
   }
 }

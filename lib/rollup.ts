@@ -1,10 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { ROLLUP, type RollupConfig } from '../lambdas/contract/config/rollup.ts';
 import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 import { INGEST_TIMEOUT } from './ingestion.ts';
+import { acknowledge, nagArn } from './nag.ts';
+import type { LogSettings } from './stage.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
 
@@ -19,6 +22,8 @@ export interface TallyRollupProps {
   readonly nightlyDays?: number;
   /** The hourly job: fold the live layer cheaply, or rebuild today from raw events. @default 'compact' */
   readonly hourly?: RollupConfig['hourly'];
+  /** @default STAGES.prod.logs */
+  readonly logs?: LogSettings;
 }
 
 /**
@@ -29,6 +34,8 @@ export interface TallyRollupProps {
  */
 export class TallyRollup extends Construct {
   readonly rollupFunction: TallyFunction;
+  /** The CloudWatch namespace of Tally's own metrics (the rollup's, the log metric filters'): one per stack. */
+  readonly metricsNamespace: string;
   /** Environment the admin function needs to run the same rollup on demand. */
   readonly environment: Record<string, string>;
 
@@ -41,6 +48,7 @@ export class TallyRollup extends Construct {
       );
     }
     const nightlyDays = resolve(ROLLUP.nightlyDays, props.nightlyDays, 'nightlyDays');
+    this.metricsNamespace = `Tally/${Stack.of(this).stackName}`;
     this.environment = {
       ...envOf(ROLLUP.settleSeconds, settleSeconds),
       ...envOf(ROLLUP.nightlyDays, nightlyDays),
@@ -51,9 +59,22 @@ export class TallyRollup extends Construct {
       description: 'Rebuilds exact daily statistics from raw events',
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      environment: this.environment,
+      environment: { ...this.environment, POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace },
+      ...(props.logs ? { logs: props.logs } : {}),
     });
     props.storage.connect(this.rollupFunction, 'readWrite');
+
+    // One role for both schedules, allowed to invoke this function only.
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    });
+    acknowledge(
+      schedulerRole,
+      "The scheduler target's grant: this one function and its versions (`:*`)",
+      `IAM5[Resource::${nagArn(this.rollupFunction.node.defaultChild as CfnResource)}:*]`,
+    );
 
     new Schedule(this, 'Hourly', {
       description: 'Compact (or rebuild) yesterday and today',
@@ -61,6 +82,7 @@ export class TallyRollup extends Construct {
       target: new LambdaInvoke(this.rollupFunction, {
         input: ScheduleTargetInput.fromObject({ mode: 'hourly' }),
         retryAttempts: 2,
+        role: schedulerRole,
       }),
     });
     new Schedule(this, 'Nightly', {
@@ -69,6 +91,7 @@ export class TallyRollup extends Construct {
       target: new LambdaInvoke(this.rollupFunction, {
         input: ScheduleTargetInput.fromObject({ mode: 'nightly' }),
         retryAttempts: 2,
+        role: schedulerRole,
       }),
     });
   }

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, TableClass, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { STORAGE } from '../lambdas/contract/config/storage.ts';
@@ -8,6 +8,14 @@ import { TABLE } from '../lambdas/contract/table.ts';
 export interface TallyStorageProps {
   /** @default RemovalPolicy.RETAIN: analytics history outlives a stack. */
   readonly removalPolicy?: RemovalPolicy;
+  /** The table refuses `DeleteTable` until this is turned off. @default true */
+  readonly deletionProtection?: boolean;
+  /**
+   * Standard-IA stores for 40 % of Standard's price and charges 25 % more per request: cheaper
+   * once events are kept longer than about three months (docs/performance.md, "Table class").
+   * @default TableClass.STANDARD_INFREQUENT_ACCESS
+   */
+  readonly tableClass?: TableClass;
 }
 
 /**
@@ -23,8 +31,10 @@ export class TallyStorage extends Construct {
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
       billing: Billing.onDemand(),
+      tableClass: props.tableClass ?? TableClass.STANDARD_INFREQUENT_ACCESS,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
+      deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

@@ -1,11 +1,14 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { LAMBDA_ENTRIES, LAMBDA_ESBUILD, type LambdaName } from './bundling.ts';
+import { acknowledge } from './nag.ts';
+import { type LogSettings, STAGES } from './stage.ts';
 
 /** The project root: entries and the lock file are resolved from here. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,20 +23,29 @@ export interface TallyFunctionProps {
   readonly timeout?: Duration;
   /** @default - none beyond NODE_OPTIONS */
   readonly environment?: Record<string, string>;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
+  /** Retention and removal of the function's log group. @default STAGES.prod.logs */
+  readonly logs?: LogSettings;
 }
 
 /**
  * The house Lambda: Node 22 on arm64, one minified, tree-shaken ESM bundle with source maps built
- * from the options in `bundling.ts`, and a log group with bounded retention. Every Tally function
- * is one of these, so they are all built the same way.
+ * from the options in `bundling.ts`, a log group with bounded retention, and a role that may
+ * write to that log group only (constructs grant the rest). Every Tally function is one of these,
+ * so they are all built the same way.
  */
 export class TallyFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: TallyFunctionProps) {
+    const logs = props.logs ?? STAGES.prod.logs;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      retention: logs.retention,
+      removalPolicy: logs.removalPolicy,
     });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this log group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Tally ${props.name} function`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
       entry: join(PROJECT_ROOT, LAMBDA_ENTRIES[props.name]),
       handler: 'handler',
@@ -43,6 +55,7 @@ export class TallyFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
+      role,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       projectRoot: PROJECT_ROOT,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
@@ -65,5 +78,10 @@ export class TallyFunction extends NodejsFunction {
         },
       },
     });
+    acknowledge(
+      this,
+      'Node 22 on purpose: the local twin, the tests and the benchmark run the same major (the `node` dev dependency); move them together',
+      'L1',
+    );
   }
 }

@@ -4,23 +4,13 @@
  * Function bundling is skipped here (it has its own test), so synthesis takes a second.
  */
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/contract/bus.ts';
 import { FALLBACK_ROUTES, ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
-import { TallyStack } from '../../lib/tally-stack.ts';
+import { synthTally as synth } from '../helpers/cdk.ts';
 
 let template: Template;
-
-function synth(props: ConstructorParameters<typeof TallyStack>[2] = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(
-    new TallyStack(app, 'Test', {
-      env: { account: '111111111111', region: 'eu-west-1' },
-      ...props,
-    }),
-  );
-}
 
 beforeAll(() => {
   template = synth();
@@ -70,10 +60,6 @@ describe('TallyStack', () => {
       EventPattern: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPE] },
       RetentionDays: 30,
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
   });
 
   it('tells ingest its own timeout, the bound its exactness rests on', () => {
@@ -100,7 +86,39 @@ describe('TallyStack', () => {
         Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: expect.anything() },
       });
     }
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('gives each function a role that may write its own log group, and no managed policy', () => {
+    type Fn = {
+      Properties: {
+        Role: { 'Fn::GetAtt': [string, string] };
+        LoggingConfig: { LogGroup: { Ref: string } };
+      };
+    };
+    const fns = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }),
+    ) as Fn[];
+    const roles = template.findResources('AWS::IAM::Role');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+      Properties: {
+        Roles: { Ref: string }[];
+        PolicyDocument: { Statement: Record<string, unknown>[] };
+      };
+    }[];
+    for (const fn of fns) {
+      const role = fn.Properties.Role['Fn::GetAtt'][0];
+      expect(roles[role]?.Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = policies
+        .filter((p) => p.Properties.Roles.some((r) => r.Ref === role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        }),
+      );
+    }
   });
 
   it('lets track publish to the bus and read (not write) the table', () => {
