@@ -1,20 +1,24 @@
 /**
- * `npm run bench -- --out FILE [--markdown FILE]`: measures Tally on this machine, against the
- * local twin with DynamoDB Local in memory, and writes the results as JSON (and, with
- * --markdown, the table of docs/performance.md). Budgets are in docs/architecture.md "Budgets".
+ * `npm run bench -- --out FILE [--markdown FILE] [--quick]`: measures Tally on this machine,
+ * against the local twin with DynamoDB Local in memory, and writes the results as JSON (and, with
+ * --markdown, the table of docs/performance.md). Budgets are in docs/architecture.md "Budgets". `--quick`
+ * runs every phase on a few hundred events, in seconds: it checks that the benchmark works and
+ * writes every figure, and its figures mean nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { type RollupConfig, rollupConfig } from '../lambdas/contract/config/rollup.ts';
 import { STORAGE, storageConfig } from '../lambdas/contract/config/storage.ts';
 import { TRACK } from '../lambdas/contract/config/track.ts';
+import { factLogPartition } from '../lambdas/contract/keys.ts';
 import { ROUTES } from '../lambdas/contract/routes.ts';
+import { TABLE } from '../lambdas/contract/table.ts';
 import { dayOf } from '../lambdas/model/time.ts';
 import { compactDay, rollupDay } from '../lambdas/rebuild/rollup.ts';
 import { readTotals } from '../lambdas/store/counters.ts';
@@ -28,7 +32,18 @@ import { httpEvent } from '../test/helpers/events.ts';
 import { basic } from '../test/helpers/http.ts';
 import { installMeter, meter, resetMeter } from './capacity.ts';
 import { type ClientBenchResults, clientBench, clientBudget, clientMarkdown } from './client.ts';
-import { costPerMillion, rebuildsPerEvent } from './cost.ts';
+import {
+  type Cost,
+  type CostInputs,
+  costPerMillion,
+  costScenarios,
+  DEPLOYED,
+  PRICES_TAKEN,
+  REPORTED_RETENTIONS,
+  rebuildsPerEvent,
+} from './cost.ts';
+import { ACCESS_LOG_BYTES, captureHandlerLogs, LAMBDA_PLATFORM_LOG_BYTES } from './logs.ts';
+import { storedBytes, storedDelta } from './storage.ts';
 import { EVENTS_PER_USER, NEW_USERS_SHARE, usersFor, events as workload } from './workload.ts';
 
 const { values: args } = parseArgs({
@@ -39,16 +54,22 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
   },
 });
-const scale = args.quick ? 0.1 : 1;
-const N = {
-  raw: Math.round(20_000 * scale),
-  batch1: Math.round(2_000 * scale),
-  batch50: Math.round(20_000 * scale),
-  big: Math.round(100_000 * scale),
-  mid: Math.round(10_000 * scale),
-  small: 1_000,
-  standard: Math.round(10_000 * scale),
-};
+/** Events per phase; `big` and `small` are the two sizes the read cost compares. */
+const N = args.quick
+  ? { raw: 300, batch1: 20, batch50: 300, big: 1_000, mid: 300, small: 100, standard: 300 }
+  : {
+      raw: 20_000,
+      batch1: 2_000,
+      batch50: 20_000,
+      big: 100_000,
+      mid: 10_000,
+      small: 1_000,
+      standard: 10_000,
+    };
+/** Samples of each timed call. */
+const RUNS = args.quick
+  ? { coldStart: 1, trackSingle: 20, trackBatch: 10, summary: 20, dashboard: 5 }
+  : { coldStart: 7, trackSingle: 300, trackBatch: 100, summary: 300, dashboard: 30 };
 const started = Date.now();
 const log = (line: string) =>
   console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`);
@@ -58,6 +79,38 @@ const log = (line: string) =>
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+const roundAll = (o: Record<string, number>, d = 4) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, d)]));
+const rounded = (part: { lines: Record<string, number>; total: number }) => ({
+  lines: roundAll(part.lines),
+  total: round(part.total, 4),
+});
+/** Each scenario's parts and total, by table class, with the budget judged. */
+const summarize = (scenarios: Record<string, Record<string, Cost>>) =>
+  Object.fromEntries(
+    Object.entries(scenarios).map(([days, byClass]) => [
+      days,
+      Object.fromEntries(
+        Object.entries(byClass).map(([tableClass, c]) => [
+          tableClass,
+          {
+            requests: round(c.requests.total, 3),
+            storage: round(c.overRetention.total, 3),
+            fixed: round(c.fixed.perMillionEvents, 3),
+            total: round(c.total, 3),
+            metBudget: c.total <= 1.1,
+          },
+        ]),
+      ),
+    ]),
+  );
+
+/** Bytes of the files under a directory. */
+const directoryBytes = (dir: string): number =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
 
 function latencies(samples: number[]) {
   const s = [...samples].sort((a, b) => a - b);
@@ -162,9 +215,11 @@ async function adminRcu(path: string): Promise<{ rcu: number; status: number }> 
 // ---------------------------------------------------------------- the run
 
 installMeter();
-// The handlers log every batch at INFO; the benchmark's own lines are what matter here.
-process.env.LOG_LEVEL = 'ERROR';
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+// The handlers log at INFO, as deployed: their lines are counted (the log volume the cost model
+// prices) and kept off the benchmark's output, but for warnings and errors.
+process.env.LOG_LEVEL = 'INFO';
+delete process.env.POWERTOOLS_LOG_LEVEL;
+const handlerLogs = captureHandlerLogs();
 const machine = {
   cores: cpus().length,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -182,7 +237,7 @@ const bundles = await buildLambdas(join(mkdtempSync(join(tmpdir(), 'tally-bench-
 const coldStart: Record<string, { bytes: number; initMs: number }> = {};
 for (const b of bundles) {
   const runs: number[] = [];
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < RUNS.coldStart; i++) {
     const out = spawnSync(
       process.execPath,
       [
@@ -249,15 +304,110 @@ try {
   const rawBatchWriteItemsPerSec = round(N.raw / ((performance.now() - t0) / 1000), 0);
   log(`raw BatchWriteItem: ${rawBatchWriteItemsPerSec} items/s`);
 
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
   stack = await startLocalStack({
     port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'tally-bench-')),
+    dataDir,
     dynamodbEndpoint: dynamo.endpoint,
     tableName: 'bench',
     rollupIntervalMs: 0,
     log: () => undefined,
   });
   rollupSettings = rollupConfig(process.env);
+
+  // The standard workload first, on a table that holds nothing else yet, at the cost model's
+  // pace: one request of 50 at a time, so each ingest invocation handles one record (fewer than
+  // at 100 events/s in AWS: per-batch costs are overstated). Measured: the units it consumes, the
+  // bytes it leaves in the table, the bytes its handlers log, the bytes it puts on the bus.
+  const std = workload(N.standard, { seed: 5, userPrefix: 'std' });
+  const stdUsers = usersFor(N.standard, { seed: 5, userPrefix: 'std' });
+  // Yesterday these users were already here: their profiles exist, as in a steady state.
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+  await send(
+    'std',
+    stdUsers.returning.map((userId, i) => ({
+      type: 'track',
+      event: 'activity.login',
+      userId,
+      messageId: `pre-${i}`,
+      timestamp: yesterday,
+    })),
+    50,
+    4,
+  );
+  await stack.idle();
+  const today = dayOf(Date.now());
+  const scanClient = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // Items with a TTL expire with the raw-event retention: raw events and their fact log.
+  const kindOf = (item: Record<string, AttributeValue>) =>
+    item[TABLE.ttlAttribute] === undefined
+      ? 'kept'
+      : item[TABLE.partitionKey]?.S === factLogPartition('std', today)
+        ? 'facts'
+        : 'raw';
+  const storedBefore = await storedBytes(scanClient, stack.tableName, kindOf);
+  handlerLogs.take();
+  resetMeter();
+  const busBefore = stack.bus.stats();
+  const queueBefore = stack.queue.stats();
+  const tStd = performance.now();
+  await send('std', std, 50, 1);
+  await stack.idle();
+  const stdSeconds = (performance.now() - tStd) / 1000;
+  const used = meter();
+  const stdLogs = handlerLogs.take().byService;
+  const bus = stack.bus.stats();
+  const queue = stack.queue.stats();
+  // The day as the rollup leaves it: rebuilt figures and side chunks in, folded buckets out.
+  await rollupDay(rollupDeps(3_600_000), 'std', today);
+  const stored = storedDelta(storedBefore, await storedBytes(scanClient, stack.tableName, kindOf));
+  const requests = N.standard / 50;
+  const ingestInvocations = queue.invocations - queueBefore.invocations;
+  const writeCost = {
+    wcuPerEvent: round(used.wcu / N.standard, 3),
+    rcuPerEvent: round(used.rcuAws / N.standard, 3),
+    rcuPerEventAsDynamoDbLocalReports: round(used.rcu / N.standard, 3),
+    requests: used.requests,
+    workload: {
+      events: N.standard,
+      eventsPerRequest: 50,
+      activeUsers: stdUsers.returning.length + stdUsers.fresh.length,
+      newUsersShare: NEW_USERS_SHARE,
+      eventsPerUser: EVENTS_PER_USER,
+      mix: '55% message.sent, 5% conversation.started, 20% api.request, 10% page, 5% identify, 5% activity.*',
+    },
+  };
+  const perEvent = (bytes: number) => round(bytes / N.standard, 1);
+  const storage = {
+    bytesPerEvent: {
+      raw: perEvent(stored.raw?.bytes ?? 0),
+      facts: perEvent(stored.facts?.bytes ?? 0),
+      kept: perEvent(stored.kept?.bytes ?? 0),
+    },
+    itemsPerEvent: Object.fromEntries(
+      Object.entries(stored).map(([k, v]) => [k, round(v.items / N.standard, 3)]),
+    ),
+    archiveBytesPerEvent: perEvent(bus.eventBytes - busBefore.eventBytes),
+  };
+  const logVolume = {
+    trackBytesPerRequest: round((stdLogs.track?.bytes ?? 0) / requests, 1),
+    ingestBytesPerInvocation: round(
+      (stdLogs.ingest?.bytes ?? 0) / Math.max(1, ingestInvocations),
+      1,
+    ),
+    accessLogBytesPerRequest: ACCESS_LOG_BYTES,
+    lambdaPlatformBytesPerInvocation: LAMBDA_PLATFORM_LOG_BYTES,
+    linesByService: Object.fromEntries(Object.entries(stdLogs).map(([k, v]) => [k, v.lines])),
+  };
+  const entriesPerRequest = (bus.entries - busBefore.entries) / requests;
+  const ingestMsPerEvent = (queue.handlerMs - queueBefore.handlerMs) / N.standard;
+  log(
+    `standard workload: ${writeCost.wcuPerEvent} WCU and ${writeCost.rcuPerEvent} RCU per event (${round(stdSeconds, 1)} s); stores ${storage.bytesPerEvent.raw} + ${storage.bytesPerEvent.facts} + ${storage.bytesPerEvent.kept} bytes per event (raw, facts, kept); logs ${logVolume.trackBytesPerRequest} bytes per request (track), ${logVolume.ingestBytesPerInvocation} per ingest invocation`,
+  );
 
   // Throughput, end to end: HTTP → track → bus → queue → ingest → DynamoDB, all confirmed stored.
   const batch1 = await ingestPhase(
@@ -281,56 +431,6 @@ try {
     4,
   );
   log(`ingest, batches of 500: ${batch500.eventsPerSec} events/s`);
-
-  // The standard workload at the cost model's pace: one request of 50 at a time, so each ingest
-  // invocation handles one record (fewer than at 100 events/s in AWS: per-batch costs are overstated).
-  const std = workload(N.standard, { seed: 5, userPrefix: 'std' });
-  const stdUsers = usersFor(N.standard, { seed: 5, userPrefix: 'std' });
-  // Yesterday these users were already here: their profiles exist, as in a steady state.
-  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
-  await send(
-    'std',
-    stdUsers.returning.map((userId, i) => ({
-      type: 'track',
-      event: 'activity.login',
-      userId,
-      messageId: `pre-${i}`,
-      timestamp: yesterday,
-    })),
-    50,
-    4,
-  );
-  await stack.idle();
-  resetMeter();
-  const busBefore = stack.bus.stats();
-  const queueBefore = stack.queue.stats();
-  const tStd = performance.now();
-  await send('std', std, 50, 1);
-  await stack.idle();
-  const stdSeconds = (performance.now() - tStd) / 1000;
-  const used = meter();
-  const bus = stack.bus.stats();
-  const queue = stack.queue.stats();
-  const requests = N.standard / 50;
-  const writeCost = {
-    wcuPerEvent: round(used.wcu / N.standard, 3),
-    rcuPerEvent: round(used.rcuAws / N.standard, 3),
-    rcuPerEventAsDynamoDbLocalReports: round(used.rcu / N.standard, 3),
-    requests: used.requests,
-    workload: {
-      events: N.standard,
-      eventsPerRequest: 50,
-      activeUsers: stdUsers.returning.length + stdUsers.fresh.length,
-      newUsersShare: NEW_USERS_SHARE,
-      eventsPerUser: EVENTS_PER_USER,
-      mix: '55% message.sent, 5% conversation.started, 20% api.request, 10% page, 5% identify, 5% activity.*',
-    },
-  };
-  const entriesPerRequest = (bus.entries - busBefore.entries) / requests;
-  const ingestMsPerEvent = (queue.handlerMs - queueBefore.handlerMs) / N.standard;
-  log(
-    `standard workload: ${writeCost.wcuPerEvent} WCU and ${writeCost.rcuPerEvent} RCU per event (${round(stdSeconds, 1)} s)`,
-  );
 
   // Rollup: one day rebuilt from raw events, and the hourly compaction of the live layer.
   resetMeter();
@@ -395,10 +495,10 @@ try {
   const bearer = { authorization: `Bearer ${stack.credentials.adminToken}` };
   // The one part of the request context a handler reads (track enriches with it): as before.
   const sourceIp = '203.0.113.9';
-  const single = workload(300, { seed: 8, userPrefix: 'lat' });
-  const fifty = chunk(workload(5_000, { seed: 9, userPrefix: 'lat' }), 50);
+  const single = workload(RUNS.trackSingle, { seed: 8, userPrefix: 'lat' });
+  const fifty = chunk(workload(RUNS.trackBatch * 50, { seed: 9, userPrefix: 'lat' }), 50);
   const latency = {
-    trackSingleEvent: await time(300, (i) =>
+    trackSingleEvent: await time(RUNS.trackSingle, (i) =>
       track(
         httpEvent('POST /v1/batch', {
           headers: writeKeyAuth,
@@ -408,19 +508,19 @@ try {
         {} as never,
       ),
     ),
-    trackBatch50: await time(100, (i) =>
+    trackBatch50: await time(RUNS.trackBatch, (i) =>
       track(
         httpEvent('POST /v1/batch', { headers: writeKeyAuth, body: { batch: fifty[i] }, sourceIp }),
         {} as never,
       ),
     ),
-    adminSummary: await time(300, () =>
+    adminSummary: await time(RUNS.summary, () =>
       admin(
         httpEvent('GET /api/v1/analytics/summary', { headers: bearer, query: { project: 'big' } }),
         {} as never,
       ),
     ),
-    adminDashboard: await time(30, () =>
+    adminDashboard: await time(RUNS.dashboard, () =>
       admin(
         httpEvent('GET /api/v1/analytics/dashboard', {
           headers: bearer,
@@ -441,13 +541,14 @@ try {
     storedEvents: async (p) => (await readTotals(stack.ddb, stack.tableName, p)).events ?? 0,
     idle: () => stack.idle(),
     referencePerSec: rawBatchWriteItemsPerSec,
-    scale,
+    scale: args.quick ? 0.02 : 1,
     log,
   });
 
-  // Cost per million events at 100 events/s in batches of 50.
+  // Cost per million events at 100 events/s in batches of 50, over the retention.
   const { nightlyDays, hourly } = rollupSettings;
-  const costInputs = {
+  const retentionDays = rollupSettings.storage.retentionDays;
+  const costInputs: CostInputs = {
     eventsPerRequest: 50,
     eventsPerSecond: 100,
     entriesPerRequest: round(entriesPerRequest, 3),
@@ -464,9 +565,29 @@ try {
     rollupGb: 1,
     rebuildsPerEvent: rebuildsPerEvent(nightlyDays, hourly),
     compactionRcuPerEvent: round(compactRcuPerEvent, 4),
+    storedBytesPerEvent: storage.bytesPerEvent,
+    archiveBytesPerEvent: storage.archiveBytesPerEvent,
+    logBytes: {
+      perTrackRequest: logVolume.trackBytesPerRequest + logVolume.accessLogBytesPerRequest,
+      // Each local invocation had one record; at 100 events/s an invocation has two, with one line.
+      perIngestInvocation: logVolume.ingestBytesPerInvocation,
+      perInvocation: logVolume.lambdaPlatformBytesPerInvocation,
+    },
+    dashboardBytes: directoryBytes(join(dataDir, '.web')),
   };
-  const cost = costPerMillion(costInputs);
-  log(`cost: $${cost.total.toFixed(3)} per million events`);
+  const scenarios = costScenarios(costInputs, retentionDays);
+  const deployed = costPerMillion(costInputs, {
+    tableClass: DEPLOYED.tableClass,
+    retention: {
+      rawDays: retentionDays,
+      factDays: retentionDays,
+      archiveDays: DEPLOYED.archiveDays,
+      logDays: DEPLOYED.logDays,
+    },
+  });
+  log(
+    `cost: $${deployed.total.toFixed(3)} per million events kept ${retentionDays} days (${DEPLOYED.tableClass}): $${deployed.requests.total.toFixed(3)} requests, $${deployed.overRetention.total.toFixed(3)} storage, $${deployed.fixed.perMillionEvents.toFixed(3)} fixed`,
+  );
 
   const ingest = {
     eventsPerSec: {
@@ -492,12 +613,15 @@ try {
       budget: '≤ 1.5 WCU',
       met: writeCost.wcuPerEvent <= 1.5,
     },
-    {
-      name: 'Cost per million events (100/s, batches of 50)',
-      value: round(cost.total, 3),
-      budget: '≤ $1.10',
-      met: cost.total <= 1.1,
-    },
+    ...REPORTED_RETENTIONS.map((days) => {
+      const total = scenarios.byRetention[days]?.[DEPLOYED.tableClass].total ?? Number.NaN;
+      return {
+        name: `All-in cost per million events, kept ${days} days${days === retentionDays ? ' (configured)' : ''}`,
+        value: round(total, 3),
+        budget: '≤ $1.10',
+        met: total <= 1.1,
+      };
+    }),
     {
       name: 'Summary RCU at 1k vs 100k events',
       value: `${readCost.summaryRcu1k} / ${readCost.summaryRcu100k}`,
@@ -543,10 +667,27 @@ try {
       rcuPerEventPerRebuild: round(rollBig.rcuPerEvent, 4),
       compactionRcuPerEvent: round(compactRcuPerEvent, 4),
     },
-    costPerMillionEventsUsd: round(cost.total, 3),
+    storage,
+    logVolume,
+    costPerMillionEventsUsd: round(deployed.total, 3),
     cost: {
+      pricesTaken: PRICES_TAKEN,
+      deployed: {
+        tableClass: DEPLOYED.tableClass,
+        retentionDays,
+        archiveDays: DEPLOYED.archiveDays,
+        logDays: DEPLOYED.logDays,
+      },
       inputs: costInputs,
-      lines: Object.fromEntries(Object.entries(cost.lines).map(([k, v]) => [k, round(v, 4)])),
+      requests: rounded(deployed.requests),
+      perMonthKept: rounded(deployed.perMonthKept),
+      overRetention: rounded(deployed.overRetention),
+      fixed: {
+        perMonth: roundAll(deployed.fixed.perMonth),
+        perMillionEvents: round(deployed.fixed.perMillionEvents, 4),
+      },
+      byRetention: summarize(scenarios.byRetention),
+      shorterRawRetention: summarize(scenarios.shorterRaw),
     },
     budgets,
     durationSeconds: round((Date.now() - started) / 1000, 0),
@@ -557,6 +698,7 @@ try {
   if (args.markdown) writeFileSync(args.markdown, markdown(results));
   log(`done in ${results.durationSeconds} s${args.out ? `; wrote ${args.out}` : ''}`);
 } finally {
+  handlerLogs.stop();
   if (stack) await stack.stop();
   await dynamo.stop();
 }
@@ -589,9 +731,148 @@ interface BenchResults {
     eventsAt100k: number;
     rcuPerEventPerRebuild: number;
   };
+  storage: {
+    bytesPerEvent: { raw: number; facts: number; kept: number };
+    itemsPerEvent: Record<string, number>;
+    archiveBytesPerEvent: number;
+  };
+  logVolume: {
+    trackBytesPerRequest: number;
+    ingestBytesPerInvocation: number;
+    accessLogBytesPerRequest: number;
+    lambdaPlatformBytesPerInvocation: number;
+  };
   costPerMillionEventsUsd: number;
-  cost: { inputs: Record<string, number>; lines: Record<string, number> };
+  cost: {
+    pricesTaken: string;
+    deployed: { tableClass: string; retentionDays: number; archiveDays: number; logDays: number };
+    requests: { lines: Record<string, number>; total: number };
+    perMonthKept: { lines: Record<string, number>; total: number };
+    overRetention: { lines: Record<string, number>; total: number };
+    fixed: { perMonth: Record<string, number>; perMillionEvents: number };
+    byRetention: Record<string, Record<string, ScenarioSummary>>;
+    shorterRawRetention: Record<string, Record<string, ScenarioSummary>>;
+  };
   budgets: { name: string; value: unknown; budget: string; met: boolean }[];
+}
+
+interface ScenarioSummary {
+  requests: number;
+  storage: number;
+  fixed: number;
+  total: number;
+  metBudget: boolean;
+}
+
+/** The cost section of docs/performance.md, with the table-class and raw-retention results in words. */
+function costMarkdown(r: BenchResults): string {
+  const CLASS_NAMES: Record<string, string> = { standard: 'Standard', standardIa: 'Standard-IA' };
+  const usd = (x: number) => `$${x.toFixed(3)}`;
+  const { cost, storage: st, logVolume: lv } = r;
+  const d = cost.deployed;
+  const at = (days: number | string) => cost.byRetention[String(days)] ?? {};
+  const cheaper = (row: Record<string, ScenarioSummary>) =>
+    Object.entries(row).sort(([, a], [, b]) => a.total - b.total)[0]?.[0] ?? 'standard';
+  const ia = (days: number | string) => at(days).standardIa?.total ?? Number.NaN;
+  const std = (days: number | string) => at(days).standard?.total ?? Number.NaN;
+  const shorter = cost.shorterRawRetention;
+  const deployedShorter = (days: string) => shorter[days]?.[d.tableClass]?.total ?? Number.NaN;
+  const byRetention = Object.entries(cost.byRetention)
+    .map(
+      ([days, row]) =>
+        `| ${days} days${Number(days) === d.retentionDays ? ' (configured)' : ''} | ${Object.entries(
+          row,
+        )
+          .map(
+            ([, c]) => `${usd(c.total)} (${usd(c.requests)} + ${usd(c.storage)} + ${usd(c.fixed)})`,
+          )
+          .join(' | ')} | ${row[d.tableClass]?.metBudget ? 'met' : '**not met**'} |`,
+    )
+    .join('\n');
+  return `## Cost per million events
+
+At a steady 100 events/s in requests of 50, from the figures measured above and AWS's public
+us-east-1 on-demand prices taken on ${cost.pricesTaken} (bench/cost.ts names their sources), as
+deployed by default: ${CLASS_NAMES[d.tableClass] ?? d.tableClass} table with point-in-time recovery, raw events kept
+${d.retentionDays} days, the EventBridge archive ${d.archiveDays} days, logs ${d.logDays} days (stage prod):
+**${usd(r.costPerMillionEventsUsd)} per million events**, of which ${usd(cost.requests.total)} are
+requests (paid once), ${usd(cost.overRetention.total)} storage over the retention, and
+${usd(cost.fixed.perMillionEvents)} the fixed monthly costs spread over a month of events at this rate.
+
+### All-in, by retention and table class
+
+Each cell: total (requests + storage over the retention + fixed). The budget (docs/architecture.md: all-in
+≤ $1.10 per million events, storage over the configured retention included) is judged on the
+deployed class, ${CLASS_NAMES[d.tableClass] ?? d.tableClass}.
+
+| events kept | ${Object.keys(at(d.retentionDays))
+    .map((k) => CLASS_NAMES[k] ?? k)
+    .join(' | ')} | budget |
+|---|${Object.keys(at(d.retentionDays))
+    .map(() => '---|')
+    .join('')}---|
+${byRetention}
+
+### What is stored, and what it costs per month kept
+
+Measured on the standard workload, after its day was rolled up: the table bills
+${st.bytesPerEvent.raw} bytes per event of raw events, ${st.bytesPerEvent.facts} of fact log (both
+expire with the raw-event retention) and ${st.bytesPerEvent.kept} of what has no expiry (user profiles and
+day markers, the day's rollup and side chunks, totals), item sizes plus DynamoDB's 100 bytes per
+item. The bus carried ${st.archiveBytesPerEvent} bytes per event (what the archive stores). The
+track function logs ${lv.trackBytesPerRequest} bytes per request and the API's access log
+${lv.accessLogBytesPerRequest}; ingest ${lv.ingestBytesPerInvocation} per invocation; Lambda itself
+${lv.lambdaPlatformBytesPerInvocation} per invocation (START, END, REPORT).
+
+| part | $ per million events per month kept |
+|---|---|
+${Object.entries(cost.perMonthKept.lines)
+  .map(([k, v]) => `| ${k} | ${v.toFixed(4)} |`)
+  .join('\n')}
+| **total** | **${cost.perMonthKept.total.toFixed(4)}** |
+
+### Table class
+
+Standard-IA stores for $0.10 per GB-month against Standard's $0.25 and charges about 25 % more
+per request unit. With these figures it is the cheaper class from ${
+    REPORTED_RETENTIONS.find((days) => cheaper(at(days)) === 'standardIa') ?? 'no reported'
+  } days of retention on: ${REPORTED_RETENTIONS.map(
+    (days) => `${usd(std(days))} against ${usd(ia(days))} at ${days} days`,
+  ).join(', ')} (Standard, Standard-IA). The class changes neither latency nor durability nor any
+report, so the cheaper class at the default retention, ${CLASS_NAMES[cheaper(at(d.retentionDays))]}, is the
+default (\`tableClass\` of TallyStorage; a table can switch class twice in 30 days).
+
+### A shorter raw-event retention
+
+Reports are computed from the fact log and the rollup's aggregates; raw events are read by the
+dedupe check (7 days), by rebuilds (the nightly job's last days; a backfill: any range),
+and for an event's details (the \`events\` listing and message texts in insights). Keeping raw
+events shorter while the facts and aggregates stay ${d.retentionDays} days would cost, deployed
+class: ${Object.keys(shorter)
+    .map((days) => `${usd(deployedShorter(days))} with raw events kept ${days} days`)
+    .join(', ')}, against ${usd(r.costPerMillionEventsUsd)} now. It would lose event details and
+rebuilds older than the raw retention; it needs the fact log to outlive the raw events, which
+today share one TTL.
+
+### Requests, paid once per event
+
+| part | $ per million events |
+|---|---|
+${Object.entries(cost.requests.lines)
+  .map(([k, v]) => `| ${k} | ${v.toFixed(4)} |`)
+  .join('\n')}
+
+### Fixed, per month
+
+| part | $ per month |
+|---|---|
+${Object.entries(cost.fixed.perMonth)
+  .map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`)
+  .join('\n')}
+
+Not included: free tiers (an account's, not Tally's), CloudFront and the dashboard's own reads,
+S3 and CloudFront access logs (they grow with dashboard views, not events), data transfer.
+`;
 }
 
 function table(r: BenchResults): string {
@@ -615,7 +896,6 @@ function markdown(r: BenchResults): string {
     latency: lat,
     coldStart: cs,
     rollup: ro,
-    cost,
     writeCost: wc,
   } = r;
   return `# Performance
@@ -682,23 +962,7 @@ ${Object.entries(cs)
 One day rebuilt from its raw events: ${ro.secondsAt10k} s at ${ro.eventsAt10k} events,
 ${ro.secondsAt100k} s at ${ro.eventsAt100k} events (${ro.rcuPerEventPerRebuild} RCU per event read).
 
-## Cost per million events
-
-At a steady 100 events/s in requests of 50, from the counts above and public on-demand prices
-(bench/cost.ts): **$${String(r.costPerMillionEventsUsd)}**.
-
-| part | $ per million events |
-|---|---|
-${Object.entries(cost.lines)
-  .map(([k, v]) => `| ${k} | ${v.toFixed(4)} |`)
-  .join('\n')}
-
-Inputs: ${Object.entries(cost.inputs)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ')}.
-Not included: storage (about 0.25 $/GB-month for DynamoDB), CloudFront and the dashboard's own
-reads, which depend on how many people look, not on events.
-
+${costMarkdown(r)}
 ${clientMarkdown(r.client)}
 ## Reading these figures
 

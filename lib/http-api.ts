@@ -11,25 +11,9 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { FALLBACK_ROUTES, ROUTES } from '../lambdas/contract/routes.ts';
+import { ACCESS_LOG_FIELDS } from './access-log.ts';
 import { acknowledge } from './nag.ts';
 import { type LogSettings, STAGES } from './stage.ts';
-
-/**
- * One JSON line per request. No caller IP: Tally keeps what TALLY_IP_MODE allows and no more
- * (the request id finds the function's own log lines, which have what the function kept).
- */
-export const ACCESS_LOG_FIELDS = {
-  requestId: '$context.requestId',
-  time: '$context.requestTime',
-  method: '$context.httpMethod',
-  route: '$context.routeKey',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  responseLength: '$context.responseLength',
-  latencyMs: '$context.responseLatency',
-  integrationLatencyMs: '$context.integrationLatency',
-  integrationError: '$context.integrationErrorMessage',
-} as const;
 
 export interface TallyHttpApiProps {
   /** The function behind each name used in the route table. */

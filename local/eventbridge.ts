@@ -39,8 +39,8 @@ export interface LocalEventBus {
    * every entry until a call with 0 stops it.
    */
   failNextEntries(count: number, code?: string): void;
-  /** Entries received, failed ones included (for the benchmark). */
-  stats(): { entries: number };
+  /** Entries received, failed ones included, and the bytes of the events delivered (for the benchmark). */
+  stats(): { entries: number; eventBytes: number };
   stop(): Promise<void>;
 }
 
@@ -51,7 +51,7 @@ export async function startEventBus(options: {
 }): Promise<LocalEventBus> {
   let failRemaining = 0;
   let failCode = 'InternalFailure';
-  const counts = { entries: 0 };
+  const counts = { entries: 0, eventBytes: 0 };
 
   const putEvents = async (
     entries: Entry[],
@@ -80,6 +80,7 @@ export async function startEventBus(options: {
           detail: JSON.parse(entry.Detail as string),
         };
         const json = JSON.stringify(event);
+        counts.eventBytes += Buffer.byteLength(json);
         try {
           // Every target is offered the entry before any is waited for: the queue decides at
           // once whether it has room, so the entries of concurrent requests share one fsync.

@@ -104,6 +104,7 @@ export class LocalQueue {
   private inFlight = 0;
   private writing = 0;
   private handlerMs = 0;
+  private invocations = 0;
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
@@ -168,9 +169,9 @@ export class LocalQueue {
     return message.messageId;
   }
 
-  /** Time spent in the handler (for the benchmark). */
-  stats(): { handlerMs: number } {
-    return { handlerMs: this.handlerMs };
+  /** Handler invocations, and the time spent in them (for the benchmark). */
+  stats(): { handlerMs: number; invocations: number } {
+    return { handlerMs: this.handlerMs, invocations: this.invocations };
   }
 
   /** Messages waiting or being retried (not in flight). */
@@ -264,6 +265,7 @@ export class LocalQueue {
     let failed: Set<string>;
     let reason: string;
     const started = performance.now();
+    this.invocations++;
     try {
       const res = await this.opts.handler({ Records: records });
       failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));

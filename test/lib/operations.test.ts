@@ -5,7 +5,7 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG_FIELDS } from '../../lib/http-api.ts';
+import { ACCESS_LOG_FIELDS } from '../../lib/access-log.ts';
 import { synthTally } from '../helpers/cdk.ts';
 
 type Resource = { Properties: Record<string, unknown> };
