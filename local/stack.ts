@@ -192,6 +192,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [JWT.issuer.env]: LOCAL_ISSUER,
     [JWT.audience.env]: LOCAL_AUDIENCE,
     [JWT.maxLifetimeSeconds.env]: String(LOCAL_TOKEN_LIFETIME_SECONDS),
+    // No CloudWatch here: the rollup's metrics are not printed.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     ...options.env,
   });
   const [track, ingest, admin] = await Promise.all([

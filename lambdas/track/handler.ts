@@ -29,6 +29,7 @@ const route = routerFor(
     eventBridge: eventBridgeClient(config.eventBridgeEndpoint),
     busName: config.eventBusName,
     now: Date.now,
+    log: logger,
   }),
 );
 

@@ -3,7 +3,9 @@
  * with exactly what happened to each item.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { TRACKED_LOG } from '../contract/telemetry.ts';
 import { type HttpEvent, type HttpResult, json, readJson } from '../http/json.ts';
+import type { Log } from '../http/logger.ts';
 import {
   TallyError,
   UnauthorizedError,
@@ -22,6 +24,8 @@ export interface TrackDeps {
   eventBridge: EventBridgeClient;
   busName: string;
   now: () => number;
+  /** One line per request with what was accepted and rejected (counted by lib/operations.ts). */
+  log: Log;
   /** Retry pacing of PutEvents; tests shorten it. */
   publishBaseDelayMs?: number;
 }
@@ -91,6 +95,12 @@ async function acceptMessages(
     privacy: deps.privacy,
   });
   const { rejected } = judged;
+  // Counts only: a rejection's reason can quote what the caller sent.
+  deps.log.info(TRACKED_LOG.message, {
+    projectId,
+    [TRACKED_LOG.accepted]: judged.accepted.length,
+    [TRACKED_LOG.rejected]: rejected.length,
+  });
 
   if (judged.accepted.length === 0) {
     throw new ValidationError(describeRejections(rejected, items.length), { rejected });

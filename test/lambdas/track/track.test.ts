@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { routerFor } from '../../../lambdas/http/router.ts';
 import { trackRoutes } from '../../../lambdas/track/routes.ts';
-import { httpEvent } from '../../helpers/events.ts';
+import { httpEvent, silentLog } from '../../helpers/events.ts';
 import { basic } from '../../helpers/http.ts';
 import { respond } from '../../helpers/route.ts';
 
@@ -16,6 +16,7 @@ const route = routerFor(
     eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
     busName: 'bus',
     now: () => Date.parse('2026-11-22T12:00:00Z'),
+    log: silentLog,
     publishBaseDelayMs: 0,
   }),
 );
@@ -440,6 +441,7 @@ describe('bots', () => {
         eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
         busName: 'bus',
         now: Date.now,
+        log: silentLog,
       }),
     );
     const res = await dropping(
@@ -463,5 +465,41 @@ describe('bots', () => {
       },
     ]);
     expect(published()).toHaveLength(1);
+  });
+});
+
+describe('the per-request log line', () => {
+  it('counts what each request accepted and rejected, rejected-only requests too, and nothing of what was sent', async () => {
+    const lines: [string, Record<string, unknown> | undefined][] = [];
+    const logging = routerFor(
+      'track',
+      trackRoutes({
+        auth: { resolveWriteKey: async () => 'p1' },
+        privacy: { ipMode: 'truncate', botMode: 'flag' },
+        eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+        busName: 'bus',
+        now: Date.now,
+        log: { ...silentLog, info: (message, extra) => lines.push([message, extra]) },
+      }),
+    );
+    const batch = (items: unknown[]) =>
+      respond(
+        logging,
+        httpEvent('POST /v1/batch', { headers: basic('tk_good'), body: { batch: items } }),
+      );
+    expect(
+      (
+        await batch([
+          { type: 'track', userId: 'u1', event: 'A' },
+          { type: 'teleport', userId: 'secret-user' },
+        ])
+      ).statusCode,
+    ).toBe(207);
+    expect((await batch([{ type: 'track', userId: 'u1' }])).statusCode).toBe(400);
+    expect(lines).toEqual([
+      ['tracked', { projectId: 'p1', accepted: 1, rejected: 1 }],
+      ['tracked', { projectId: 'p1', accepted: 0, rejected: 1 }],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('secret-user');
   });
 });
