@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -226,6 +226,8 @@ const machine = {
   memoryGiB: round(totalmem() / 2 ** 30, 1),
   node: process.version,
   os: `${platform()} ${release()}`,
+  /** One-minute load average when the run started: timings move with it (2 cores here). */
+  loadAverage: round(loadavg()[0] ?? 0, 1),
 };
 log(
   `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}`,
@@ -708,7 +710,14 @@ try {
 interface BenchResults {
   date: string;
   durationSeconds: number;
-  machine: { cores: number; cpu: string; memoryGiB: number; node: string; os: string };
+  machine: {
+    cores: number;
+    cpu: string;
+    memoryGiB: number;
+    node: string;
+    os: string;
+    loadAverage: number;
+  };
   ingest: {
     eventsPerSec: { batch1: number; batch50: number; batch500: number };
     rawBatchWriteItemsPerSec: number;
@@ -776,16 +785,28 @@ function costMarkdown(r: BenchResults): string {
   const ia = (days: number | string) => at(days).standardIa?.total ?? Number.NaN;
   const std = (days: number | string) => at(days).standard?.total ?? Number.NaN;
   const shorter = cost.shorterRawRetention;
-  const deployedShorter = (days: string) => shorter[days]?.[d.tableClass]?.total ?? Number.NaN;
+  const classes = Object.keys(at(d.retentionDays));
+  /** Why the budget is (not) met: what requests leave for storage, in days of the table kept. */
+  const budgetRoom = () => {
+    const left =
+      1.1 -
+      cost.requests.total -
+      cost.fixed.perMillionEvents -
+      (cost.overRetention.lines.archive ?? 0) -
+      (cost.overRetention.lines.logs ?? 0);
+    const tablePerDay =
+      ((cost.perMonthKept.lines.table ?? 0) + (cost.perMonthKept.lines.pointInTimeRecovery ?? 0)) /
+      (365.25 / 12);
+    const writes = cost.requests.lines.dynamoWrites ?? 0;
+    return `Requests cost ${usd(cost.requests.total)} per million events in the deployed class, ${usd(writes)} of it DynamoDB writes (${r.writeCost.wcuPerEvent} WCU per event); with the fixed share, the archive and the logs that leaves ${left > 0 ? `${usd(left)} of the budget for the table and its point-in-time recovery, about ${Math.floor(left / tablePerDay)} days of events kept` : 'nothing of the budget for the table: it is spent before any event is stored'}.`;
+  };
+  const cell = (c: ScenarioSummary) =>
+    `${usd(c.total)} (${usd(c.requests)} + ${usd(c.storage)} + ${usd(c.fixed)})`;
   const byRetention = Object.entries(cost.byRetention)
     .map(
       ([days, row]) =>
-        `| ${days} days${Number(days) === d.retentionDays ? ' (configured)' : ''} | ${Object.entries(
-          row,
-        )
-          .map(
-            ([, c]) => `${usd(c.total)} (${usd(c.requests)} + ${usd(c.storage)} + ${usd(c.fixed)})`,
-          )
+        `| ${days} days${Number(days) === d.retentionDays ? ' (configured)' : ''} | ${classes
+          .map((k) => (row[k] ? cell(row[k]) : ''))
           .join(' | ')} | ${row[d.tableClass]?.metBudget ? 'met' : '**not met**'} |`,
     )
     .join('\n');
@@ -812,6 +833,8 @@ deployed class, ${CLASS_NAMES[d.tableClass] ?? d.tableClass}.
     .map(() => '---|')
     .join('')}---|
 ${byRetention}
+
+${budgetRoom()}
 
 ### What is stored, and what it costs per month kept
 
@@ -845,14 +868,25 @@ default (\`tableClass\` of TallyStorage; a table can switch class twice in 30 da
 ### A shorter raw-event retention
 
 Reports are computed from the fact log and the rollup's aggregates; raw events are read by the
-dedupe check (7 days), by rebuilds (the nightly job's last days; a backfill: any range),
-and for an event's details (the \`events\` listing and message texts in insights). Keeping raw
-events shorter while the facts and aggregates stay ${d.retentionDays} days would cost, deployed
-class: ${Object.keys(shorter)
-    .map((days) => `${usd(deployedShorter(days))} with raw events kept ${days} days`)
-    .join(', ')}, against ${usd(r.costPerMillionEventsUsd)} now. It would lose event details and
-rebuilds older than the raw retention; it needs the fact log to outlive the raw events, which
-today share one TTL.
+dedupe check (7 days), by rebuilds (the nightly job's last days; a backfill: any range), and for
+an event's details (the \`events\` listing and message texts in insights). Raw events kept
+shorter, the fact log and everything else ${d.retentionDays} days (each cell as above):
+
+| raw events kept | ${classes.map((k) => CLASS_NAMES[k] ?? k).join(' | ')} |
+|---|${classes.map(() => '---|').join('')}
+${Object.entries(shorter)
+  .map(
+    ([days, row]) =>
+      `| ${days} days | ${classes.map((k) => (row[k] ? cell(row[k]) : '')).join(' | ')} |`,
+  )
+  .join('\n')}
+| ${d.retentionDays} days (now) | ${classes.map((k) => (at(d.retentionDays)[k] ? cell(at(d.retentionDays)[k] as ScenarioSummary) : '')).join(' | ')} |
+
+It would lose event details and rebuilds older than the raw retention, and it needs the fact log
+to outlive the raw events, which today share one TTL; with raw events kept ${Object.keys(shorter).join(' or ')} days the
+cheaper class is ${Object.values(shorter)
+    .map((row) => CLASS_NAMES[cheaper(row)])
+    .join(' and ')} respectively.
 
 ### Requests, paid once per event
 
@@ -902,7 +936,8 @@ function markdown(r: BenchResults): string {
 
 Measured by \`npm run bench -- --out bench.json --markdown docs/performance.md\` on ${String(r.date).slice(0, 10)}:
 ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; DynamoDB Local in memory,
-every part of the local twin in one process. The run took ${String(r.durationSeconds)} s.
+every part of the local twin in one process. The run took ${String(r.durationSeconds)} s; the
+machine's one-minute load average was ${m.loadAverage} when it started (timings move with it).
 
 ## Budgets (docs/architecture.md)
 

@@ -29,14 +29,16 @@ export const ALARM_THRESHOLDS = {
   ingestErrorsPer5Min: 1,
   /** Age of the oldest message on the ingest queue, for 10 minutes. */
   ingestBacklogSeconds: 300,
-  /** Share of API requests answered 5xx over 10 minutes (with at least 20 requests a period). */
+  /** Share of API requests answered 5xx over 10 minutes, from this many requests a period. */
   api5xxPercent: 1,
+  api5xxMinRequests: 20,
   /** DynamoDB throttled reads or writes, in two 5-minute periods in a row. */
   dynamoThrottlesPer5Min: 1,
   /** Hours without a finished rollup job (the schedule runs one every hour). */
   rollupLateHours: 2,
-  /** Share of tracked items rejected over 15 minutes (with at least 100 items). */
+  /** Share of tracked items rejected over 15 minutes, from this many items. */
   rejectedPercent: 5,
+  rejectedMinItems: 100,
 } as const;
 
 export interface TallyOperationsProps {
@@ -102,6 +104,22 @@ export class TallyOperations extends Construct {
     const readThrottles = sum(storage.table.metric('ReadThrottleEvents'), minutes(5));
     const writeThrottles = sum(storage.table.metric('WriteThrottleEvents'), minutes(5));
 
+    /** `part` in percent of `total` (expressions over `metrics`), 0 while `total` is under `least`. */
+    const percent = (
+      label: string,
+      part: string,
+      total: string,
+      least: number,
+      metrics: Record<string, IMetric>,
+      period: Duration,
+    ) =>
+      new MathExpression({
+        expression: `IF(${total} >= ${least}, 100 * ${part} / (${total}), 0)`,
+        usingMetrics: metrics,
+        label,
+        period,
+      });
+
     const alarm = (
       name: string,
       description: string,
@@ -156,12 +174,14 @@ export class TallyOperations extends Construct {
       Api5xx: alarm(
         'Api5xx',
         'The API answers 5xx to more than 1 % of requests',
-        new MathExpression({
-          expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
-          usingMetrics: { requests: apiRequests, errors: api5xx },
-          label: '5xx %',
-          period: minutes(5),
-        }),
+        percent(
+          '5xx %',
+          'errors',
+          'requests',
+          ALARM_THRESHOLDS.api5xxMinRequests,
+          { requests: apiRequests, errors: api5xx },
+          minutes(5),
+        ),
         ALARM_THRESHOLDS.api5xxPercent,
         2,
         { comparison: ComparisonOperator.GREATER_THAN_THRESHOLD },
@@ -199,12 +219,14 @@ export class TallyOperations extends Construct {
       TrackingRejections: alarm(
         'TrackingRejections',
         'The tracking API rejects more than 5 % of the items it is sent',
-        new MathExpression({
-          expression: 'IF(accepted + rejected >= 100, 100 * rejected / (accepted + rejected), 0)',
-          usingMetrics: { accepted: trackedEvents, rejected: rejectedEvents },
-          label: 'rejected %',
-          period: minutes(15),
-        }),
+        percent(
+          'rejected %',
+          'rejected',
+          'accepted + rejected',
+          ALARM_THRESHOLDS.rejectedMinItems,
+          { accepted: trackedEvents, rejected: rejectedEvents },
+          minutes(15),
+        ),
         ALARM_THRESHOLDS.rejectedPercent,
         1,
         { comparison: ComparisonOperator.GREATER_THAN_THRESHOLD },
