@@ -7,6 +7,7 @@ import type { App } from 'aws-cdk-lib';
 import { INSIGHTS, type SentimentProviderName } from '../lambdas/contract/config/admin.ts';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { resolve } from '../lambdas/contract/config/setting.ts';
+import { DEFAULT_STAGE, stageSettings } from '../lib/stage.ts';
 import { TallyStack } from '../lib/tally-stack.ts';
 
 /** Every context value the app reads. */
@@ -21,6 +22,10 @@ export const CONTEXT_VALUES = [
   'jwtProjectsClaim',
   'sentimentProvider',
   'jwtMaxTokenLifetime',
+  'stage',
+  'alarmEmail',
+  'domainName',
+  'certificateArn',
 ] as const;
 export type ContextValue = (typeof CONTEXT_VALUES)[number];
 
@@ -34,8 +39,17 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
   const jwtSecretName = ctx('jwtSecretName');
   const sentimentProvider = ctx('sentimentProvider');
   const lifetime = ctx('jwtMaxTokenLifetime');
+  const alarmEmail = ctx('alarmEmail');
+  const domainName = ctx('domainName');
+  const certificateArn = ctx('certificateArn');
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new Error('-c domainName and -c certificateArn go together: give both, or neither');
+  }
   return new TallyStack(app, ctx('stackName') ?? 'Tally', {
     env,
+    stage: stageSettings(ctx('stage') ?? DEFAULT_STAGE, '-c stage').name,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    ...(domainName && certificateArn ? { domain: { name: domainName, certificateArn } } : {}),
     description:
       'Tally: serverless analytics (tracking API, event bus, ingest, rollups, admin API, dashboard)',
     ...(jwksUrl || jwtSecretName

@@ -45,10 +45,12 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
 /** The default stage: a stack deployed without `-c stage` keeps its data. */
 export const DEFAULT_STAGE: StageName = 'prod';
 
-/** A stage by name; throws on anything but `dev` or `prod`, showing the value. */
-export function stageSettings(name: string = DEFAULT_STAGE): StageSettings {
+/** A stage by name; throws on anything but `dev` or `prod`, naming `what` and showing the value. */
+export function stageSettings(name: string = DEFAULT_STAGE, what = 'stage'): StageSettings {
   if (!(STAGE_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`stage must be one of ${STAGE_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+    throw new Error(
+      `${what} must be one of ${STAGE_NAMES.join(', ')}, got ${JSON.stringify(name)}`,
+    );
   }
   return STAGES[name as StageName];
 }

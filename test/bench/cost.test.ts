@@ -1,54 +1,10 @@
 /**
- * The cost model prices what the stack deploys: its constants agree with the synthesized template,
- * and its arithmetic does what docs/performance.md says (storage grows with the days kept, a
- * table class changes request and storage prices, fixed costs spread over a month of events).
+ * The cost model's arithmetic does what docs/performance.md says: storage grows with the days
+ * kept, a table class changes request and storage prices, fixed costs spread over a month of
+ * events. (That its constants match what the stack deploys: test/lib/operations.test.ts.)
  */
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { type CostInputs, costPerMillion, DEPLOYED, PRICES } from '../../bench/cost.ts';
-import { synthTally } from '../helpers/cdk.ts';
-
-type Props = Record<string, unknown>;
-let template: Template;
-const props = (type: string) =>
-  Object.values(template.findResources(type)).map((r) => (r as { Properties: Props }).Properties);
-
-beforeAll(() => {
-  template = synthTally();
-}, 120_000);
-
-describe('the cost model', () => {
-  it('prices the table class, archive and log retention the stack deploys', () => {
-    const [table] = props('AWS::DynamoDB::GlobalTable');
-    const classes = { standard: 'STANDARD', standardIa: 'STANDARD_INFREQUENT_ACCESS' };
-    expect(table?.Replicas).toEqual([
-      expect.objectContaining({ TableClass: classes[DEPLOYED.tableClass] }),
-    ]);
-    expect(props('AWS::Events::Archive')).toEqual([
-      expect.objectContaining({ RetentionDays: DEPLOYED.archiveDays }),
-    ]);
-    for (const g of props('AWS::Logs::LogGroup')) expect(g.RetentionInDays).toBe(DEPLOYED.logDays);
-  });
-
-  it('counts the alarms, dashboards and custom metrics the stack deploys', () => {
-    const alarms = props('AWS::CloudWatch::Alarm');
-    const metricsRead = alarms.flatMap((a) =>
-      a.MetricName
-        ? [`${a.Namespace}/${a.MetricName}`]
-        : (a.Metrics as { MetricStat?: { Metric: { Namespace: string; MetricName: string } } }[])
-            .filter((m) => m.MetricStat)
-            .map((m) => `${m.MetricStat?.Metric.Namespace}/${m.MetricStat?.Metric.MetricName}`),
-    );
-    expect(metricsRead).toHaveLength(DEPLOYED.alarmMetrics);
-    expect(props('AWS::CloudWatch::Dashboard')).toHaveLength(DEPLOYED.dashboards);
-    const custom = new Set(metricsRead.filter((m) => !m.startsWith('AWS/')));
-    for (const f of props('AWS::Logs::MetricFilter')) {
-      const [t] = f.MetricTransformations as { MetricNamespace: string; MetricName: string }[];
-      custom.add(`${t?.MetricNamespace}/${t?.MetricName}`);
-    }
-    expect(custom.size).toBe(DEPLOYED.customMetrics);
-  });
-});
+import { describe, expect, it } from 'vitest';
+import { type CostInputs, costPerMillion, PRICES } from '../../bench/cost.ts';
 
 describe('costPerMillion', () => {
   const inputs: CostInputs = {

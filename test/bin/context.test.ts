@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_VALUES, stackFromContext } from '../../bin/context.ts';
 import { PROJECT_ROOT } from '../../lib/tally-function.ts';
@@ -85,6 +85,11 @@ const EXTERNAL = {
   jwtProjectsClaim: 'tenants',
   sentimentProvider: 'comprehend',
   jwtMaxTokenLifetime: '3600',
+  stage: 'dev',
+  alarmEmail: 'ops@example.com',
+  domainName: 'analytics.example.com',
+  certificateArn:
+    'arn:aws:acm:us-east-1:111111111111:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012',
 };
 
 /** What each context value must change in the synthesized output. */
@@ -109,6 +114,29 @@ const CHECKS: Record<string, (s: Synth) => void> = {
     expect(envOf(s.template, ADMIN).JWT_MAX_TOKEN_LIFETIME_SECONDS).toBe('3600');
     expect(envOf(s.template, TRACK).JWT_MAX_TOKEN_LIFETIME_SECONDS).toBe('3600');
   },
+  stage: (s) => {
+    const [table] = Object.values(s.template.findResources('AWS::DynamoDB::GlobalTable'));
+    expect(table).toMatchObject({ DeletionPolicy: 'Delete' });
+    s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  },
+  alarmEmail: (s) =>
+    s.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    }),
+  domainName: (s) =>
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ Aliases: ['analytics.example.com'] }),
+    }),
+  certificateArn: (s) =>
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        ViewerCertificate: Match.objectLike({
+          AcmCertificateArn: EXTERNAL.certificateArn,
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+        }),
+      }),
+    }),
   jwtSecretName: (s) => {
     s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     expect(JSON.stringify(envOf(s.template, ADMIN).JWT_HS256_SECRET)).toContain(
@@ -140,6 +168,15 @@ describe('context values', () => {
 
   it('leave the defaults alone when absent', () => {
     expect(plain.stackName).toBe('Tally');
+    // Stage prod: the table is retained, logs kept 90 days; no mail, the CloudFront domain.
+    expect(Object.values(plain.template.findResources('AWS::DynamoDB::GlobalTable'))).toEqual([
+      expect.objectContaining({ DeletionPolicy: 'Retain' }),
+    ]);
+    plain.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    plain.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(
+      JSON.stringify(plain.template.findResources('AWS::CloudFront::Distribution')),
+    ).not.toContain('Aliases');
     plain.template.resourceCountIs('AWS::Cognito::UserPool', 1);
     expect(envOf(plain.template, ADMIN)).toMatchObject({
       TALLY_SENTIMENT_PROVIDER: 'lexicon',
@@ -170,5 +207,21 @@ describe('context values', () => {
     expect(() => synth({ jwtMaxTokenLifetime: '1y' })).toThrow(
       '-c jwtMaxTokenLifetime must be an integer in [60, 31536000], got "1y"',
     );
+  });
+
+  it('refuse a stage, an address or a domain the stack cannot use, at synth, naming it', () => {
+    expect(() => synth({ stage: 'staging' })).toThrow(
+      '-c stage must be one of dev, prod, got "staging"',
+    );
+    expect(() => synth({ alarmEmail: 'ops' })).toThrow('alarmEmail must be an e-mail address');
+    expect(() => synth({ domainName: 'analytics.example.com' })).toThrow(
+      '-c domainName and -c certificateArn go together',
+    );
+    expect(() =>
+      synth({
+        domainName: 'analytics.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
+      }),
+    ).toThrow('must be an ACM certificate in us-east-1');
   });
 });

@@ -5,10 +5,14 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOYED } from '../../bench/cost.ts';
 import { ACCESS_LOG_FIELDS } from '../../lib/access-log.ts';
 import { synthTally } from '../helpers/cdk.ts';
 
 type Resource = { Properties: Record<string, unknown> };
+type Props = Record<string, unknown>;
+const props = (type: string) =>
+  Object.values(template.findResources(type)).map((r) => (r as { Properties: Props }).Properties);
 let template: Template;
 const alarms = () =>
   Object.fromEntries(
@@ -196,5 +200,38 @@ describe('TallyOperations', () => {
         },
       }),
     ).toThrow(/certificateArn must be an ACM certificate in us-east-1/);
+  });
+});
+
+describe('what bench/cost.ts prices', () => {
+  it('prices the table class, archive and log retention the stack deploys', () => {
+    const [table] = props('AWS::DynamoDB::GlobalTable');
+    const classes = { standard: 'STANDARD', standardIa: 'STANDARD_INFREQUENT_ACCESS' };
+    expect(table?.Replicas).toEqual([
+      expect.objectContaining({ TableClass: classes[DEPLOYED.tableClass] }),
+    ]);
+    expect(props('AWS::Events::Archive')).toEqual([
+      expect.objectContaining({ RetentionDays: DEPLOYED.archiveDays }),
+    ]);
+    for (const g of props('AWS::Logs::LogGroup')) expect(g.RetentionInDays).toBe(DEPLOYED.logDays);
+  });
+
+  it('counts the alarms, dashboards and custom metrics the stack deploys', () => {
+    const alarms = props('AWS::CloudWatch::Alarm');
+    const metricsRead = alarms.flatMap((a) =>
+      a.MetricName
+        ? [`${a.Namespace}/${a.MetricName}`]
+        : (a.Metrics as { MetricStat?: { Metric: { Namespace: string; MetricName: string } } }[])
+            .filter((m) => m.MetricStat)
+            .map((m) => `${m.MetricStat?.Metric.Namespace}/${m.MetricStat?.Metric.MetricName}`),
+    );
+    expect(metricsRead).toHaveLength(DEPLOYED.alarmMetrics);
+    expect(props('AWS::CloudWatch::Dashboard')).toHaveLength(DEPLOYED.dashboards);
+    const custom = new Set(metricsRead.filter((m) => !m.startsWith('AWS/')));
+    for (const f of props('AWS::Logs::MetricFilter')) {
+      const [t] = f.MetricTransformations as { MetricNamespace: string; MetricName: string }[];
+      custom.add(`${t?.MetricNamespace}/${t?.MetricName}`);
+    }
+    expect(custom.size).toBe(DEPLOYED.customMetrics);
   });
 });
