@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     markdown: { type: 'string' },
     /** Smaller datasets: a smoke run, not for publishing. */
     quick: { type: 'boolean', default: false },
+    /** An already running DynamoDB Local (the test run's) instead of starting one. */
+    'dynamodb-endpoint': { type: 'string' },
   },
 });
 /** Events per phase; `big` and `small` are the two sizes the read cost compares. */
@@ -270,7 +272,12 @@ log(
     .join(', ')}`,
 );
 
-const dynamo = await startDynamoDbLocal({ inMemory: true });
+const dynamo = args['dynamodb-endpoint']
+  ? { endpoint: args['dynamodb-endpoint'], stop: async () => undefined }
+  : await startDynamoDbLocal({ inMemory: true });
+// Tables of their own, so a shared DynamoDB Local can hold other runs' tables.
+const runId = Date.now().toString(36);
+const REF_TABLE = `bench-reference-${runId}`;
 try {
   // The reference: raw BatchWriteItem of items like ingest's, 8 requests in flight (as ingest).
   const refLowLevel = new DynamoDBClient({
@@ -278,10 +285,10 @@ try {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await ensureTable(refLowLevel, 'reference');
+  await ensureTable(refLowLevel, REF_TABLE);
   const refClient = DynamoDBDocumentClient.from(refLowLevel);
   // The default shards and retention, as the twin's ingest has.
-  const refStorage = storageConfig({ [STORAGE.tableName.env]: 'reference' });
+  const refStorage = storageConfig({ [STORAGE.tableName.env]: REF_TABLE });
   const refItems = workload(N.raw, { seed: 1 }).map((m, i) =>
     toRawItem(
       {
@@ -301,7 +308,7 @@ try {
     ),
   );
   const t0 = performance.now();
-  const left = await batchPut(refClient, 'reference', refItems, { concurrency: 8 });
+  const left = await batchPut(refClient, REF_TABLE, refItems, { concurrency: 8 });
   if (left.length) throw new Error('reference writes left items unprocessed');
   const rawBatchWriteItemsPerSec = round(N.raw / ((performance.now() - t0) / 1000), 0);
   log(`raw BatchWriteItem: ${rawBatchWriteItemsPerSec} items/s`);
@@ -311,7 +318,7 @@ try {
     port: 0,
     dataDir,
     dynamodbEndpoint: dynamo.endpoint,
-    tableName: 'bench',
+    tableName: `bench-${runId}`,
     rollupIntervalMs: 0,
     log: () => undefined,
   });
