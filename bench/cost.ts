@@ -13,6 +13,7 @@
  * Free tiers are left out (they belong to an account, not to Tally), and the first price tier is
  * used throughout (the dearest).
  */
+import { COMMIT_TTL_DAYS } from '../lambdas/store/commit-log.ts';
 
 /**
  * us-east-1, on-demand, arm64, taken on PRICES_TAKEN: DynamoDB (Standard and Standard-IA requests
@@ -100,10 +101,11 @@ export interface CostInputs {
   compactionRcuPerEvent: number;
   /**
    * Bytes the table bills per event (item sizes plus 100 bytes per item): raw events and their
-   * fact log, which expire with the raw-event retention, and what has no expiry (user profiles
-   * and day markers, day rollups and their side chunks, totals).
+   * fact log, which expire with the raw-event retention; the commit log, which expires after
+   * COMMIT_TTL_DAYS; and what has no expiry (user profiles and day markers, day rollups and their
+   * side chunks, totals).
    */
-  storedBytesPerEvent: { raw: number; facts: number; kept: number };
+  storedBytesPerEvent: { raw: number; facts: number; commitLog: number; kept: number };
   /** Bytes archived per event: the EventBridge events (envelope and detail) per event. */
   archiveBytesPerEvent: number;
   /** Log bytes: per tracking request (the track function's lines and the API access log line), per ingest invocation, and Lambda's START/END/REPORT lines per invocation. */
@@ -168,7 +170,7 @@ export function costPerMillion(i: CostInputs, setup: CostSetup) {
     archiveIngestion: (archiveBytes / GB) * PRICES.archiveGb,
   };
 
-  const tableBytes = events * (stored.raw + stored.facts + stored.kept);
+  const tableBytes = events * (stored.raw + stored.facts + stored.commitLog + stored.kept);
   const perMonthKept = {
     table: (tableBytes / GB) * dynamo.gbMonth,
     pointInTimeRecovery: (tableBytes / GB) * PRICES.dynamoPitrGbMonth,
@@ -178,7 +180,10 @@ export function costPerMillion(i: CostInputs, setup: CostSetup) {
 
   const { rawDays, factDays, archiveDays, logDays } = setup.retention;
   const tableGbMonths =
-    (events * (stored.raw * rawDays + (stored.facts + stored.kept) * factDays)) /
+    (events *
+      (stored.raw * rawDays +
+        (stored.facts + stored.kept) * factDays +
+        stored.commitLog * Math.min(COMMIT_TTL_DAYS, factDays))) /
     GB /
     DAYS_PER_MONTH;
   const overRetention = {

@@ -16,11 +16,12 @@ import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { type RollupConfig, rollupConfig } from '../lambdas/contract/config/rollup.ts';
 import { STORAGE, storageConfig } from '../lambdas/contract/config/storage.ts';
 import { TRACK } from '../lambdas/contract/config/track.ts';
-import { factLogPartition } from '../lambdas/contract/keys.ts';
+import { commitLogPartition, factLogPartition } from '../lambdas/contract/keys.ts';
 import { ROUTES } from '../lambdas/contract/routes.ts';
 import { TABLE } from '../lambdas/contract/table.ts';
 import { dayOf } from '../lambdas/model/time.ts';
 import { compactDay, rollupDay } from '../lambdas/rebuild/rollup.ts';
+import { COMMIT_TTL_DAYS } from '../lambdas/store/commit-log.ts';
 import { readTotals } from '../lambdas/store/counters.ts';
 import { batchPut, chunk, mapLimit } from '../lambdas/store/dynamo.ts';
 import { toRawItem } from '../lambdas/store/raw-events.ts';
@@ -351,13 +352,14 @@ try {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  // Items with a TTL expire with the raw-event retention: raw events and their fact log.
-  const kindOf = (item: Record<string, AttributeValue>) =>
-    item[TABLE.ttlAttribute] === undefined
-      ? 'kept'
-      : item[TABLE.partitionKey]?.S === factLogPartition('std', today)
-        ? 'facts'
-        : 'raw';
+  // Items with a TTL expire: raw events and their fact log with the raw-event retention, the
+  // commit log after its own days; the rest is kept.
+  const kindOf = (item: Record<string, AttributeValue>) => {
+    if (item[TABLE.ttlAttribute] === undefined) return 'kept';
+    const pk = item[TABLE.partitionKey]?.S;
+    if (pk === commitLogPartition('std')) return 'commitLog';
+    return pk === factLogPartition('std', today) ? 'facts' : 'raw';
+  };
   const storedBefore = await storedBytes(scanClient, stack.tableName, kindOf);
   handlerLogs.take();
   resetMeter();
@@ -395,6 +397,7 @@ try {
     bytesPerEvent: {
       raw: perEvent(stored.raw?.bytes ?? 0),
       facts: perEvent(stored.facts?.bytes ?? 0),
+      commitLog: perEvent(stored.commitLog?.bytes ?? 0),
       kept: perEvent(stored.kept?.bytes ?? 0),
     },
     itemsPerEvent: Object.fromEntries(
@@ -415,7 +418,7 @@ try {
   const entriesPerRequest = (bus.entries - busBefore.entries) / requests;
   const ingestMsPerEvent = (queue.handlerMs - queueBefore.handlerMs) / N.standard;
   log(
-    `standard workload: ${writeCost.wcuPerEvent} WCU and ${writeCost.rcuPerEvent} RCU per event (${round(stdSeconds, 1)} s); stores ${storage.bytesPerEvent.raw} + ${storage.bytesPerEvent.facts} + ${storage.bytesPerEvent.kept} bytes per event (raw, facts, kept); logs ${logVolume.trackBytesPerRequest} bytes per request (track), ${logVolume.ingestBytesPerInvocation} per ingest invocation`,
+    `standard workload: ${writeCost.wcuPerEvent} WCU and ${writeCost.rcuPerEvent} RCU per event (${round(stdSeconds, 1)} s); stores ${storage.bytesPerEvent.raw} + ${storage.bytesPerEvent.facts} + ${storage.bytesPerEvent.commitLog} + ${storage.bytesPerEvent.kept} bytes per event (raw, facts, commit log, kept); logs ${logVolume.trackBytesPerRequest} bytes per request (track), ${logVolume.ingestBytesPerInvocation} per ingest invocation`,
   );
 
   // Throughput, end to end: HTTP → track → bus → queue → ingest → DynamoDB, all confirmed stored.
@@ -748,7 +751,7 @@ interface BenchResults {
     rcuPerEventPerRebuild: number;
   };
   storage: {
-    bytesPerEvent: { raw: number; facts: number; kept: number };
+    bytesPerEvent: { raw: number; facts: number; commitLog: number; kept: number };
     itemsPerEvent: Record<string, number>;
     archiveBytesPerEvent: number;
   };
@@ -847,9 +850,9 @@ ${budgetRoom()}
 
 Measured on the standard workload, after its day was rolled up: the table bills
 ${st.bytesPerEvent.raw} bytes per event of raw events, ${st.bytesPerEvent.facts} of fact log (both
-expire with the raw-event retention) and ${st.bytesPerEvent.kept} of what has no expiry (user profiles and
-day markers, the day's rollup and side chunks, totals), item sizes plus DynamoDB's 100 bytes per
-item. The bus carried ${st.archiveBytesPerEvent} bytes per event (what the archive stores). The
+expire with the raw-event retention), ${st.bytesPerEvent.commitLog} of commit log (kept ${COMMIT_TTL_DAYS} days) and
+${st.bytesPerEvent.kept} of what has no expiry (user profiles and day markers, the day's rollup and
+side chunks, totals), item sizes plus DynamoDB's 100 bytes per item. The bus carried ${st.archiveBytesPerEvent} bytes per event (what the archive stores). The
 track function logs ${lv.trackBytesPerRequest} bytes per request and the API's access log
 ${lv.accessLogBytesPerRequest}; ingest ${lv.ingestBytesPerInvocation} per invocation; Lambda itself
 ${lv.lambdaPlatformBytesPerInvocation} per invocation (START, END, REPORT).

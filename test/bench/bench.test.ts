@@ -81,7 +81,7 @@ describe('npm run bench -- --quick', () => {
       },
       rollup: { secondsAt10k: aNumber, secondsAt100k: aNumber },
       storage: {
-        bytesPerEvent: { raw: aNumber, facts: aNumber, kept: aNumber },
+        bytesPerEvent: { raw: aNumber, facts: aNumber, commitLog: aNumber, kept: aNumber },
         archiveBytesPerEvent: aNumber,
       },
       logVolume: {

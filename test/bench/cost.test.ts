@@ -23,7 +23,7 @@ describe('costPerMillion', () => {
     rollupGb: 1,
     rebuildsPerEvent: 3.1,
     compactionRcuPerEvent: 0,
-    storedBytesPerEvent: { raw: 2 ** 30 / 1e6, facts: 0, kept: 0 },
+    storedBytesPerEvent: { raw: 2 ** 30 / 1e6, facts: 0, commitLog: 0, kept: 0 },
     archiveBytesPerEvent: 0,
     logBytes: { perTrackRequest: 0, perIngestInvocation: 0, perInvocation: 0 },
     dashboardBytes: 0,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   await t.ddb.send(
     new UpdateCommand({
       TableName: t.tableName,
-      Key: keys.rawEvent('broken', day, broken.messageId, t.storage.eventShards),
+      Key: keys.rawEvent('broken', broken.messageId, t.storage.eventShards),
       UpdateExpression: 'REMOVE #z',
       ExpressionAttributeNames: { '#z': RAW.body },
     }),
