@@ -5,10 +5,15 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { counterPartition, keys, period } from '../../../lambdas/contract/keys.ts';
+import {
+  counterPartition,
+  factLogPartition,
+  keys,
+  period,
+} from '../../../lambdas/contract/keys.ts';
 import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { dayOf } from '../../../lambdas/model/time.ts';
-import { RAW } from '../../../lambdas/store/raw-events.ts';
+import { FACTS_ATTRIBUTE } from '../../../lambdas/store/fact-log.ts';
 import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
@@ -27,14 +32,16 @@ beforeAll(async () => {
     ingestDeps(t, at),
     events.map((e) => sqsRecord([e])),
   );
-  // The broken project's raw event loses its body: reading it back fails, as a corrupt item would.
-  const broken = events[1] as (typeof events)[number];
+  // The broken project's fact log is damaged: the rebuild cannot read it, as with a corrupt item.
+  const [logged] = await t.query(factLogPartition('broken', day));
+  if (!logged) throw new Error('ingest wrote no fact log for the broken project');
   await t.ddb.send(
     new UpdateCommand({
       TableName: t.tableName,
-      Key: keys.rawEvent('broken', broken.messageId, t.storage.eventShards),
-      UpdateExpression: 'REMOVE #z',
-      ExpressionAttributeNames: { '#z': RAW.body },
+      Key: { pk: logged.pk, sk: logged.sk },
+      UpdateExpression: 'SET #z = :garbage',
+      ExpressionAttributeNames: { '#z': FACTS_ATTRIBUTE },
+      ExpressionAttributeValues: { ':garbage': new Uint8Array([0xff, 0x00, 0x13, 0x37]) },
     }),
   );
   vi.stubEnv('TABLE_NAME', t.tableName);
@@ -79,7 +86,7 @@ describe('rollup handler', () => {
         level: 'ERROR',
         message: 'rollup failed',
         projectId: 'broken',
-        error: expect.objectContaining({ message: expect.stringContaining('has no body') }),
+        error: expect.objectContaining({ message: expect.any(String) }),
       }),
     ]);
     for (const projectId of ['good-a', 'good-c']) {
