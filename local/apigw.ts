@@ -33,10 +33,13 @@ export function toEvent(
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const contentType = headers['content-type'] ?? '';
+  // A compressed body is bytes whatever its content type: base64, as API Gateway passes binary.
+  const encoding = headers['content-encoding'] ?? '';
+  const compressed = encoding !== '' && !/^identity$/i.test(encoding.trim());
   const textual =
     body.length === 0 ||
-    /json|text|xml|urlencoded|javascript/i.test(contentType) ||
-    contentType === '';
+    (!compressed &&
+      (/json|text|xml|urlencoded|javascript/i.test(contentType) || contentType === ''));
   const now = new Date();
   const key = routeKey(match.route);
   const event: APIGatewayProxyEventV2 = {

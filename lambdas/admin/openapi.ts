@@ -107,6 +107,7 @@ function trackOperation(route: RouteDef): Json {
     ],
     requestBody: {
       required: true,
+      description: 'JSON, or JSON sent with `Content-Encoding: gzip` or `deflate`',
       content: {
         'application/json': {
           schema: body ?? { type: 'object', description: 'A domain payload: see docs/tracking.md' },
@@ -115,17 +116,15 @@ function trackOperation(route: RouteDef): Json {
     },
     responses: {
       '200': {
-        description: 'Every event was accepted',
-        content: { 'application/json': { schema: ref('Accepted') } },
-      },
-      '207': {
-        description: 'Some events accepted; each rejected one is named',
+        description:
+          'Every valid event was accepted; each rejected one (if any) is named in `rejected`',
         content: { 'application/json': { schema: ref('Accepted') } },
       },
       '400': errorResponse('Malformed body, or every event was rejected (each one named)'),
       '401': errorResponse('Missing, unknown or revoked write key'),
       '403': errorResponse('A service token without the track scope or for another project'),
-      '413': errorResponse('Request body over 500 KB'),
+      '413': errorResponse('Request body over 500 KB, before or after decompression'),
+      '415': errorResponse('A Content-Encoding other than gzip or deflate'),
       '500': errorResponse('A bug; the detail is in the logs'),
       '503': errorResponse('The event bus refused events; retry after Retry-After', RETRY_AFTER),
     },

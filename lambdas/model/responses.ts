@@ -24,7 +24,10 @@ export const rejectionSchema = v.object({
 
 /** What a tracking request that was taken answers: the outcome of each item. */
 export const acceptedResponseSchema = v.object({
-  success: v.pipe(v.boolean(), v.description('True when every event was accepted')),
+  success: v.pipe(
+    v.literal(true),
+    v.description('The request was taken: every valid event is accepted, each rejected one named'),
+  ),
   accepted: v.pipe(v.number(), v.integer(), v.minValue(0)),
   duplicates: v.optional(
     v.pipe(

@@ -24,15 +24,26 @@ const isoDateTime = v.pipe(
 
 const dictionary = v.record(v.string(), v.unknown());
 
+/**
+ * An optional field that may also be `null`, read as absent: Segment's API takes `null` for any
+ * optional field, and its Python client sends `"category": null` and `"name": null` on every
+ * `page()` and `screen()` without them.
+ */
+const absent = <T extends v.GenericSchema>(schema: T) =>
+  v.pipe(
+    v.nullish(schema),
+    v.transform((value) => value ?? undefined),
+  );
+
 /** Fields every message may carry. Unknown top-level fields (`_metadata`, `version`…) are ignored. */
 const common = {
-  messageId: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200))),
+  messageId: absent(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200))),
   userId: v.nullish(identifier),
   anonymousId: v.nullish(identifier),
-  timestamp: v.optional(isoDateTime),
-  sentAt: v.optional(isoDateTime),
-  context: v.optional(dictionary),
-  integrations: v.optional(dictionary),
+  timestamp: absent(isoDateTime),
+  sentAt: absent(isoDateTime),
+  context: absent(dictionary),
+  integrations: absent(dictionary),
 };
 
 interface Identity {
@@ -51,7 +62,7 @@ function withIdentity<T extends v.GenericSchema<unknown, Identity>>(schema: T) {
   );
 }
 
-const name = v.optional(v.pipe(v.string(), v.maxLength(200)));
+const name = absent(v.pipe(v.string(), v.maxLength(200)));
 
 /**
  * A track message from a server-side domain endpoint (API usage, say): the same fields as a
@@ -62,13 +73,13 @@ export const serverTrackSchema = v.object({
   ...common,
   type: v.optional(v.literal('track')),
   event: v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200)),
-  properties: v.optional(dictionary),
+  properties: absent(dictionary),
 });
 
 export const trackSchema = withIdentity(serverTrackSchema);
 
 export const identifySchema = withIdentity(
-  v.object({ ...common, type: v.optional(v.literal('identify')), traits: v.optional(dictionary) }),
+  v.object({ ...common, type: v.optional(v.literal('identify')), traits: absent(dictionary) }),
 );
 
 /** Page and screen calls take the same fields. */
@@ -79,7 +90,7 @@ const viewSchema = <T extends 'page' | 'screen'>(type: T) =>
       type: v.optional(v.literal(type)),
       name,
       category: name,
-      properties: v.optional(dictionary),
+      properties: absent(dictionary),
     }),
   );
 
@@ -91,7 +102,7 @@ export const groupSchema = withIdentity(
     ...common,
     type: v.optional(v.literal('group')),
     groupId: identifier,
-    traits: v.optional(dictionary),
+    traits: absent(dictionary),
   }),
 );
 
@@ -115,7 +126,7 @@ export const MESSAGE_SCHEMAS: Record<EventType, v.GenericSchema> = {
 /** Body of `POST /v1/batch`. Items are validated one by one, so only the envelope is checked here. */
 export const batchSchema = v.object({
   batch: v.pipe(v.array(v.unknown()), v.minLength(1, 'must hold at least one event')),
-  sentAt: v.optional(isoDateTime),
-  context: v.optional(dictionary),
-  integrations: v.optional(dictionary),
+  sentAt: absent(isoDateTime),
+  context: absent(dictionary),
+  integrations: absent(dictionary),
 });

@@ -145,8 +145,14 @@ async function acceptMessages(
   const accepted = judged.accepted.length;
   const repeats = accepted - unique.length;
   const duplicates = repeats ? { duplicates: repeats } : {};
-  if (rejected.length === 0) return json(200, { success: true, accepted, ...duplicates });
-  return json(207, { success: false, accepted, ...duplicates, rejected });
+  // 200 even when some items were rejected: Segment's clients retry any other status, and a
+  // retry cannot make a rejected item valid; each one is named in `rejected` (docs/tracking.md).
+  return json(200, {
+    success: true,
+    accepted,
+    ...duplicates,
+    ...(rejected.length ? { rejected } : {}),
+  });
 }
 
 function describeRejections(rejected: Rejection[], total: number): string {

@@ -64,7 +64,7 @@ beforeAll(async () => {
           timestamp: at('00:00:04'),
           properties: { endpoint: '/v1/items', method: 'GET', statusCode: 500, durationMs: 20 },
         },
-        { type: 'page', name: 'Home', userId: 'ada', timestamp: at('00:00:05') },
+        { type: 'page', name: 'Home', category: null, userId: 'ada', timestamp: at('00:00:05') },
       ],
     },
   });
@@ -113,7 +113,7 @@ function trackBody(path: string): unknown {
       return { ...common, traits: { plan: 'pro' } };
     case '/v1/page':
     case '/v1/screen':
-      return { ...common, name: 'Home' };
+      return { ...common, name: 'Home', category: null };
     case '/v1/group':
       return { ...common, groupId: 'g1' };
     case '/v1/alias':
