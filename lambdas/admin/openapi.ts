@@ -6,8 +6,10 @@
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
+import * as v from 'valibot';
 import type { RouteDef } from '../contract/route-def.ts';
-import { operationIdOf, ROUTES, routeKey } from '../contract/routes.ts';
+import { type CompatRoute, SEED_QUERY } from '../contract/route-table/compat.ts';
+import { type CompatRouteDef, operationIdOf, ROUTES, routeKey } from '../contract/routes.ts';
 import {
   acceptedResponseSchema,
   errorResponseSchema,
@@ -15,7 +17,7 @@ import {
 } from '../model/responses.ts';
 import { batchSchema, MESSAGE_SCHEMAS } from '../model/schemas.ts';
 import { metricsQuery } from './metrics-endpoint.ts';
-import type { Report } from './report.ts';
+import { projectParam, type Report } from './report.ts';
 
 type Json = Record<string, unknown>;
 
@@ -52,6 +54,7 @@ function trackingBody(path: string): Json | undefined {
 }
 
 function tag(route: RouteDef): string {
+  if ('compat' in route) return 'Seed services (compatibility)';
   if (route.path.startsWith('/v1/track/') || route.path.startsWith('/v1/events'))
     return 'Domain tracking';
   if (route.path.startsWith('/v1/')) return 'Tracking (Segment-compatible)';
@@ -104,6 +107,14 @@ function trackOperation(route: RouteDef): Json {
         description: 'With a service JWT naming several projects: the one to send to',
         schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
       },
+      {
+        name: 'tenant_id',
+        in: 'query',
+        required: false,
+        description:
+          "The CRM seed's tenant: must be the credential's project (403 otherwise); also read from the body",
+        schema: { type: 'string' },
+      },
     ],
     requestBody: {
       required: true,
@@ -131,12 +142,35 @@ function trackOperation(route: RouteDef): Json {
   };
 }
 
-function reportOperation(route: RouteDef, report: Report<unknown> | undefined): Json {
-  const path = parametersOf(report?.path, 'path');
+/** The seeds' spellings of a query's parameters (SEED_QUERY, or a compat row's), beside Tally's. */
+function seedParameters(query: Json[], names: CompatRoute['query'] = SEED_QUERY): Json[] {
+  const present = new Map(query.map((p) => [p.name as string, p]));
+  return Object.entries(names ?? {})
+    .filter(([seed, { to }]) => present.has(to) && !present.has(seed))
+    .map(([seed, { to, value }]) => ({
+      name: seed,
+      in: 'query',
+      required: false,
+      description: `The seeds' spelling of \`${to}\`${value === 'day' ? ' (a date or date-time)' : value === 'period' ? ' (hour, day, week or month)' : ''}; \`${to}\` wins when both are sent`,
+      schema: { type: 'string', maxLength: 64 },
+    }));
+}
+
+function reportOperation(
+  route: RouteDef,
+  report: Report<unknown> | undefined,
+  compat?: CompatRoute,
+): Json {
+  // A seed route has its own path parameters; the target's are filled in from them.
+  const path = compat ? [] : parametersOf(report?.path, 'path');
+  const query = parametersOf(report?.query, 'query').filter(
+    (p) => !compat?.fixed || !((p.name as string) in compat.fixed),
+  );
   const parameters = [
     ...path,
     ...plainPathParameters(route, path),
-    ...parametersOf(report?.query, 'query'),
+    ...query,
+    ...seedParameters(query, { ...SEED_QUERY, ...compat?.query }),
   ];
   const status = String(report?.status ?? 200);
   const media = report?.media ?? (report?.response ? { 'application/json': report.response } : {});
@@ -222,11 +256,32 @@ function securityOf(route: RouteDef): Json[] {
   return [{ bearer: [] }];
 }
 
-function operation(route: RouteDef, report: Report<unknown> | undefined): Json {
-  const key = routeKey(route);
+/** A seed route whose target Tally does not have yet. */
+const notYetOperation = (compat: CompatRoute): Json => ({
+  parameters: [
+    ...plainPathParameters({ path: compat.path } as RouteDef, []),
+    ...parametersOf(v.object({ project: projectParam }), 'query'),
+  ],
+  responses: {
+    '400': errorResponse('Invalid parameters; the message names each one'),
+    '401': errorResponse('Missing, invalid or expired token'),
+    '403': errorResponse('Not an admin, or a project the token does not cover'),
+    '500': errorResponse('A bug; the detail is in the logs'),
+    '501': errorResponse(`Answers from ${compat.target} once Tally has it; \`missing\` names it`),
+  },
+});
+
+function operation(route: RouteDef, reports: ReadonlyMap<string, Report<unknown>>): Json {
+  const { compat, targetRoute } = route as Partial<CompatRouteDef>;
+  const key = compat?.target ?? routeKey(route);
+  const report = reports.get(key);
   const body =
-    SERVICE_OPERATIONS[key]?.() ??
-    (route.auth === 'writeKey' ? trackOperation(route) : reportOperation(route, report));
+    compat && !targetRoute
+      ? notYetOperation(compat)
+      : (SERVICE_OPERATIONS[key]?.() ??
+        (route.auth === 'writeKey'
+          ? trackOperation(targetRoute ?? route)
+          : reportOperation(route, report, compat)));
   return {
     operationId: operationIdOf(route),
     summary: route.summary,
@@ -243,7 +298,7 @@ export function openApiDocument(reports: readonly Report<unknown>[]): Json {
   for (const route of ROUTES) {
     const entry = paths[route.path] ?? {};
     paths[route.path] = entry;
-    entry[route.method.toLowerCase()] = operation(route, byRoute.get(routeKey(route)));
+    entry[route.method.toLowerCase()] = operation(route, byRoute);
   }
   return {
     openapi: '3.1.0',

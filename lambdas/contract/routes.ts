@@ -6,13 +6,18 @@
  */
 import type { FunctionName, RouteDef } from './route-def.ts';
 import { ADMIN_ROUTES } from './route-table/admin.ts';
+import { COMPAT_ROUTES, type CompatRoute } from './route-table/compat.ts';
 import { INSIGHTS_ROUTES } from './route-table/insights.ts';
 import { PEOPLE_ROUTES } from './route-table/people.ts';
 import { PRODUCT_ROUTES } from './route-table/product.ts';
 import { TRACK_ROUTES } from './route-table/track.ts';
 import { USAGE_ROUTES } from './route-table/usage.ts';
 
-export const ROUTES: readonly RouteDef[] = [
+/** `POST /v1/track`: the key API Gateway gives a route, and the key handlers look logic up by. */
+export const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+
+/** Tally's own routes. */
+const TALLY_ROUTES: readonly RouteDef[] = [
   ...TRACK_ROUTES,
   ...ADMIN_ROUTES,
   ...USAGE_ROUTES,
@@ -21,8 +26,29 @@ export const ROUTES: readonly RouteDef[] = [
   ...PRODUCT_ROUTES,
 ];
 
-/** `POST /v1/track`: the key API Gateway gives a route, and the key handlers look logic up by. */
-export const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+/** A seed's route, at the function and with the auth of its target (an admin route if none yet). */
+export interface CompatRouteDef extends RouteDef {
+  readonly compat: CompatRoute;
+  /** The target route, when the table has it; without one the route answers 501. */
+  readonly targetRoute: RouteDef | undefined;
+}
+
+const byKey = new Map(TALLY_ROUTES.map((r) => [routeKey(r), r]));
+
+export const COMPAT_ROUTE_DEFS: readonly CompatRouteDef[] = COMPAT_ROUTES.map((compat) => {
+  const targetRoute = byKey.get(compat.target);
+  return {
+    method: compat.method,
+    path: compat.path,
+    fn: targetRoute?.fn ?? 'admin',
+    auth: targetRoute?.auth ?? 'admin',
+    summary: compat.summary,
+    compat,
+    targetRoute,
+  };
+});
+
+export const ROUTES: readonly RouteDef[] = [...TALLY_ROUTES, ...COMPAT_ROUTE_DEFS];
 
 /**
  * A route's operationId, safe in a URL and as an identifier in generated clients:

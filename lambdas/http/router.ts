@@ -8,11 +8,14 @@
 import type { FunctionName } from '../contract/route-def.ts';
 import { FALLBACK_ROUTES, methodsOf, routeKey, routesOf } from '../contract/routes.ts';
 import { MethodNotAllowedError, NotFoundError } from '../model/errors.ts';
+import { compatLogic } from './compat.ts';
 import type { HttpEvent, HttpResult } from './json.ts';
 
 export type RouteLogic = (event: HttpEvent) => Promise<HttpResult>;
 
-export function routerFor(fn: FunctionName, logic: Record<string, RouteLogic>) {
+export function routerFor(fn: FunctionName, own: Record<string, RouteLogic>) {
+  // The seed services' routes answer from their targets' logic (http/compat.ts).
+  const logic = { ...own, ...compatLogic(fn, own) };
   const table = new Map<string, RouteLogic>();
   for (const route of routesOf(fn)) {
     const key = routeKey(route);

@@ -7,6 +7,7 @@ import { TRACKED_LOG } from '../contract/telemetry.ts';
 import { type HttpEvent, type HttpResult, json, readJson } from '../http/json.ts';
 import type { Log } from '../http/logger.ts';
 import {
+  ForbiddenError,
   TallyError,
   UnauthorizedError,
   UnavailableError,
@@ -75,8 +76,33 @@ export function trackingEndpoint(
       bodyWriteKey: bodyWriteKey(body),
       project: event.queryStringParameters?.project,
     });
-    return acceptMessages(deps, projectId, event, read(body ?? parseBody(event)));
+    const parsed = body ?? parseBody(event);
+    checkTenant(projectId, event.queryStringParameters?.tenant_id, parsed);
+    return acceptMessages(deps, projectId, event, read(parsed));
   };
+}
+
+const tenantOf = (value: unknown): unknown =>
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? ((value as Record<string, unknown>).tenant_id ?? (value as Record<string, unknown>).tenantId)
+    : undefined;
+
+/**
+ * The CRM seed's `tenant_id` (query, body, or an item of a bulk body) names a project: it must be
+ * the credential's own, or the request is refused, never silently sent elsewhere or ignored.
+ */
+function checkTenant(projectId: string, query: string | undefined, body: unknown): void {
+  const items = Array.isArray(body)
+    ? body
+    : ((body as { events?: unknown; batch?: unknown } | undefined)?.events ??
+      (body as { batch?: unknown } | undefined)?.batch);
+  const named = [query, tenantOf(body), ...(Array.isArray(items) ? items.map(tenantOf) : [])];
+  const other = named.find((t) => t !== undefined && t !== null && String(t) !== projectId);
+  if (other !== undefined) {
+    throw new ForbiddenError(
+      `tenant_id ${JSON.stringify(String(other))} is not the project of this write key or token (${projectId})`,
+    );
+  }
 }
 
 /** Accepts the messages of one request and answers with the outcome of each. */

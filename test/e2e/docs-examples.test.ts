@@ -28,7 +28,10 @@ afterAll(() => stack?.stop());
 describe('docs/tracking.md examples', () => {
   it('has an example for every tracking endpoint', () => {
     const paths = examples.map((e) => /http:\/\/127\.0\.0\.1:3000(\S+)/.exec(e)?.[1]);
-    const tracking = ROUTES.filter((r) => r.auth === 'writeKey').map((r) => r.path);
+    // Tally's own routes; the seed services' are in docs/migrating.md and seed-endpoints.test.ts.
+    const tracking = ROUTES.filter((r) => r.auth === 'writeKey' && !('compat' in r)).map(
+      (r) => r.path,
+    );
     expect(tracking.length).toBeGreaterThan(0);
     for (const path of tracking) {
       expect(paths).toContain(path);

@@ -9,6 +9,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPAT_ROUTE_DEFS } from '../../lambdas/contract/routes.ts';
 import { dayOf } from '../../lambdas/model/time.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
@@ -84,6 +85,8 @@ const concrete = (path: string) =>
   path
     .replace('/resources/{type}/{id}', '/resources/agent/a1')
     .replace('/experiments/{id}', '/experiments/exp-1')
+    .replace('/agents/{agentId}', '/agents/a1')
+    .replace('/channels/{id}/', '/channels/web/')
     .replace(/\{([^}+]+)\+?\}/g, (_, name: string) => PATH_VALUES[name] ?? 'x');
 
 /** Query strings an operation needs besides the defaults. */
@@ -103,8 +106,10 @@ const ADMIN_BODIES: Record<string, unknown> = {
   },
 };
 
-/** Bodies of the tracking operations: one valid message of the route's kind. */
-function trackBody(path: string): unknown {
+/** Bodies of the tracking operations: one valid message of the route's kind (a seed route's target's). */
+function trackBody(seedOrTallyPath: string): unknown {
+  const compat = COMPAT_ROUTE_DEFS.find((d) => d.path === seedOrTallyPath && d.method === 'POST');
+  const path = compat ? (compat.compat.target.split(' ')[1] as string) : seedOrTallyPath;
   const common = { userId: 'ada', timestamp: at('00:00:06') };
   switch (path) {
     case '/v1/track':
@@ -182,7 +187,8 @@ describe('every served response matches the schema the document declares for it'
         if (!validate(body)) {
           problems.push(`${where}: ${ajv.errorsText(validate.errors, { separator: '; ' })}`);
         }
-        if (!res.status.toString().startsWith('2') && !/keyId/.test(path)) {
+        // 501: a seed route whose Tally report does not exist yet (the document says so).
+        if (!res.status.toString().startsWith('2') && !/keyId/.test(path) && res.status !== 501) {
           problems.push(`${where}: not a 2xx (${text.slice(0, 200)})`);
         }
         checked += 1;
@@ -190,5 +196,6 @@ describe('every served response matches the schema the document declares for it'
     }
     expect(problems).toEqual([]);
     expect(checked).toBe(Object.values(doc.paths).flatMap((m) => Object.values(m)).length);
-  });
+    // One request per operation, one after another, on a shared 2-core machine.
+  }, 180_000);
 });

@@ -110,6 +110,7 @@ export interface ConversationBody {
 export const conversationReport = report({
   route: ONE,
   response: conversationResponse,
+  errors: { '404': 'No activity of the conversation in the range' },
   query: v.object({ project: projectParam, ...rangeParams }),
   run: async ({ deps, projectId, query, event }): Promise<ConversationBody> => {
     const id = pathParam(event.pathParameters?.id, 'id');

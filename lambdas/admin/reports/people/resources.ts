@@ -68,6 +68,7 @@ export interface ResourceBody {
 export const resourceReport = report({
   route: 'GET /api/v1/analytics/resources/{type}/{id}',
   response: resourceResponse,
+  errors: { '404': 'No activity of the resource in the range' },
   query: v.object({ project: projectParam, ...rangeParams }),
   run: async ({ deps, projectId, query, event }): Promise<ResourceBody> => {
     const type = pathParam(event.pathParameters?.type, 'type');
