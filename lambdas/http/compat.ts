@@ -5,8 +5,10 @@
  */
 import type { ValueMap } from '../contract/route-table/compat.ts';
 import { COMPAT_ROUTE_DEFS, type CompatRouteDef, routeKey } from '../contract/routes.ts';
-import type { HttpEvent } from './json.ts';
-import type { RouteLogic } from './router.ts';
+import type { HttpEvent, HttpResult } from './json.ts';
+
+/** As in router.ts, which imports this module. */
+type RouteLogic = (event: HttpEvent) => Promise<HttpResult>;
 
 /** 003's `period` as a Tally range; an hour is the smallest range Tally has (24h). */
 const PERIODS: Record<string, string> = { hour: '24h', day: '24h', week: '7d', month: '30d' };

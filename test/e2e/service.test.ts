@@ -104,7 +104,10 @@ describe('OpenAPI', () => {
     );
     expect(operations.sort()).toEqual(ROUTES.map(operationIdOf).sort());
     const refresh = doc.paths['/api/v1/analytics/metrics/refresh']?.post;
-    expect(refresh?.parameters.map((p) => p.name).sort()).toEqual(['from', 'project', 'to']);
+    // Tally's parameters, and the seeds' spellings of them (docs/migrating.md).
+    expect(refresh?.parameters.map((p) => p.name).sort()).toEqual(
+      ['endDate', 'from', 'project', 'startDate', 'tenant_id', 'to'].sort(),
+    );
     const track = doc.paths['/v1/track']?.post as {
       requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
     };
