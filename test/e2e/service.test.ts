@@ -129,5 +129,6 @@ describe('OpenAPI', () => {
     } finally {
       await browser?.close();
     }
-  });
+    // Chromium renders a ~140 KB document of 67 operations: ~40 s on a loaded 2-core machine.
+  }, 120_000);
 });
