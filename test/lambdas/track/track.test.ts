@@ -502,6 +502,9 @@ describe('the per-request log line', () => {
       ['tracked', { projectId: 'p1', accepted: 0, rejected: 1 }],
     ]);
     expect(JSON.stringify(lines)).not.toContain('secret-user');
+  });
+});
+
 describe('compressed bodies', () => {
   const message = JSON.stringify({ userId: 'u1', event: 'Zipped' });
   const compressed = (encoding: string, bytes: Buffer) => ({
