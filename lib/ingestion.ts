@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -118,6 +118,8 @@ export class TallyIngestion extends Construct {
         ...envOf(INGEST.deadLetterQueueUrl, this.deadLetterQueue.queueUrl),
         ...envOf(INGEST.maxReceiveCount, maxReceiveCount),
         ...envOf(INGEST.timeoutSeconds, INGEST_TIMEOUT.toSeconds()),
+        // Its IngestLag metric, in the namespace of the rollup's (lib/rollup.ts).
+        POWERTOOLS_METRICS_NAMESPACE: `Tally/${Stack.of(this).stackName}`,
       },
       ...(props.logs ? { logs: props.logs } : {}),
     });

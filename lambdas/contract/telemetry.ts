@@ -1,6 +1,6 @@
 /**
- * What the functions report for operators, and the CDK alarms read (lib/operations.ts): the
- * rollup's metrics (CloudWatch embedded metric format, namespace from POWERTOOLS_METRICS_NAMESPACE)
+ * What the functions report for operators, and the CDK alarms read (lib/operations.ts): ingest's
+ * and the rollup's metrics (CloudWatch embedded metric format, namespace from POWERTOOLS_METRICS_NAMESPACE)
  * and the track function's per-request log line, counted by metric filters. One module, so a
  * renamed field cannot silently blind an alarm.
  */
@@ -16,6 +16,18 @@ export const ROLLUP_METRICS = {
   failedProjects: 'RollupFailedProjects',
   /** 1 per failed project, with the `project` dimension; emitted only on failure, so it costs nothing while all is well. */
   projectFailed: 'ProjectRollupFailed',
+} as const;
+
+/** The `service` dimension of ingest's metrics. */
+export const INGEST_SERVICE = 'ingest';
+
+/** Ingest's metrics. */
+export const INGEST_METRICS = {
+  /**
+   * One value per event counted: ms from its receivedAt (track) to the commit that stored and
+   * counted it. Its p50 and p99 are the ingestion lag of docs/operations.md.
+   */
+  lag: 'IngestLag',
 } as const;
 
 /** The dimension naming a project on per-project metrics. */

@@ -1,8 +1,10 @@
 /** Ingest Lambda: SQS batches from the bus rule; reports partial batch failures. */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ingestConfig } from '../contract/config/ingest.ts';
+import { INGEST_METRICS, INGEST_SERVICE } from '../contract/telemetry.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import { sqsDeadLetter } from './dead-letter.ts';
@@ -26,9 +28,16 @@ const deps: IngestDeps = {
     : undefined,
 };
 
+// Namespace from POWERTOOLS_METRICS_NAMESPACE (one per stack, set by lib/ingestion.ts).
+const metrics = new Metrics({ serviceName: INGEST_SERVICE });
+
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(log.context())
   .handler(async (event): Promise<SQSBatchResponse> => {
-    const { batchItemFailures } = await ingest(deps, event.Records);
+    const { batchItemFailures, lagsMs } = await ingest(deps, event.Records);
+    // One value per counted event (Powertools writes 100 values a line): CloudWatch's p50 and
+    // p99 of IngestLag are then the events' own.
+    for (const ms of lagsMs) metrics.addMetric(INGEST_METRICS.lag, MetricUnit.Milliseconds, ms);
+    if (lagsMs.length) metrics.publishStoredMetrics();
     return { batchItemFailures };
   });

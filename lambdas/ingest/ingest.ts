@@ -98,6 +98,8 @@ interface Writer {
 interface GroupOutcome {
   stored: number;
   duplicates: number;
+  /** Each counted event's ingestion lag, ms: from its receivedAt to the commit that counted it. */
+  lagsMs: number[];
   /** Records whose events were not all stored and counted, with the reason. */
   failed: Map<string, string>;
 }
@@ -132,7 +134,7 @@ export function parseRecord(record: SQSRecord): EventsDetail | string {
 export async function ingest(
   deps: IngestDeps,
   records: SQSRecord[],
-): Promise<SQSBatchResponse & { stats: IngestStats }> {
+): Promise<SQSBatchResponse & { stats: IngestStats; lagsMs: number[] }> {
   const startedAt = deps.now();
   const deadline = startedAt + deps.lifetimeMs - WRITE_GUARD_MS;
   const guard = () => {
@@ -170,6 +172,7 @@ export async function ingest(
   // Base64url: no `#`, which separates the parts of a fact-log item's sort key.
   const token = randomBytes(9).toString('base64url');
   let stored = 0;
+  const lagsMs: number[] = [];
   const fail = (list: Candidate[], reason: string) => {
     for (const c of list) failures.set(c.recordId, { reason, permanent: false });
   };
@@ -190,6 +193,7 @@ export async function ingest(
           const outcome = await ingestGroup(writer, group);
           stored += outcome.stored;
           duplicates += outcome.duplicates;
+          lagsMs.push(...outcome.lagsMs);
           for (const [recordId, reason] of outcome.failed) {
             failures.set(recordId, { reason, permanent: false });
           }
@@ -242,7 +246,11 @@ export async function ingest(
     deadLettered,
   };
   deps.log.info('ingested', { ...stats });
-  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })), stats };
+  return {
+    batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })),
+    stats,
+    lagsMs,
+  };
 }
 
 /**
@@ -269,7 +277,7 @@ async function ingestGroup(w: Writer, candidates: Candidate[]): Promise<GroupOut
   const { storage } = deps;
   const failed = new Map<string, string>();
   const { fresh, duplicates } = await newOrUncounted(w, candidates);
-  if (!fresh.length) return { stored: 0, duplicates, failed };
+  if (!fresh.length) return { stored: 0, duplicates, failed, lagsMs: [] };
 
   const unprocessed = await storeRaw(w, fresh);
   const notStored = new Set(
@@ -286,11 +294,12 @@ async function ingestGroup(w: Writer, candidates: Candidate[]): Promise<GroupOut
   await markActiveUsers(deps, w.projectId, events, w.bucket, w.guard);
   w.guard();
   await saveTraits(deps, events);
-  const excluded = await commit(w, fresh, new Set(stored.map((f) => f.hash)), storage);
+  const { left, lagsMs } = await commit(w, fresh, new Set(stored.map((f) => f.hash)), storage);
   return {
-    stored: stored.length - excluded,
-    duplicates: duplicates + excluded,
+    stored: stored.length - left,
+    duplicates: duplicates + left,
     failed,
+    lagsMs,
   };
 }
 
@@ -416,14 +425,15 @@ async function storeRaw(w: Writer, fresh: Fresh[]): Promise<Item[]> {
  * Commits the writer's events in as few transactions as fit: each claims the next commit number
  * and writes its fact-log items (every one the writer named, even if it ends up empty: a stored
  * event's item is the proof its writer committed) and the increments of the events it counts.
- * Returns how many stored events it left out because another commit counted them.
+ * Returns how many stored events it left out because another commit counted them, and the
+ * ingestion lag of each event it counted (its commit's time minus its receivedAt, ms).
  */
 async function commit(
   w: Writer,
   fresh: Fresh[],
   storedHashes: Set<string>,
   storage: StorageConfig,
-): Promise<number> {
+): Promise<{ left: number; lagsMs: number[] }> {
   const items = new Map<string, { key: Key; day: string; events: Fresh[] }>();
   for (const f of fresh) {
     const id = keyString(f.item);
@@ -441,30 +451,29 @@ async function commit(
   const excluded = new Set<string>();
   let resolved = w.seen;
   let left = 0;
+  const lagsMs: number[] = [];
   for (const link of links) {
     for (let attempt = 1; ; attempt++) {
       const version = resolved + 1;
       const counted = (f: Fresh) => storedHashes.has(f.hash) && !excluded.has(f.hash);
       const set = new IncrementSet();
       const hashes: string[] = [];
+      const counting: Fresh[] = [];
       const TableName = storage.tableName;
       const puts: Record<string, unknown>[] = [];
       for (const { key, day, events } of link) {
         const facts = events.filter(counted).map((f) => f.fact);
         for (const f of events.filter(counted)) {
           hashes.push(f.hash);
+          counting.push(f);
           const c = contributions(f.fact);
           set.add(keys.counterBucket(w.projectId, period.day(day), w.bucket), c);
           set.add(keys.totals(w.projectId), c);
         }
         puts.push(factLogItem(key, facts, rawTtl(events[0]?.event as TallyEvent, storage)));
       }
-      const entry = commitEntryItem(w.projectId, {
-        version,
-        writer: w.token,
-        at: w.deps.now(),
-        hashes,
-      });
+      const at = w.deps.now();
+      const entry = commitEntryItem(w.projectId, { version, writer: w.token, at, hashes });
       w.guard();
       try {
         await w.deps.ddb.send(
@@ -479,6 +488,8 @@ async function commit(
           }),
         );
         resolved = version;
+        // Never negative: the track function's clock and this one may disagree a little.
+        for (const f of counting) lagsMs.push(Math.max(0, at - Date.parse(f.event.receivedAt)));
         break;
       } catch (error) {
         const reasons = cancellationReasons(error);
@@ -503,5 +514,5 @@ async function commit(
       }
     }
   }
-  return left;
+  return { left, lagsMs };
 }

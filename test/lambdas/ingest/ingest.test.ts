@@ -103,6 +103,19 @@ describe('ingest', () => {
     expect((await summaryOf('p1', '2026-11-20')).totals.events).toBe(1);
   });
 
+  it('reports the ingestion lag of each event it counted, and of no copy', async () => {
+    const at = (ms: number) => new Date(now - ms).toISOString();
+    const a = tallyEvent({ messageId: 'lag-a', receivedAt: at(1500) });
+    const b = tallyEvent({ messageId: 'lag-b', receivedAt: at(20) });
+    // A clock ahead of ingest's reads as no lag, never a negative one.
+    const c = tallyEvent({ messageId: 'lag-c', receivedAt: at(-300) });
+    const first = await ingest(deps(), [sqsRecord([a, b]), sqsRecord([c, { ...a }])]);
+    expect(first.stats).toMatchObject({ stored: 3, duplicates: 1 });
+    expect([...first.lagsMs].sort((x, y) => x - y)).toEqual([0, 20, 1500]);
+    const again = await ingest(deps(), [sqsRecord([a, b])]);
+    expect(again.lagsMs).toEqual([]);
+  });
+
   it('finds an earlier copy whatever the timestamp of the resend', async () => {
     const first = tallyEvent({ messageId: 'late-1', timestamp: '2026-11-20T23:59:00.000Z' });
     await ingest(deps(), [sqsRecord([first])]);
