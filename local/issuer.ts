@@ -27,6 +27,8 @@ export interface TokenRequest {
   /** `1h`, `30d`, … (jose's time-span syntax), or an absolute time in epoch seconds. @default '30d' */
   expiresIn?: string | number;
   subject?: string;
+  /** More claims (an OIDC `nonce`, `email`). */
+  claims?: Record<string, unknown>;
 }
 
 export interface LocalIssuer {
@@ -59,9 +61,10 @@ export async function loadIssuer(file: string): Promise<LocalIssuer> {
       projects,
       expiresIn = LOCAL_TOKEN_LIFETIME_SECONDS + Math.floor(Date.now() / 1000),
       subject = 'local-admin',
+      claims: extra = {},
     } = {}) => {
       const service = scope?.split(' ').includes('track') ?? false;
-      const claims: Record<string, unknown> = {};
+      const claims: Record<string, unknown> = { ...extra };
       if (role ?? !service) claims.roles = [role ?? 'admin'];
       if (scope) claims.scope = scope;
       if (projects?.length) claims.projects = projects;

@@ -1,7 +1,8 @@
 /**
  * The local HTTP front door, standing in for CloudFront + API Gateway: API routes from the route
  * table go to the same handlers as in AWS, as payload 2.0 events; other GETs serve the built
- * dashboard; the local issuer's JWKS is at `/.well-known/jwks.json`.
+ * dashboard; the local issuer's JWKS is at `/.well-known/jwks.json` and its sign-in endpoints
+ * under `/local/oauth2/` (local/oidc.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,6 +24,8 @@ export interface LocalServerOptions {
   handlers: Record<FunctionName, HttpHandler>;
   webDir: string;
   jwks: () => unknown;
+  /** Extra local endpoints (the local issuer's sign-in); true when it answered. */
+  extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** API Gateway's payload limit. */
   maxBodyBytes?: number;
   onError?: (error: unknown) => void;
@@ -110,6 +113,7 @@ export async function startServer(
     }
     if (url.pathname === '/.well-known/jwks.json' && method === 'GET')
       return sendJson(res, 200, options.jwks());
+    if (options.extra && (await options.extra(req, res, url))) return;
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')) {
       return sendJson(res, 404, errorBody('not_found', `No route ${method} ${url.pathname}`));
     }

@@ -31,6 +31,7 @@ import {
   loadIssuer,
 } from './issuer.ts';
 import { Journal } from './journal.ts';
+import { localAuthConfig, localOidc } from './oidc.ts';
 import { freePort } from './ports.ts';
 import { type Backlog, type DeadLetter, LocalQueue } from './queue.ts';
 import { startRollupScheduler } from './scheduler.ts';
@@ -207,6 +208,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const webDir = join(dataDir, '.web');
   await buildWeb(webDir);
+  // The dashboard signs in through the local issuer (the CDK stack writes Cognito's instead).
+  writeFileSync(join(webDir, 'config.json'), JSON.stringify({ auth: localAuthConfig() }));
   const { server } = await startServer({
     port,
     handlers: {
@@ -215,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     webDir,
     jwks: () => issuer.jwks,
+    extra: localOidc(issuer),
     onError: (error) => log(`request failed: ${(error as Error).stack ?? String(error)}`),
   });
 

@@ -24,7 +24,7 @@ Tally is running at ${baseUrl}
   project      ${projectId}
   write key    ${writeKey}
   admin token  ${adminToken}
-  dashboard    ${baseUrl}/#token=${adminToken}
+  dashboard    ${baseUrl}/  (one click signs in through the local issuer)
   credentials  ${join(dataDir, CREDENTIALS_FILE)}
 
 Try:

@@ -6,7 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_ENTRIES, LAMBDA_ESBUILD, type LambdaName } from '../lib/bundling.ts';
-import { buildWeb } from '../web/build.ts';
+import { BUDGET_GZIP_BYTES, buildWeb, initialLoad } from '../web/build.ts';
 
 export interface BundleInfo {
   name: LambdaName;
@@ -43,6 +43,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const b of bundles) {
     console.log(`  ${b.name.padEnd(8)} ${(b.bytes / 1024).toFixed(1).padStart(8)} KiB  ${b.file}`);
   }
-  const web = statSync('dist/web/app.js').size;
-  console.log(`Dashboard script: ${(web / 1024).toFixed(1)} KiB  dist/web/app.js`);
+  const load = initialLoad('dist/web');
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  console.log(
+    `Dashboard initial load (gzip): ${kb(load.total)} of a ${kb(BUDGET_GZIP_BYTES)} budget (${Object.entries(
+      load.files,
+    )
+      .map(([f, n]) => `${f} ${kb(n)}`)
+      .join(', ')})`,
+  );
+  const panel = statSync('dist/web/tally-panel.js').size;
+  console.log(`Side panel element: ${kb(panel)} minified  dist/web/tally-panel.js`);
+  if (load.total > BUDGET_GZIP_BYTES) {
+    console.error('The dashboard is over its budget.');
+    process.exitCode = 1;
+  }
 }

@@ -1,30 +1,326 @@
 /**
- * The dashboard: reads the admin token (from `#token=` or a pasted value), loads everything the
- * first screen shows with one call to `/api/v1/analytics/dashboard`, and refreshes every 30
- * seconds. Charts are plain SVG: one small chart does not justify a charting library.
+ * The dashboard shell: signs the admin in (auth.ts), lists the projects the token may read, and
+ * renders the page the URL names (view.ts) with the project and range pickers. Every figure is
+ * set as text (dom.ts). See docs/dashboard.md.
  */
-// Types only, from the admin API's response schemas: no admin code reaches the bundle.
-import type { DashboardBody as Dashboard } from '../lambdas/admin/responses.ts';
+import { ApiError, createApi } from './api.ts';
+import * as auth from './auth.ts';
+import { fill, h } from './dom.ts';
+import type { PageContext } from './page.ts';
+import { PAGES } from './pages/index.ts';
+import { definePanel, type TallyPanel } from './panel.ts';
+import { navigate, onNavigate, readView, type View } from './view.ts';
 
-const TOKEN_KEY = 'tally.adminToken';
 const PROJECT_KEY = 'tally.project';
-const REFRESH_MS = 30_000;
-
-/** The overview's figures: every field but its project and range. */
-type OverviewMetric = Exclude<keyof Dashboard['overview'], 'project' | 'range'>;
-type Metric = Dashboard['overview'][OverviewMetric];
+const THEME_KEY = 'tally.theme';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const tbody = (id: string) => $(id).querySelector('tbody') as HTMLElement;
-const numberFormat = new Intl.NumberFormat();
-const fmt = (n: number | null | undefined, unit = '') =>
-  n === null || n === undefined ? '–' : `${numberFormat.format(n)}${unit}`;
-const pct = (n: number | null | undefined) =>
-  n === null || n === undefined ? '–' : `${numberFormat.format(Math.round(n * 1000) / 10)} %`;
+const main = $('main');
+const projectSelect = $<HTMLSelectElement>('project');
+const rangeSelect = $<HTMLSelectElement>('range');
+const customForm = $<HTMLFormElement>('custom');
 
-/** Escapes text for innerHTML. */
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const api = createApi({ base: '', token: auth.token, renew: auth.refresh });
 
+definePanel();
+const panel = document.createElement('tally-panel') as TallyPanel;
+panel.id = 'panel';
+panel.setAttribute('remember', '');
+panel.getToken = auth.token;
+const panelToggle = $('panel-toggle');
+panel.addEventListener('tally-panel-toggle', () =>
+  panelToggle.setAttribute('aria-expanded', String(panel.hasAttribute('open'))),
+);
+panelToggle.addEventListener('click', () => panel.toggle());
+
+interface Project {
+  projectId: string;
+  name: string;
+}
+let projects: Project[] = [];
+
+function chrome(signedIn: boolean) {
+  for (const id of ['nav', 'controls', 'sign-out', 'panel-toggle']) $(id).hidden = !signedIn;
+  if (!signedIn) panel.remove();
+}
+
+/** The sign-in page; after it the admin comes back to the URL they were on. */
+function showSignIn(message = '') {
+  chrome(false);
+  document.title = 'Sign in · Tally';
+  void auth.loadConfig().then((config) => {
+    const note = message ? h('p', { class: 'error', role: 'alert' }, message) : null;
+    if (config.type === 'oidc') {
+      fill(
+        main,
+        h(
+          'section',
+          { class: 'signin', 'aria-labelledby': 'signin-title' },
+          h('h1', { id: 'signin-title' }, 'Sign in to Tally'),
+          note,
+          h(
+            'button',
+            { id: 'sign-in', type: 'button', onclick: () => void auth.signIn() },
+            config.label ?? 'Sign in',
+          ),
+        ),
+      );
+      return;
+    }
+    const input = h('textarea', {
+      id: 'token-input',
+      rows: 4,
+      required: true,
+      spellcheck: 'false',
+    });
+    fill(
+      main,
+      h(
+        'form',
+        {
+          class: 'signin',
+          id: 'token-form',
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            const value = input.value.trim();
+            if (!value) return;
+            auth.useToken(value);
+            void enter();
+          },
+        },
+        h('h1', {}, 'Sign in to Tally'),
+        h('label', { for: 'token-input' }, 'Admin token'),
+        h('p', { class: 'muted' }, 'Paste a JWT with the admin role from your issuer.'),
+        input,
+        h('button', { type: 'submit' }, 'Open dashboard'),
+        note,
+      ),
+    );
+  });
+}
+
+function showNoAccess() {
+  chrome(false);
+  $('sign-out').hidden = false;
+  document.title = 'No access · Tally';
+  const who = auth.claimsOf(auth.session()?.idToken ?? '');
+  const name = String(who.email ?? who['cognito:username'] ?? who.sub ?? 'this account');
+  fill(
+    main,
+    h(
+      'section',
+      { class: 'signin', id: 'no-access', 'aria-labelledby': 'no-access-title' },
+      h('h1', { id: 'no-access-title' }, 'No access'),
+      h('p', {}, 'You are signed in as ', h('strong', {}, name), ', which is not a Tally admin.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Ask an admin to add you to the admin group, then sign out and in again.',
+      ),
+    ),
+  );
+}
+
+/** After sign-in: the projects, then the page in the URL. */
+async function enter() {
+  try {
+    ({ projects } = await api.get<{ projects: Project[] }>('projects'));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return showNoAccess();
+    if (error instanceof ApiError && error.status === 401)
+      return showSignIn('Your session has ended. Sign in again to return to this page.');
+    return showError(error, enter);
+  }
+  chrome(true);
+  const view = readView();
+  if (!panel.isConnected) {
+    if (view.project) panel.setAttribute('project', view.project);
+    document.body.append(panel);
+    panelToggle.setAttribute('aria-expanded', String(panel.hasAttribute('open')));
+  }
+  if (!view.project || !projects.some((p) => p.projectId === view.project)) {
+    const last = localStorage.getItem(PROJECT_KEY);
+    const pick =
+      projects.find((p) => p.projectId === view.project) ??
+      projects.find((p) => p.projectId === last) ??
+      projects.find((p) => p.projectId === 'default') ??
+      projects[0];
+    // The project is always in the URL, so the picker and the figures name the same one.
+    if (pick && pick.projectId !== view.project)
+      navigate({ project: pick.projectId }, { replace: true });
+    else void render(view);
+  } else void render(view);
+}
+
+function showError(error: unknown, retry: () => void, into: HTMLElement = main) {
+  fill(
+    into,
+    h(
+      'div',
+      { class: 'state error-state', role: 'alert' },
+      h('p', {}, error instanceof Error ? error.message : 'Something went wrong.'),
+      h('button', { type: 'button', class: 'retry', onclick: retry }, 'Retry'),
+    ),
+  );
+}
+
+function renderNav(view: View) {
+  const groups = [...new Set(PAGES.map((p) => p.group))];
+  fill(
+    $('nav'),
+    h(
+      'ul',
+      {},
+      ...groups.flatMap((g) =>
+        PAGES.filter((p) => p.group === g).map((p) =>
+          h(
+            'li',
+            {},
+            h(
+              'a',
+              {
+                href: `?page=${p.id}`,
+                'aria-current': p.id === view.page ? 'page' : null,
+                onclick: (e: Event) => {
+                  e.preventDefault();
+                  navigate({ page: p.id });
+                },
+              },
+              p.title,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderControls(view: View) {
+  fill(
+    projectSelect,
+    ...projects.map((p) => h('option', { value: p.projectId }, p.name || p.projectId)),
+  );
+  projectSelect.value = view.project ?? '';
+  rangeSelect.value = view.range;
+  customForm.hidden = view.range !== 'custom';
+  if (view.from) $<HTMLInputElement>('from').value = view.from;
+  if (view.to) $<HTMLInputElement>('to').value = view.to;
+}
+
+let inFlight: AbortController | undefined;
+
+/** Renders the page of `view`: loading, then the page, or the error with a retry. */
+async function render(view: View) {
+  inFlight?.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  const page = PAGES.find((p) => p.id === view.page) ?? (PAGES[0] as (typeof PAGES)[number]);
+  renderNav(view);
+  renderControls(view);
+  if (view.project && panel.getAttribute('project') !== view.project)
+    panel.setAttribute('project', view.project);
+  document.title = `${page.title} · Tally`;
+  let exported: [string, URLSearchParams] | undefined;
+  const content = h('div', { class: 'state', 'aria-busy': 'true' }, 'Loading…');
+  const exports = h(
+    'div',
+    { class: 'exports', hidden: true },
+    ...(['csv', 'json'] as const).map((format) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-export': format,
+          onclick: () => exported && void download(format, ...exported),
+        },
+        `Export ${format.toUpperCase()}`,
+      ),
+    ),
+  );
+  delete main.dataset.loaded;
+  fill(main, h('div', { class: 'page-head' }, h('h1', {}, page.title), exports), content);
+  const ctx: PageContext = {
+    api,
+    view,
+    signal: controller.signal,
+    exportAs: (report, params) => {
+      exported = [report, params];
+      exports.hidden = false;
+    },
+  };
+  try {
+    const node = await page.render(ctx);
+    if (controller.signal.aborted) return;
+    content.replaceWith(node);
+    main.dataset.loaded = page.id;
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    if (error instanceof ApiError && error.status === 401)
+      return showSignIn('Your session has ended. Sign in again to return to this page.');
+    showError(error, () => void render(readView()), content);
+    content.removeAttribute('aria-busy');
+  }
+}
+
+/** Downloads the report in view through the export endpoint (a plain link could not send the token). */
+async function download(format: 'csv' | 'json', report: string, params: URLSearchParams) {
+  const q = new URLSearchParams(params);
+  q.set('report', report);
+  try {
+    const res = await api.raw(`export/${format}`, q);
+    const name =
+      /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ??
+      `tally.${format}`;
+    const link = h('a', { href: URL.createObjectURL(await res.blob()), download: name });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  } catch (error) {
+    alert(`Export failed: ${(error as Error).message}`);
+  }
+}
+
+function setTheme(theme: 'light' | 'dark') {
+  document.documentElement.dataset.theme = theme;
+  localStorage.setItem(THEME_KEY, theme);
+  $('theme').setAttribute('aria-label', `Switch to ${theme === 'dark' ? 'light' : 'dark'} mode`);
+}
+
+function currentTheme(): 'light' | 'dark' {
+  const set = document.documentElement.dataset.theme;
+  if (set === 'light' || set === 'dark') return set;
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+projectSelect.addEventListener('change', () => {
+  localStorage.setItem(PROJECT_KEY, projectSelect.value);
+  navigate({ project: projectSelect.value });
+});
+rangeSelect.addEventListener('change', () => {
+  if (rangeSelect.value === 'custom') {
+    customForm.hidden = false;
+    $<HTMLInputElement>('from').focus();
+    return;
+  }
+  navigate({ range: rangeSelect.value as View['range'], from: undefined, to: undefined });
+});
+customForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const from = $<HTMLInputElement>('from').value;
+  const to = $<HTMLInputElement>('to').value;
+  if (from && to)
+    navigate({ range: 'custom', from: from <= to ? from : to, to: from <= to ? to : from });
+});
+$('sign-out').addEventListener('click', () => {
+  void auth.signOut().then(() => showSignIn());
+});
+$('theme').addEventListener('click', () => setTheme(currentTheme() === 'dark' ? 'light' : 'dark'));
+$('theme').setAttribute(
+  'aria-label',
+  `Switch to ${currentTheme() === 'dark' ? 'light' : 'dark'} mode`,
+);
+onNavigate((view) => void render(view));
+
+/** `npm start` prints a link with `#token=`: use it, and drop it from the address bar. */
 function tokenFromFragment(): string | undefined {
   const match = /(?:^|&)token=([^&]+)/.exec(location.hash.slice(1));
   if (!match?.[1]) return undefined;
@@ -32,204 +328,15 @@ function tokenFromFragment(): string | undefined {
   return decodeURIComponent(match[1]);
 }
 
-function showTokenForm(message = '') {
-  $('token-form').hidden = false;
-  $('dashboard').hidden = true;
-  for (const id of ['refresh', 'sign-out', 'project', 'project-label']) $(id).hidden = true;
-  $('token-error').textContent = message;
+async function start() {
+  await auth.loadConfig();
+  const fragment = tokenFromFragment();
+  if (fragment) auth.useToken(fragment);
+  const failed = await auth.completeSignIn();
+  if (failed) return showSignIn(failed);
+  auth.resume();
+  if (!auth.session()) return showSignIn();
+  await enter();
 }
 
-function ago(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86_400)}d ago`;
-}
-
-const WEEK: [key: OverviewMetric, label: string, unit?: 'ms' | '%'][] = [
-  ['totalEvents', 'Events'],
-  ['activeUsers', 'Active users'],
-  ['newUsers', 'New users'],
-  ['messages', 'Messages'],
-  ['tokens', 'Tokens'],
-  ['avgResponseTimeMs', 'Avg response', 'ms'],
-  ['apiErrorRate', 'API error rate', '%'],
-];
-
-/** The class and text of a week-on-week change. */
-function changeCell(change: number | null | undefined): [cls: string, text: string] {
-  if (change === null || change === undefined) return ['muted', 'no earlier data'];
-  if (change === 0) return ['muted', 'no change'];
-  return change > 0 ? ['up', `▲ ${pct(change)}`] : ['down', `▼ ${pct(-change)}`];
-}
-
-function renderWeek(overview: Dashboard['overview']) {
-  $('week').innerHTML = WEEK.map(([key, label, unit]) => {
-    const c = overview[key] as Metric | undefined;
-    const value = unit === '%' ? pct(c?.value) : fmt(c?.value, unit === 'ms' ? ' ms' : '');
-    const [cls, delta] = changeCell(c?.change);
-    return `<div class="change" data-week="${key}"><span class="muted">${label}</span><strong>${value}</strong><span class="${cls}">${delta}</span></div>`;
-  }).join('');
-}
-
-function renderChart(days: Dashboard['daily']['days']) {
-  const w = 560;
-  const h = 140;
-  const pad = 18;
-  const max = Math.max(1, ...days.map((d) => d.events));
-  const step = (w - pad) / Math.max(1, days.length);
-  const bar = (value: number) => ((h - pad) * value) / max;
-  const bars = days
-    .map((d, i) => {
-      const x = pad + i * step;
-      const e = bar(d.events);
-      const m = bar(d.totalMessages);
-      return `<g data-day="${d.date}" data-events="${d.events}"><title>${d.date}: ${d.events} events, ${d.totalMessages} messages</title>
-        <rect class="events" x="${x}" y="${h - pad - e}" width="${step * 0.8}" height="${e}"/>
-        <rect class="messages" x="${x}" y="${h - pad - m}" width="${step * 0.8}" height="${m}"/>
-        <text x="${x}" y="${h - 4}">${d.date.slice(5)}</text></g>`;
-    })
-    .join('');
-  $('daily-chart').innerHTML =
-    `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none"><text x="0" y="10">${max}</text>${bars}</svg>`;
-}
-
-function render(d: Dashboard) {
-  for (const el of document.querySelectorAll<HTMLElement>('[data-metric]')) {
-    const key = el.dataset.metric as keyof Dashboard['summary'];
-    const value = d.summary[key];
-    el.textContent =
-      key === 'avgResponseTimeMs' ? fmt(value as number | null, ' ms') : fmt(value as number);
-  }
-  renderWeek(d.overview);
-  renderChart(d.daily.days);
-  tbody('top-users').innerHTML =
-    d.topUsers.users
-      .map(
-        (u) =>
-          `<tr><td>${esc(u.userId)}</td><td>${fmt(u.events)}</td><td>${fmt(u.messages)}</td><td>${fmt(u.tokens)}</td></tr>`,
-      )
-      .join('') || '<tr><td colspan="4" class="muted">No activity yet</td></tr>';
-  const now = Date.parse(d.asOf);
-  $('recent').innerHTML =
-    d.recentActivity.activities
-      .map(
-        (a) =>
-          `<li><span>${esc(a.activityType)} <span class="muted">${esc(a.userId ?? a.anonymousId ?? '')}</span></span><time datetime="${a.timestamp}" class="muted">${ago(a.timestamp, now)}</time></li>`,
-      )
-      .join('') || '<li class="muted">No activity yet</li>';
-  tbody('api').innerHTML =
-    d.api.endpoints
-      .map(
-        (e) =>
-          `<tr><td>${esc(`${e.method} ${e.endpoint}`)}</td><td>${fmt(e.count)}</td><td>${fmt(e.errors)}</td><td>${pct(e.errorRate)}</td></tr>`,
-      )
-      .join('') || '<tr><td colspan="4" class="muted">No API calls tracked</td></tr>';
-  $('updated').textContent = `updated ${new Date(d.asOf).toLocaleTimeString()}`;
-  $('dashboard').hidden = false;
-  $('token-form').hidden = true;
-  $('refresh').hidden = false;
-  $('sign-out').hidden = false;
-  $('error').textContent = '';
-}
-
-let timer: number | undefined;
-
-async function api(path: string): Promise<Response> {
-  const token = localStorage.getItem(TOKEN_KEY) ?? '';
-  return fetch(path, { headers: { authorization: `Bearer ${token}` } });
-}
-
-function project(): string | null {
-  return new URLSearchParams(location.search).get('project') ?? localStorage.getItem(PROJECT_KEY);
-}
-
-async function loadProjects() {
-  const res = await api('/api/v1/analytics/projects');
-  if (!res.ok) return;
-  const { projects } = (await res.json()) as { projects: { projectId: string; name: string }[] };
-  const select = $<HTMLSelectElement>('project');
-  select.innerHTML = projects
-    .map((p) => `<option value="${esc(p.projectId)}">${esc(p.name || p.projectId)}</option>`)
-    .join('');
-  const current = project();
-  if (current && projects.some((p) => p.projectId === current)) select.value = current;
-  select.hidden = projects.length < 2;
-  $('project-label').hidden = projects.length < 2;
-}
-
-async function load() {
-  if (!localStorage.getItem(TOKEN_KEY)) return showTokenForm();
-  const p = project();
-  try {
-    const res = await api(
-      `/api/v1/analytics/dashboard${p ? `?project=${encodeURIComponent(p)}` : ''}`,
-    );
-    const body = await res.json().catch(() => ({}));
-    if (res.status === 401) {
-      localStorage.removeItem(TOKEN_KEY);
-      return showTokenForm(
-        'That token was not accepted (missing, expired or not signed by the configured issuer).',
-      );
-    }
-    if (!res.ok) {
-      $('error').textContent = body?.error?.message ?? `The API answered ${res.status}`;
-      return;
-    }
-    render(body as Dashboard);
-  } catch {
-    $('error').textContent = 'Could not reach the API; retrying.';
-  } finally {
-    clearTimeout(timer);
-    timer = window.setTimeout(load, REFRESH_MS);
-  }
-}
-
-/** Downloads an export with the token (a plain link could not send it). */
-async function download(report: string) {
-  const [path, query = ''] = report.split('?');
-  const params = new URLSearchParams(query);
-  params.set('report', path as string);
-  const p = project();
-  if (p) params.set('project', p);
-  const res = await api(`/api/v1/analytics/export/csv?${params}`);
-  if (!res.ok) {
-    $('error').textContent = `Export failed (${res.status})`;
-    return;
-  }
-  const name =
-    /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'tally.csv';
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(await res.blob());
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(link.href);
-}
-
-$('token-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const value = ($('token-input') as HTMLTextAreaElement).value.trim();
-  if (!value) return;
-  localStorage.setItem(TOKEN_KEY, value);
-  void loadProjects();
-  void load();
-});
-$('refresh').addEventListener('click', () => void load());
-$('sign-out').addEventListener('click', () => {
-  localStorage.removeItem(TOKEN_KEY);
-  clearTimeout(timer);
-  showTokenForm();
-});
-$<HTMLSelectElement>('project').addEventListener('change', (e) => {
-  localStorage.setItem(PROJECT_KEY, (e.target as HTMLSelectElement).value);
-  void load();
-});
-for (const button of document.querySelectorAll<HTMLButtonElement>('[data-export]')) {
-  button.addEventListener('click', () => void download(button.dataset.export as string));
-}
-
-const fromFragment = tokenFromFragment();
-if (fromFragment) localStorage.setItem(TOKEN_KEY, fromFragment);
-if (localStorage.getItem(TOKEN_KEY)) void loadProjects();
-void load();
+void start();

@@ -1,12 +1,12 @@
 /**
  * `GET /api/v1/analytics/dashboard`: everything the dashboard's first screen shows, in one
- * response: the summary, the last 7 days against the 7 before, the daily series, the most active
- * users, the latest activity, and API health. It runs the same reports a client could call one
- * by one, so the numbers are the same.
+ * response: the summary, the range (default the last 7 days) against the one before, the daily
+ * series, the most active users, the latest activity, and API health. It runs the same reports a
+ * client could call one by one, so the numbers are the same.
  */
 import * as v from 'valibot';
 import { NotFoundError } from '../../model/errors.ts';
-import { projectParam, type Report, type ReportRequest, report } from '../report.ts';
+import { projectParam, type Report, type ReportRequest, rangeParams, report } from '../report.ts';
 import { dashboardResponse } from '../responses.ts';
 
 /** The reports the dashboard is made of, with the query each gets. */
@@ -20,18 +20,28 @@ const PARTS = {
   api: ['GET /api/v1/analytics/api-usage', { range: '24h', limit: '5', latency: 'false' }],
 } as const satisfies Record<string, readonly [string, Record<string, string>]>;
 
+/** The parts that follow the requested range (recent activity stays the last 24 hours). */
+const RANGED = new Set<string>(['overview', 'daily', 'topUsers', 'api']);
+
 export const dashboardReport = (reports: () => Report<unknown>[]) =>
   report({
     route: 'GET /api/v1/analytics/dashboard',
     response: dashboardResponse,
-    query: v.object({ project: projectParam }),
+    query: v.object({ project: projectParam, ...rangeParams }),
     run: async (request: ReportRequest<unknown>) => {
+      const { range, from, to } = request.query as { range?: string; from?: string; to?: string };
+      const asked = Object.fromEntries(
+        Object.entries({ range, from, to }).filter(([, value]) => value !== undefined),
+      );
       const byRoute = new Map(reports().map((r) => [r.route, r]));
       const entries = await Promise.all(
         Object.entries(PARTS).map(async ([name, [route, query]]) => {
           const part = byRoute.get(route);
           if (!part) throw new NotFoundError(`The dashboard needs ${route}`);
-          const parsed = v.parse(part.query, { ...query, project: request.projectId });
+          // A part that follows the range drops its default range for the one asked for.
+          const { range: _default, ...rest } = query as Record<string, string>;
+          const own = RANGED.has(name) && Object.keys(asked).length ? { ...rest, ...asked } : query;
+          const parsed = v.parse(part.query, { ...own, project: request.projectId });
           return [name, await part.run({ ...request, query: parsed })] as const;
         }),
       );
