@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { corsHeaders } from '../lambdas/contract/cors.ts';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { errorBody } from '../lambdas/http/error-handler.ts';
 import { dispatchRoute, toEvent, toReply } from './apigw.ts';
@@ -24,6 +25,8 @@ export interface LocalServerOptions {
   handlers: Record<FunctionName, HttpHandler>;
   webDir: string;
   jwks: () => unknown;
+  /** Origins allowed to call the API from a browser (lambdas/contract/cors.ts). @default none */
+  corsOrigins?: readonly string[];
   /** Extra local endpoints (the local issuer's sign-in); true when it answered. */
   extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** API Gateway's payload limit. */
@@ -96,6 +99,11 @@ export async function startServer(
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
+    const cors = corsHeaders(req.headers.origin, options.corsOrigins ?? [], method === 'OPTIONS');
+    // API Gateway answers a CORS preflight itself, before any route.
+    if (method === 'OPTIONS' && cors['access-control-allow-origin'])
+      return send(res, 204, cors, '');
+    for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
     // Like API Gateway: the route of the method, else the path's ANY route (the function's 405).
     const match = dispatchRoute(method, url.pathname);
     if (match) {

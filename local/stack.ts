@@ -56,6 +56,8 @@ export interface LocalStackOptions {
   maxBacklog?: Backlog;
   /** Size at which the queue's journal starts a new segment. @default 8 MiB */
   journalSegmentBytes?: number;
+  /** Origins whose pages may call the API (an embedded `<tally-panel>`). @default none */
+  corsOrigins?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -219,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     webDir,
     jwks: () => issuer.jwks,
     extra: localOidc(issuer),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     onError: (error) => log(`request failed: ${(error as Error).stack ?? String(error)}`),
   });
 

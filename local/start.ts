@@ -4,6 +4,7 @@
  * Accepted events are journaled on disk until ingested, so even `kill -9` loses none of them.
  */
 import { join, relative } from 'node:path';
+import { parseOrigins } from '../lambdas/contract/cors.ts';
 import { CREDENTIALS_FILE } from './bootstrap.ts';
 import { dataDirFromEnv } from './data-dir.ts';
 import { parseMaxBacklog } from './queue.ts';
@@ -13,9 +14,17 @@ const dataDir = dataDirFromEnv();
 const port = Number(process.env.PORT ?? 3000);
 const inMemory = process.env.TALLY_DDB_MEMORY === '1';
 const maxBacklog = parseMaxBacklog(process.env.TALLY_LOCAL_MAX_BACKLOG);
+const corsOrigins = parseOrigins(process.env.TALLY_CORS_ORIGINS, 'TALLY_CORS_ORIGINS');
 const log = (line: string) => console.log(`[tally] ${line}`);
 
-const stack = await startLocalStack({ port, dataDir, inMemory, maxBacklog, log });
+const stack = await startLocalStack({
+  port,
+  dataDir,
+  inMemory,
+  maxBacklog,
+  corsOrigins,
+  log,
+});
 const { baseUrl, writeKey, adminToken, projectId } = stack.credentials;
 
 console.log(`

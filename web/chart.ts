@@ -28,7 +28,13 @@ export function lineChart(title: string, days: string[], series: Series[]): HTML
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
         axes: [
-          { stroke: 'currentColor', grid: { stroke: '#8884' } },
+          {
+            stroke: 'currentColor',
+            grid: { stroke: '#8884' },
+            // Whole days only: the points are days (or weeks, months), never hours.
+            incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 91 * 86_400],
+            values: (_u, splits) => splits.map((s) => new Date(s * 1000).toISOString().slice(5, 10)),
+          },
           { stroke: 'currentColor', grid: { stroke: '#8884' }, size: 56 },
         ],
         series: [

@@ -31,17 +31,18 @@ const METRICS: [key: keyof DashboardBody['summary'], label: string, show: typeof
   ['avgResponseTimeMs', 'Avg response', ms],
 ];
 
-/** An icon per kind of activity (decorative: the activity's name is beside it). */
+/** A symbol per kind of activity (decorative: the activity's name is beside it; plain glyphs that
+ * common system fonts have, unlike emoji). */
 export function iconOf(activity: string): string {
   const a = activity.toLowerCase();
-  if (/message/.test(a)) return '💬';
-  if (/conversation/.test(a)) return '🗨️';
-  if (/login|sign(ed)? ?in/.test(a)) return '🔑';
-  if (/sign(ed)? ?up|regist/.test(a)) return '✨';
-  if (/logout|sign(ed)? ?out/.test(a)) return '🚪';
-  if (/page|screen|view/.test(a)) return '📄';
-  if (/api|request/.test(a)) return '⚙️';
-  if (/error|fail/.test(a)) return '⚠️';
+  if (/message/.test(a)) return '✉';
+  if (/conversation/.test(a)) return '☰';
+  if (/login|sign(ed)? ?in/.test(a)) return '→';
+  if (/sign(ed)? ?up|regist/.test(a)) return '✚';
+  if (/logout|sign(ed)? ?out/.test(a)) return '←';
+  if (/page|screen|view/.test(a)) return '▤';
+  if (/api|request/.test(a)) return '⚙';
+  if (/error|fail/.test(a)) return '⚠';
   return '•';
 }
 
@@ -69,6 +70,7 @@ button:focus-visible { outline: 2px solid var(--accent, #3858e9); outline-offset
 .metric span { display: block; font-size: .75rem; color: var(--muted, GrayText); }
 .metric strong { font-size: 1.25rem; font-variant-numeric: tabular-nums; }
 ol { list-style: none; margin: 0; padding: 0; }
+.icon { width: 1.25rem; text-align: center; color: var(--accent, #3858e9); }
 li { display: flex; gap: .5rem; align-items: baseline; padding: .3rem 0; border-bottom: 1px solid #8882; }
 .who { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .what { color: var(--muted, GrayText); font-size: .8rem; }
@@ -83,8 +85,7 @@ time { color: var(--muted, GrayText); font-size: .8rem; white-space: nowrap; }
 
 export class TallyPanel extends HTMLElement {
   static observedAttributes = ['open', 'project', 'api'];
-  /** Supplies the admin JWT (the product's own session). */
-  getToken: TokenSource = () => undefined;
+  #getToken: TokenSource | undefined;
 
   #root = this.attachShadow({ mode: 'open' });
   #api: Api | undefined;
@@ -133,6 +134,16 @@ export class TallyPanel extends HTMLElement {
     this.#schedule(name === 'open' && after === null ? REFRESH_MS : 0);
   }
 
+  /** Supplies the admin JWT (the product's own session); setting it loads the figures. */
+  get getToken(): TokenSource | undefined {
+    return this.#getToken;
+  }
+
+  set getToken(source: TokenSource | undefined) {
+    this.#getToken = source;
+    if (this.isConnected) this.#schedule(0);
+  }
+
   /** Whether the open state is kept across page loads (`remember` attribute). */
   get remembers(): boolean {
     return this.hasAttribute('remember');
@@ -154,7 +165,7 @@ export class TallyPanel extends HTMLElement {
 
   #schedule(delay: number) {
     clearTimeout(this.#timer);
-    if (!this.isOpen || document.visibilityState === 'hidden') return;
+    if (!this.isOpen || !this.#getToken || document.visibilityState === 'hidden') return;
     this.#timer = window.setTimeout(() => void this.refresh(), delay);
   }
 
@@ -168,7 +179,7 @@ export class TallyPanel extends HTMLElement {
     try {
       this.#api ??= createApi({
         base: (this.getAttribute('api') ?? '').replace(/\/$/, ''),
-        token: async () => (await this.getToken()) ?? undefined,
+        token: async () => (await this.#getToken?.()) ?? undefined,
       });
       const project = this.getAttribute('project');
       const d = await this.#api.get<DashboardBody>(
@@ -218,7 +229,7 @@ export class TallyPanel extends HTMLElement {
               h(
                 'li',
                 {},
-                h('span', { 'aria-hidden': 'true' }, iconOf(a.activityType)),
+                h('span', { class: 'icon', 'aria-hidden': 'true' }, iconOf(a.activityType)),
                 h(
                   'span',
                   { class: 'who' },
