@@ -33,7 +33,8 @@ export function lineChart(title: string, days: string[], series: Series[]): HTML
             grid: { stroke: '#8884' },
             // Whole days only: the points are days (or weeks, months), never hours.
             incrs: [86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 91 * 86_400],
-            values: (_u, splits) => splits.map((s) => new Date(s * 1000).toISOString().slice(5, 10)),
+            values: (_u, splits) =>
+              splits.map((s) => new Date(s * 1000).toISOString().slice(5, 10)),
           },
           { stroke: 'currentColor', grid: { stroke: '#8884' }, size: 56 },
         ],
