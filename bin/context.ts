@@ -5,6 +5,7 @@
  */
 import type { App } from 'aws-cdk-lib';
 import { INSIGHTS, type SentimentProviderName } from '../lambdas/contract/config/admin.ts';
+import { API_STAGE } from '../lambdas/contract/config/api.ts';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { resolve } from '../lambdas/contract/config/setting.ts';
 import { DEFAULT_STAGE, stageSettings } from '../lib/stage.ts';
@@ -26,6 +27,8 @@ export const CONTEXT_VALUES = [
   'alarmEmail',
   'domainName',
   'certificateArn',
+  'apiThrottleRate',
+  'apiThrottleBurst',
 ] as const;
 export type ContextValue = (typeof CONTEXT_VALUES)[number];
 
@@ -45,6 +48,8 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
   if ((domainName === undefined) !== (certificateArn === undefined)) {
     throw new Error('-c domainName and -c certificateArn go together: give both, or neither');
   }
+  const throttleRate = ctx('apiThrottleRate');
+  const throttleBurst = ctx('apiThrottleBurst');
   return new TallyStack(app, ctx('stackName') ?? 'Tally', {
     env,
     stage: stageSettings(ctx('stage') ?? DEFAULT_STAGE, '-c stage').name,
@@ -74,6 +79,24 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
               ? lifetime
               : JWT.maxLifetimeSeconds.parse(lifetime)) as number,
             '-c jwtMaxTokenLifetime',
+          ),
+        }),
+    ...(throttleRate === undefined
+      ? {}
+      : {
+          apiThrottleRate: resolve(
+            API_STAGE.throttleRate,
+            Number(throttleRate),
+            '-c apiThrottleRate',
+          ),
+        }),
+    ...(throttleBurst === undefined
+      ? {}
+      : {
+          apiThrottleBurst: resolve(
+            API_STAGE.throttleBurst,
+            Number(throttleBurst),
+            '-c apiThrottleBurst',
           ),
         }),
     ...(sentimentProvider

@@ -9,6 +9,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { API_STAGE } from '../lambdas/contract/config/api.ts';
+import { resolve } from '../lambdas/contract/config/setting.ts';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { FALLBACK_ROUTES, ROUTES } from '../lambdas/contract/routes.ts';
 import { ACCESS_LOG_FIELDS } from './access-log.ts';
@@ -20,6 +22,10 @@ export interface TallyHttpApiProps {
   readonly functions: Record<FunctionName, IFunction>;
   /** The access log's retention and removal. @default STAGES.prod.logs */
   readonly logs?: LogSettings;
+  /** Steady requests/s of the default stage, all routes together. @default 5,000 */
+  readonly throttleRate?: number;
+  /** Burst of the default stage above the rate. @default 2,500 */
+  readonly throttleBurst?: number;
 }
 
 /**
@@ -50,6 +56,11 @@ export class TallyHttpApi extends Construct {
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+      // The stage ceiling in front of the per-key limits.
+      throttle: {
+        rateLimit: resolve(API_STAGE.throttleRate, props.throttleRate, 'throttleRate'),
+        burstLimit: resolve(API_STAGE.throttleBurst, props.throttleBurst, 'throttleBurst'),
       },
     });
     // An integration makes its resources when a route first binds it, so one per function here

@@ -27,6 +27,10 @@ export interface TallyStackProps extends StackProps {
   readonly domain?: DashboardDomain;
   /** @default - TallyStorage's default, Standard-IA */
   readonly tableClass?: TableClass;
+  /** API Gateway stage throttling, requests/s. @default 5,000 */
+  readonly apiThrottleRate?: number;
+  /** API Gateway stage burst. @default 2,500 */
+  readonly apiThrottleBurst?: number;
 }
 
 /** The whole service. The stack only composes; each construct owns its resources. */
@@ -63,6 +67,8 @@ export class TallyStack extends Stack {
     });
     const http = new TallyHttpApi(this, 'Http', {
       functions: { track: ingestion.trackFunction, admin: admin.adminFunction },
+      ...(props.apiThrottleRate === undefined ? {} : { throttleRate: props.apiThrottleRate }),
+      ...(props.apiThrottleBurst === undefined ? {} : { throttleBurst: props.apiThrottleBurst }),
       logs,
     });
     const site = new TallyDashboardSite(this, 'Dashboard', {

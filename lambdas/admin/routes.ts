@@ -27,6 +27,7 @@ import { exportReport } from './reports/export.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
 import { productReports } from './reports/product.ts';
+import { settingsReports } from './reports/settings.ts';
 import { summaryReport } from './reports/summary.ts';
 import { usageReports } from './reports/usage.ts';
 import { writeKeyReports } from './reports/write-keys.ts';
@@ -38,6 +39,7 @@ export const REPORTS: Report<unknown>[] = [
   summaryReport,
   ...coreReports,
   ...writeKeyReports,
+  ...settingsReports,
   ...usageReports,
   ...peopleReports,
   ...insightsReports,

@@ -53,6 +53,16 @@ export const keys = {
     sk: commitSortKey(version),
   }),
 
+  /**
+   * One fixed window of a write key's traffic: the requests and events its containers accepted,
+   * summed in DynamoDB (lambdas/track/rate-limit.ts). One partition per key: no item is shared
+   * across keys or projects.
+   */
+  rateWindow: (projectId: string, keyId: string, windowStart: number): Key => ({
+    pk: `RL#${projectId}#${keyId}`,
+    sk: String(windowStart),
+  }),
+
   /** A user's profile (first seen, traits). Sharded so one project's reads spread out. */
   user: (projectId: string, actor: string, shards: number): Key => ({
     pk: userPartition(projectId, shardOf(actor, shards)),

@@ -21,4 +21,9 @@ export interface IngestDeps {
    * after it started, which bounds where a crashed writer's competitors can have committed.
    */
   lifetimeMs: number;
+  /**
+   * Days a project's new raw events and facts are kept (its setting, else
+   * `storage.retentionDays`). @default storage.retentionDays for every project
+   */
+  retentionOf?: ((projectId: string) => Promise<number>) | undefined;
 }

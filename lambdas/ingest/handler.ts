@@ -7,14 +7,22 @@ import { ingestConfig } from '../contract/config/ingest.ts';
 import { INGEST_METRICS, INGEST_SERVICE } from '../contract/telemetry.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
+import { RetentionResolver } from '../store/settings.ts';
 import { sqsDeadLetter } from './dead-letter.ts';
 import type { IngestDeps } from './deps.ts';
 import { ingest } from './ingest.ts';
 
 const config = ingestConfig(process.env);
 const log = createLogger('ingest');
+const ddb = documentClient(config.storage);
+const retention = new RetentionResolver(
+  ddb,
+  config.storage.tableName,
+  config.storage.retentionDays,
+);
 const deps: IngestDeps = {
-  ddb: documentClient(config.storage),
+  ddb,
+  retentionOf: (projectId) => retention.daysOf(projectId),
   storage: config.storage,
   now: Date.now,
   log,

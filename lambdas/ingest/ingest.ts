@@ -91,6 +91,8 @@ interface Writer {
   bucket: string;
   /** The last commit number read before checking. */
   seen: number;
+  /** Days this project's new raw events and facts are kept. */
+  retentionDays: number;
   /** Throws once this invocation may no longer write. */
   guard: () => void;
 }
@@ -179,6 +181,13 @@ export async function ingest(
   await Promise.all(
     [...byProject].map(async ([projectId, candidates]) => {
       const groups = groupsOf(candidates);
+      let retentionDays: number;
+      try {
+        retentionDays = (await deps.retentionOf?.(projectId)) ?? deps.storage.retentionDays;
+      } catch (error) {
+        fail(candidates, `reading the project's retention failed: ${(error as Error).message}`);
+        return;
+      }
       for (const [i, group] of groups.entries()) {
         // A group started late might not finish: leave it, and the rest, to a later invocation.
         if (deps.now() > startedAt + deps.lifetimeMs / 2) {
@@ -189,7 +198,16 @@ export async function ingest(
           const now = deps.now();
           const seen = await latestCommit(deps.ddb, deps.storage.tableName, projectId);
           const bucket = bucketOf(now, deps.storage.bucketSeconds);
-          const writer = { deps, projectId, token, storedAt: now, bucket, seen, guard };
+          const writer = {
+            deps,
+            projectId,
+            token,
+            storedAt: now,
+            bucket,
+            seen,
+            retentionDays,
+            guard,
+          };
           const outcome = await ingestGroup(writer, group);
           stored += outcome.stored;
           duplicates += outcome.duplicates;
@@ -415,8 +433,9 @@ function assignItems(w: Writer, candidates: Candidate[]): Fresh[] {
 /** Stores the raw events; returns the items DynamoDB left unprocessed after every retry. */
 async function storeRaw(w: Writer, fresh: Fresh[]): Promise<Item[]> {
   const { storage } = w.deps;
+  const layout = { eventShards: storage.eventShards, retentionDays: w.retentionDays };
   const items = fresh.map((f) =>
-    toRawItem(f.event, storage, { day: f.day, factItem: f.item.sk, seenVersion: w.seen }),
+    toRawItem(f.event, layout, { day: f.day, factItem: f.item.sk, seenVersion: w.seen }),
   );
   return batchPut(w.deps.ddb, storage.tableName, items, { beforeEach: w.guard });
 }
@@ -470,7 +489,7 @@ async function commit(
           set.add(keys.counterBucket(w.projectId, period.day(day), w.bucket), c);
           set.add(keys.totals(w.projectId), c);
         }
-        puts.push(factLogItem(key, facts, rawTtl(events[0]?.event as TallyEvent, storage)));
+        puts.push(factLogItem(key, facts, rawTtl(events[0]?.event as TallyEvent, w)));
       }
       const at = w.deps.now();
       const entry = commitEntryItem(w.projectId, { version, writer: w.token, at, hashes });

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unavailable'
   | 'not_implemented'
-  | 'conflict';
+  | 'conflict'
+  | 'rate_limited';
 
 /** Base class: a stable `code`, the HTTP status it maps to, and optional public details. */
 export class TallyError extends Error {
@@ -119,6 +120,16 @@ export class UnavailableError extends TallyError {
   ) {
     super('unavailable', 503, message, {
       ...options,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/** The caller sent more than its rate limit allows; it may retry after `retryAfterSeconds`. */
+export class RateLimitedError extends TallyError {
+  constructor(message: string, retryAfterSeconds: number, details: Record<string, unknown>) {
+    super('rate_limited', 429, message, {
+      details: { ...details, retryAfterSeconds },
       headers: { 'retry-after': String(retryAfterSeconds) },
     });
   }

@@ -69,3 +69,27 @@ export function structuralProblem(value: unknown, root = '$'): string | undefine
   }
   return undefined;
 }
+
+/** What one write key may send: requests and events per second, over fixed windows. */
+export interface RateLimit {
+  readonly requestsPerSecond: number;
+  readonly eventsPerSecond: number;
+}
+
+/** Rate limits are counted over fixed windows this long: a burst of up to a window's budget passes. */
+export const RATE_WINDOW_SECONDS = 10;
+
+/**
+ * Bounds of a rate limit (admin API and configuration). A window holds at least one full batch
+ * (2,500 events), or a client sending full batches could never be accepted.
+ */
+export const RATE_LIMIT_BOUNDS = {
+  requestsPerSecond: { min: 1, max: 100_000 },
+  eventsPerSecond: { min: 250, max: 1_000_000 },
+} as const;
+
+/**
+ * Bounds of a project's retention (days). The floor keeps a resend recognised for the 7 days the
+ * dedupe contract promises, with a day to spare.
+ */
+export const RETENTION_BOUNDS = { min: 8, max: 3650 } as const;

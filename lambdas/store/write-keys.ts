@@ -15,6 +15,9 @@ export function hashWriteKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/** The public id of a key: the start of its secret's hash. */
+export const keyIdOf = (secret: string) => hashWriteKey(secret).slice(0, 16);
+
 /** A new secret: `tk_` and 32 random bytes, base64url. */
 export function generateWriteKey(): string {
   return WRITE_KEY_PREFIX + randomBytes(32).toString('base64url');
@@ -38,7 +41,7 @@ export async function putWriteKey(
 ): Promise<WriteKeyRecord> {
   const hash = hashWriteKey(input.secret);
   const record: WriteKeyRecord = {
-    keyId: hash.slice(0, 16),
+    keyId: keyIdOf(input.secret),
     projectId: input.projectId,
     prefix: input.secret.slice(0, WRITE_KEY_PREFIX.length + 6),
     name: input.name,

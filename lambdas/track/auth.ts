@@ -4,13 +4,22 @@
  * `track` scope naming its project.
  */
 
+import { createHash } from 'node:crypto';
 import { looksLikeJwt, resolveProject, TRACK_SCOPE, type Verifier } from '../http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
+import { keyIdOf } from '../store/write-keys.ts';
 
 export interface TrackAuth {
   resolveWriteKey: (secret: string) => Promise<string | undefined>;
   /** Verifies service tokens; absent when the deployment accepts write keys only. */
   verifyServiceToken?: Verifier | undefined;
+}
+
+/** Who called: the project, and the key its rate limit is counted under. */
+export interface Caller {
+  projectId: string;
+  /** A write key's id, or `svc-…` (a hash of the subject) for a service token. */
+  keyId: string;
 }
 
 type Credential = { kind: 'writeKey'; secret: string } | { kind: 'jwt'; token: string };
@@ -46,7 +55,7 @@ export async function authenticate(
     bodyWriteKey?: string | undefined;
     project?: string | undefined;
   },
-): Promise<string> {
+): Promise<Caller> {
   const credential =
     credentialFrom(input.authorization) ??
     (input.bodyWriteKey ? { kind: 'writeKey' as const, secret: input.bodyWriteKey } : undefined);
@@ -55,7 +64,7 @@ export async function authenticate(
   if (credential.kind === 'writeKey') {
     const projectId = await auth.resolveWriteKey(credential.secret);
     if (!projectId) throw new UnauthorizedError('unknown or revoked write key');
-    return projectId;
+    return { projectId, keyId: keyIdOf(credential.secret) };
   }
 
   if (!auth.verifyServiceToken) throw new UnauthorizedError('service tokens are not configured');
@@ -67,5 +76,10 @@ export async function authenticate(
   if (!principal.projects?.length) {
     throw new ForbiddenError('A service token must name its project (projects claim)');
   }
-  return resolveProject(principal, input.project, undefined);
+  const projectId = resolveProject(principal, input.project, undefined);
+  const subject = createHash('sha256')
+    .update(principal.subject ?? '')
+    .digest('hex')
+    .slice(0, 12);
+  return { projectId, keyId: `svc-${subject}` };
 }

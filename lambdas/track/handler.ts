@@ -7,15 +7,24 @@ import type { HttpEvent, HttpResult } from '../http/json.ts';
 import { createVerifier } from '../http/jwt.ts';
 import { createLogger } from '../http/logger.ts';
 import { routerFor } from '../http/router.ts';
+import { RATE_WINDOW_SECONDS } from '../model/limits.ts';
+import { addUsage } from '../store/rate-limits.ts';
+import { RateLimitResolver } from '../store/settings.ts';
 import { WriteKeyResolver } from '../store/write-keys.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { trackRoutes } from './routes.ts';
 
 const config = trackConfig(process.env);
 const logger = createLogger('track');
-const resolver = new WriteKeyResolver(
-  documentClient(config.storage),
-  config.storage.tableName,
-  config.writeKeyCacheSeconds * 1000,
+const ddb = documentClient(config.storage);
+const { tableName } = config.storage;
+const cacheMs = config.writeKeyCacheSeconds * 1000;
+const resolver = new WriteKeyResolver(ddb, tableName, cacheMs);
+const limits = new RateLimitResolver(
+  ddb,
+  tableName,
+  { requestsPerSecond: config.rateLimitRequests, eventsPerSecond: config.rateLimitEvents },
+  cacheMs,
 );
 
 const route = routerFor(
@@ -26,6 +35,13 @@ const route = routerFor(
       verifyServiceToken: config.jwt ? createVerifier(config.jwt) : undefined,
     },
     privacy: config.privacy,
+    limiter: new RateLimiter({
+      addUsage: (window, add) => addUsage(ddb, tableName, window, add),
+      limitOf: (projectId, keyId) => limits.limitOf(projectId, keyId),
+      windowSeconds: RATE_WINDOW_SECONDS,
+      now: Date.now,
+      log: logger,
+    }),
     eventBridge: eventBridgeClient(config.eventBridgeEndpoint),
     busName: config.eventBusName,
     now: Date.now,

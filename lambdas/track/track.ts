@@ -15,9 +15,10 @@ import {
 } from '../model/errors.ts';
 import { LIMITS } from '../model/limits.ts';
 import { type ItemSpec, judge, type Rejection } from './accept.ts';
-import { authenticate, type TrackAuth } from './auth.ts';
+import { authenticate, type Caller, type TrackAuth } from './auth.ts';
 import type { EnrichOptions } from './enrich.ts';
 import { publish } from './publish.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export interface TrackDeps {
   auth: TrackAuth;
@@ -27,6 +28,8 @@ export interface TrackDeps {
   now: () => number;
   /** One line per request with what was accepted and rejected (counted by lib/operations.ts). */
   log: Log;
+  /** Per-key rate limits; none when absent (unit tests of other concerns). */
+  limiter?: RateLimiter | undefined;
   /** Retry pacing of PutEvents; tests shorten it. */
   publishBaseDelayMs?: number;
 }
@@ -71,14 +74,18 @@ export function trackingEndpoint(
         throw new UnauthorizedError('no credentials and no readable body');
       }
     }
-    const projectId = await authenticate(deps.auth, {
+    const caller = await authenticate(deps.auth, {
       authorization,
       bodyWriteKey: bodyWriteKey(body),
       project: event.queryStringParameters?.project,
     });
     const parsed = body ?? parseBody(event);
-    checkTenant(projectId, event.queryStringParameters?.tenant_id, parsed);
-    return acceptMessages(deps, projectId, event, read(parsed));
+    checkTenant(caller.projectId, event.queryStringParameters?.tenant_id, parsed);
+    const incoming = read(parsed);
+    // Before anything is judged or published: a refused request changes nothing, so its retry
+    // is counted once, when it is accepted.
+    await deps.limiter?.admit(caller.projectId, caller.keyId, incoming.items.length);
+    return acceptMessages(deps, caller, event, incoming);
   };
 }
 
@@ -108,7 +115,7 @@ function checkTenant(projectId: string, query: string | undefined, body: unknown
 /** Accepts the messages of one request and answers with the outcome of each. */
 async function acceptMessages(
   deps: TrackDeps,
-  projectId: string,
+  { projectId }: Caller,
   event: HttpEvent,
   { items, spec, sentAt, context }: Incoming,
 ): Promise<HttpResult> {

@@ -90,7 +90,17 @@ const EXTERNAL = {
   domainName: 'analytics.example.com',
   certificateArn:
     'arn:aws:acm:us-east-1:111111111111:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012',
+  apiThrottleRate: '1234',
+  apiThrottleBurst: '567',
 };
+
+/** The throttling of the HTTP API's default stage. */
+const stageThrottle = (t: Template) =>
+  (
+    Object.values(t.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { DefaultRouteSettings?: Record<string, number> };
+    }
+  ).Properties.DefaultRouteSettings;
 
 /** What each context value must change in the synthesized output. */
 const CHECKS: Record<string, (s: Synth) => void> = {
@@ -137,6 +147,8 @@ const CHECKS: Record<string, (s: Synth) => void> = {
         }),
       }),
     }),
+  apiThrottleRate: (s) => expect(stageThrottle(s.template)?.ThrottlingRateLimit).toBe(1234),
+  apiThrottleBurst: (s) => expect(stageThrottle(s.template)?.ThrottlingBurstLimit).toBe(567),
   jwtSecretName: (s) => {
     s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     expect(JSON.stringify(envOf(s.template, ADMIN).JWT_HS256_SECRET)).toContain(
@@ -186,9 +198,13 @@ describe('context values', () => {
       JWT_MAX_TOKEN_LIFETIME_SECONDS: '86400',
     });
     expect(actionsOf(plain.template, ADMIN).filter((a) => a.startsWith('comprehend:'))).toEqual([]);
+    expect(stageThrottle(plain.template)).toEqual({
+      ThrottlingRateLimit: 5000,
+      ThrottlingBurstLimit: 2500,
+    });
   });
 
-  it('reach the template: an external JWKS issuer with its claims, a stack name, Comprehend', () => {
+  it('reach the template: an external JWKS issuer with its claims, a stack name, Comprehend, stage throttling', () => {
     for (const name of Object.keys(EXTERNAL)) (CHECKS[name] as (s: Synth) => void)(external);
   });
 
@@ -206,6 +222,9 @@ describe('context values', () => {
     );
     expect(() => synth({ jwtMaxTokenLifetime: '1y' })).toThrow(
       '-c jwtMaxTokenLifetime must be an integer in [60, 31536000], got "1y"',
+    );
+    expect(() => synth({ apiThrottleBurst: '9000' })).toThrow(
+      '-c apiThrottleBurst must be an integer in [1, 5000], got 9000',
     );
   });
 

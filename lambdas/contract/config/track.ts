@@ -1,4 +1,6 @@
 /** The track function's configuration. */
+
+import { RATE_LIMIT_BOUNDS } from '../../model/limits.ts';
 import { hasJwt, type JwtConfig, jwtConfig } from './jwt.ts';
 import { ConfigError, type Env, integer, oneOf, readAll, text, type Values } from './setting.ts';
 import { type StorageConfig, storageConfig } from './storage.ts';
@@ -16,6 +18,20 @@ export const TRACK = {
   eventBridgeEndpoint: text('EVENTBRIDGE_ENDPOINT'),
   /** How long a write-key lookup is trusted; revocation takes effect within this. */
   writeKeyCacheSeconds: integer('TALLY_WRITE_KEY_CACHE_SECONDS', 60, 0, 60),
+  /** Requests per second a write key may send, unless its project or the key sets its own. */
+  rateLimitRequests: integer(
+    'TALLY_RATE_LIMIT_REQUESTS',
+    500,
+    RATE_LIMIT_BOUNDS.requestsPerSecond.min,
+    RATE_LIMIT_BOUNDS.requestsPerSecond.max,
+  ),
+  /** Events per second a write key may send (a batch counts each of its events). */
+  rateLimitEvents: integer(
+    'TALLY_RATE_LIMIT_EVENTS',
+    20_000,
+    RATE_LIMIT_BOUNDS.eventsPerSecond.min,
+    RATE_LIMIT_BOUNDS.eventsPerSecond.max,
+  ),
 } as const;
 
 /** How the track function treats addresses and bots. */

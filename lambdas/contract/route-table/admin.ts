@@ -38,6 +38,29 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
     summary: 'Revoke a write key (effective within a minute)',
   },
   {
+    method: 'PUT',
+    path: '/api/v1/analytics/write-keys/{keyId}/rate-limit',
+    fn: 'admin',
+    auth: 'admin',
+    summary:
+      "Set a write key's own rate limit (requests and events per second), or clear it with null",
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/analytics/settings',
+    fn: 'admin',
+    auth: 'admin',
+    summary: "A project's settings: retention of raw events and facts, its keys' rate limit",
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/analytics/settings',
+    fn: 'admin',
+    auth: 'admin',
+    summary:
+      'Set retentionDays (8-3650) or the default rate limit of the project’s keys; null restores the default',
+  },
+  {
     method: 'POST',
     path: '/api/v1/analytics/metrics/refresh',
     fn: 'admin',

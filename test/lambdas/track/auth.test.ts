@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { jwtConfig } from '../../../lambdas/contract/config/jwt.ts';
 import { createVerifier } from '../../../lambdas/http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../../../lambdas/model/errors.ts';
+import { keyIdOf } from '../../../lambdas/store/write-keys.ts';
 import { authenticate, credentialFrom, type TrackAuth } from '../../../lambdas/track/auth.ts';
 import { es256Key } from '../../helpers/jwt.ts';
 
@@ -42,23 +43,31 @@ describe('tracking credentials', () => {
   });
 
   it('maps a write key to its project and refuses unknown ones', async () => {
-    expect(await authenticate(auth, { authorization: 'Bearer tk_live' })).toBe('shop');
+    expect(await authenticate(auth, { authorization: 'Bearer tk_live' })).toEqual({
+      projectId: 'shop',
+      keyId: keyIdOf('tk_live'),
+    });
     await expect(authenticate(auth, { authorization: 'Bearer tk_nope' })).rejects.toBeInstanceOf(
       UnauthorizedError,
     );
-    expect(await authenticate(auth, { authorization: undefined, bodyWriteKey: 'tk_live' })).toBe(
-      'shop',
-    );
+    expect(
+      await authenticate(auth, { authorization: undefined, bodyWriteKey: 'tk_live' }),
+    ).toMatchObject({ projectId: 'shop' });
   });
 
   it('accepts a service JWT with the track scope for its one project', async () => {
     const token = await serviceToken({ scope: 'track', projects: ['shop'] });
-    expect(await authenticate(auth, { authorization: `Bearer ${token}` })).toBe('shop');
+    expect(await authenticate(auth, { authorization: `Bearer ${token}` })).toMatchObject({
+      projectId: 'shop',
+      keyId: expect.stringMatching(/^svc-[0-9a-f]{12}$/),
+    });
   });
 
   it('lets a multi-project service token choose with ?project=, within its list only', async () => {
     const token = await serviceToken({ scope: 'read track', projects: ['a', 'b'] });
-    expect(await authenticate(auth, { authorization: `Bearer ${token}`, project: 'b' })).toBe('b');
+    expect(
+      await authenticate(auth, { authorization: `Bearer ${token}`, project: 'b' }),
+    ).toMatchObject({ projectId: 'b' });
     await expect(authenticate(auth, { authorization: `Bearer ${token}` })).rejects.toThrow(
       /choose one with \?project=/,
     );
