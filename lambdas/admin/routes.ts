@@ -30,6 +30,7 @@ import { productReports } from './reports/product.ts';
 import { settingsReports } from './reports/settings.ts';
 import { summaryReport } from './reports/summary.ts';
 import { usageReports } from './reports/usage.ts';
+import { userDeletionReports } from './reports/users.ts';
 import { writeKeyReports } from './reports/write-keys.ts';
 
 /** Every admin endpoint, in one list (the export and OpenAPI endpoints read it too). */
@@ -40,6 +41,7 @@ export const REPORTS: Report<unknown>[] = [
   ...coreReports,
   ...writeKeyReports,
   ...settingsReports,
+  ...userDeletionReports,
   ...usageReports,
   ...peopleReports,
   ...insightsReports,

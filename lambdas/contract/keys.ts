@@ -63,6 +63,15 @@ export const keys = {
     sk: String(windowStart),
   }),
 
+  /**
+   * A request to delete one user's data, and afterwards its audit record (who, when, how many
+   * items; the user only as a hash). Sorted by request time.
+   */
+  userDeletion: (projectId: string, requestedAt: string, id: string): Key => ({
+    pk: userDeletionPartition(projectId),
+    sk: `${requestedAt}#${id}`,
+  }),
+
   /** A user's profile (first seen, traits). Sharded so one project's reads spread out. */
   user: (projectId: string, actor: string, shards: number): Key => ({
     pk: userPartition(projectId, shardOf(actor, shards)),
@@ -117,6 +126,10 @@ export const keys = {
 
 export function rawEventPartition(projectId: string, shard: number): string {
   return `E#${projectId}#${shard}`;
+}
+
+export function userDeletionPartition(projectId: string): string {
+  return `DEL#${projectId}`;
 }
 
 export function commitLogPartition(projectId: string): string {

@@ -87,6 +87,9 @@ export async function foldDay(
     const { parts, events, correction } = folded;
     const chunks = await writeSides(deps, projectId, day, watermark, parts);
     const item: DayRollup = {
+      // Every commit of the day's rollup gets the next revision: two folds that read the same
+      // item (even at the same watermark) cannot both commit, so no correction lands twice.
+      rev: (typeof previous?.rev === 'number' ? previous.rev : 0) + 1,
       c: parts.counters,
       x: parts.agg,
       watermark,
@@ -95,7 +98,7 @@ export async function foldDay(
       events,
     };
     try {
-      await commit(deps, projectId, day, item, previous?.watermark, correction);
+      await commit(deps, projectId, day, item, previous, correction);
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name !== 'TransactionCanceledException' || attempt >= TRANSACTION_ATTEMPTS) throw error;
@@ -153,17 +156,20 @@ async function commit(
   projectId: string,
   day: string,
   item: DayRollup,
-  previousWatermark: string | undefined,
+  previous: DayRollup | undefined,
   correction: Counters,
 ): Promise<void> {
   const entries = Object.entries(correction);
   const condition =
-    previousWatermark === undefined
+    previous === undefined
       ? { ConditionExpression: 'attribute_not_exists(pk)' }
-      : {
-          ConditionExpression: 'watermark = :previous',
-          ExpressionAttributeValues: { ':previous': previousWatermark },
-        };
+      : typeof previous.rev === 'number'
+        ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': previous.rev } }
+        : {
+            // An item written before revisions: its watermark is all there is to compare.
+            ConditionExpression: 'attribute_not_exists(rev) AND watermark = :previous',
+            ExpressionAttributeValues: { ':previous': previous.watermark },
+          };
   const totals = entries.length
     ? [
         {

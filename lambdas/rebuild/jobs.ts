@@ -3,6 +3,7 @@ import { ValidationError } from '../model/errors.ts';
 import { addDays, dayOf, daysBetween, isIsoDay } from '../model/time.ts';
 import { mapLimit } from '../store/dynamo.ts';
 import { listProjects } from '../store/projects.ts';
+import { runDeletions } from './deletion.ts';
 import type { DayResult, RollupDeps } from './fold.ts';
 import { compactDay, rollupDay } from './rollup.ts';
 
@@ -81,6 +82,12 @@ export async function runJob(
     (await listProjects(deps.ddb, deps.storage.tableName, undefined)).map((p) => p.projectId);
   const result: JobResult = { days: [], failed: [] };
   await mapLimit(projects, PROJECT_CONCURRENCY, async (projectId) => {
+    // Due user deletions first: they rebuild the days they touch themselves.
+    try {
+      await runDeletions(deps, projectId);
+    } catch (error) {
+      deps.log.error('user deletion failed; the next run resumes it', { projectId, error });
+    }
     for (const day of days) {
       try {
         result.days.push(await fold(deps, projectId, day));

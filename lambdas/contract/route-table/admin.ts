@@ -46,6 +46,21 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
       "Set a write key's own rate limit (requests and events per second), or clear it with null",
   },
   {
+    method: 'DELETE',
+    path: '/api/v1/analytics/users/{userId}',
+    fn: 'admin',
+    auth: 'admin',
+    summary:
+      "Delete a user's raw events, facts, markers and profile and recompute every figure they were in (202: runs within minutes)",
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/analytics/users/deletions',
+    fn: 'admin',
+    auth: 'admin',
+    summary: 'The audit log of user deletions: who asked, when, a hash of the user id, items deleted',
+  },
+  {
     method: 'GET',
     path: '/api/v1/analytics/settings',
     fn: 'admin',
