@@ -62,6 +62,7 @@ export async function readRawEvents(
   });
   return logged.map((l) => {
     const item = items.get(keyString(keyOf(l)));
-    return item ? fromRawItem(item) : undefined;
+    // A tombstone (its user deleted) has no body.
+    return item?.[RAW.body] ? fromRawItem(item) : undefined;
   });
 }

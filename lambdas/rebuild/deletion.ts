@@ -33,6 +33,7 @@ import { COUNTER } from '../store/contributions.ts';
 import { addExpression } from '../store/counters.ts';
 import { batchGet, chunk, keyString, queryAll } from '../store/dynamo.ts';
 import { factLogItem, factsOfItem } from '../store/fact-log.ts';
+import { RAW, rawTombstone } from '../store/raw-events.ts';
 import { readProjectSettings } from '../store/settings.ts';
 import { cancellationReasons, MAX_TRANSACTION_ITEMS } from '../store/transactions.ts';
 import type { RollupDeps } from './fold.ts';
@@ -385,7 +386,9 @@ async function erase(
 /**
  * Deletes the user's facts of one day stored before the cutoff, and the raw events they count:
  * first the raw events (each only while it still names this fact-log item), then the item
- * rewritten without the user's facts (only while it is as read).
+ * rewritten without the user's facts (only while it is as read). A raw event is replaced by a
+ * tombstone, its key alone, kept as long as the event would have been: ingest takes a resend of
+ * it for a duplicate, so a client's retry cannot bring the deleted event back.
  */
 async function eraseFacts(job: Job, day: string): Promise<void> {
   const { deps } = job;
@@ -408,10 +411,14 @@ async function eraseFacts(job: Job, day: string): Promise<void> {
       COUNT.rawEvents,
       theirs.map((f) => ({
         op: {
-          Delete: {
+          Put: {
             TableName,
-            Key: keys.rawEvent(job.projectId, f.id, deps.storage.eventShards),
-            ConditionExpression: 'fl = :fl',
+            Item: rawTombstone(
+              keys.rawEvent(job.projectId, f.id, deps.storage.eventShards),
+              Number(item.ttl),
+            ),
+            ConditionExpression: '#fl = :fl',
+            ExpressionAttributeNames: { '#fl': RAW.factItem },
             ExpressionAttributeValues: { ':fl': item.sk },
           },
         },

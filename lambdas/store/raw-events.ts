@@ -71,6 +71,15 @@ export function claimOf(item: Record<string, unknown>): RawClaim | undefined {
   return { day, factItem, seenVersion };
 }
 
+/**
+ * What is left of a deleted user's raw event: its key and expiry, no claim and no content. Ingest
+ * reads an item without a claim as a duplicate, so a resend of the event stays dropped for as long
+ * as the event would have been kept.
+ */
+export function rawTombstone(key: Key, ttl: number): RawItem {
+  return { ...key, [RAW.ttl]: ttl };
+}
+
 /** When a raw event (and its facts) expire: `retentionDays` after it was received (epoch s). */
 export function rawTtl(e: TallyEvent, storage: Pick<StorageConfig, 'retentionDays'>): number {
   return Math.floor((Date.parse(e.receivedAt) + storage.retentionDays * MS.day) / 1000);

@@ -58,7 +58,8 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
     path: '/api/v1/analytics/users/deletions',
     fn: 'admin',
     auth: 'admin',
-    summary: 'The audit log of user deletions: who asked, when, a hash of the user id, items deleted',
+    summary:
+      'The audit log of user deletions: who asked, when, a hash of the user id, items deleted',
   },
   {
     method: 'GET',
