@@ -245,11 +245,13 @@ async function markersOf(job: Job, days: string[]) {
     keys.userDay(job.projectId, day, job.actor, deps.storage.userShards);
   const found = await batchGet(deps.ddb, deps.storage.tableName, days.map(keyOf), {
     consistent: true,
-    projection: ['createdBucket'],
+    projection: ['createdBucket', 'first'],
   });
   return days.flatMap((day) => {
     const item = found.get(keyString(keyOf(day)));
-    return item ? [{ day, key: keyOf(day), createdBucket: String(item.createdBucket) }] : [];
+    if (!item) return [];
+    const first = Date.parse(String(item.first));
+    return [{ day, key: keyOf(day), createdBucket: String(item.createdBucket), first }];
   });
 }
 
@@ -492,7 +494,11 @@ async function repair(
   let profiles = 0;
   const firstDay = activeDays[0];
   if (!profile.item && firstDay) {
-    const firstSeen = recreate.find((r) => r.day === firstDay)?.first;
+    // From the marker of that day, whoever made it (this run, the one that crashed before it, or
+    // ingest since the cutoff).
+    const firstSeen =
+      recreate.find((r) => r.day === firstDay)?.first ??
+      markers.find((m) => m.day === firstDay)?.first;
     const identity = identityOf(job.actor);
     const created = await createCounted(
       job,
