@@ -42,7 +42,7 @@ describe('the configuration schema', () => {
   it('names each environment variable once', () => {
     const names = ALL.map((s) => s.env);
     expect(new Set(names).size).toBe(names.length);
-    expect(INTEGERS.length).toBe(10);
+    expect(INTEGERS.length).toBe(12);
   });
 
   it('reads the documented defaults when nothing is set', () => {
