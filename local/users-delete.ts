@@ -1,6 +1,6 @@
 /**
  * `npm run users:delete -- --user <userId | anon:<anonymousId>> [--project p] [--no-wait]`:
- * deletes a user's data on the running local twin (`DELETE /api/v1/analytics/users/{userId}`),
+ * deletes a user's data on the running local twin (`DELETE /api/v1/analytics/user-data/{userId}`),
  * then, unless `--no-wait`, runs each phase when it is due (`POST …/metrics/refresh` of today,
  * which runs due deletions first) until the audit record says `done`, and prints it.
  * In AWS: the same DELETE through the admin API; the scheduled rollup runs the phases.
@@ -28,7 +28,7 @@ const project = encodeURIComponent(values.project ?? creds.projectId);
 const { deletion } = await callAdmin<{ deletion: DeletionRecord }>(
   creds,
   'DELETE',
-  `/api/v1/analytics/users/${encodeURIComponent(values.user)}?project=${project}`,
+  `/api/v1/analytics/user-data/${encodeURIComponent(values.user)}?project=${project}`,
 );
 console.log(
   `deletion ${deletion.id} requested: data stored before ${deletion.cutoff} goes; first phase due ${new Date(deletion.dueAt).toISOString()}`,
@@ -47,7 +47,7 @@ while (!values['no-wait'] && current.status !== 'done') {
   const { deletions } = await callAdmin<{ deletions: DeletionRecord[] }>(
     creds,
     'GET',
-    `/api/v1/analytics/users/deletions?project=${project}`,
+    `/api/v1/analytics/user-deletions?project=${project}`,
   );
   const seen = deletions.find((d) => d.id === deletion.id);
   if (seen && seen.status !== current.status) console.log(`status: ${seen.status}`);

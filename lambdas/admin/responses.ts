@@ -51,6 +51,11 @@ export const projectsResponse = v.strictObject({
   ),
 });
 
+const rateLimit = v.strictObject({
+  requestsPerSecond: count,
+  eventsPerSecond: count,
+});
+
 const writeKey = {
   keyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/)),
   projectId: v.string(),
@@ -58,6 +63,7 @@ const writeKey = {
   name: v.string(),
   createdAt: instant,
   revokedAt: v.optional(instant),
+  rateLimit: v.optional(rateLimit),
 };
 
 export const writeKeysResponse = v.strictObject({
@@ -71,6 +77,40 @@ export const createdWriteKeyResponse = v.strictObject({
 });
 
 export const revokedWriteKeyResponse = v.strictObject(writeKey);
+
+export const rateLimitedWriteKeyResponse = v.strictObject(writeKey);
+
+export const settingsResponse = v.strictObject({
+  project: v.string(),
+  retentionDays: count,
+  retentionSource: v.picklist(['default', 'project']),
+  rateLimit: v.pipe(
+    v.nullable(rateLimit),
+    v.description("null: each key's own limit, else the track function's defaults"),
+  ),
+});
+
+const deletion = v.strictObject({
+  id: v.string(),
+  projectId: v.string(),
+  userHash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/), v.description('SHA-256 of the user id')),
+  requestedBy: v.string(),
+  requestedAt: instant,
+  cutoff: v.pipe(v.string(), v.description('Data stored before this storage bucket is deleted')),
+  status: v.picklist(['scheduled', 'deleting', 'repairing', 'done']),
+  dueAt: v.pipe(count, v.description('When the next phase may run (epoch ms)')),
+  finishedAt: v.optional(instant),
+  deleted: v.strictObject({ rawEvents: count, facts: count, markers: count, profiles: count }),
+  recreated: count,
+  days: v.array(day),
+});
+
+export const deletionResponse = v.strictObject({ deletion });
+
+export const deletionsResponse = v.strictObject({
+  project: v.string(),
+  deletions: v.array(deletion),
+});
 
 export const refreshResponse = v.strictObject({
   project: v.string(),

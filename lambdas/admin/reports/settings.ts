@@ -14,6 +14,7 @@ import {
   updateProjectSettings,
 } from '../../store/settings.ts';
 import { projectParam, report } from '../report.ts';
+import { rateLimitedWriteKeyResponse, settingsResponse } from '../responses.ts';
 
 const MAX_BODY = 4 * 1024;
 
@@ -52,6 +53,7 @@ function view(projectId: string, stored: ProjectSettings, defaultRetention: numb
 export const settingsReports = [
   report({
     route: 'GET /api/v1/analytics/settings',
+    response: settingsResponse,
     query: v.object({ project: projectParam }),
     run: async ({ deps, projectId }) =>
       view(
@@ -62,16 +64,25 @@ export const settingsReports = [
   }),
   report({
     route: 'PUT /api/v1/analytics/settings',
+    response: settingsResponse,
     query: v.object({ project: projectParam }),
+    body: settingsBody,
     run: async ({ deps, projectId, event }) => {
-      const change = parseBody(settingsBody, readJson(event, MAX_BODY));
+      // No body, or {}: nothing changes, the settings in force are answered.
+      const change = parseBody(settingsBody, readJson(event, MAX_BODY, true) ?? {});
       const stored = await updateProjectSettings(deps.ddb, deps.tableName, projectId, change);
       return view(projectId, stored, deps.storage.retentionDays);
     },
   }),
   report({
     route: 'PUT /api/v1/analytics/write-keys/{keyId}/rate-limit',
+    response: rateLimitedWriteKeyResponse,
     query: v.object({ project: projectParam }),
+    body: keyBody,
+    path: v.object({
+      keyId: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, 'is 16 hex characters')),
+    }),
+    errors: { '404': 'No such key in the project' },
     run: ({ deps, projectId, event }) => {
       const keyId = event.pathParameters?.keyId;
       if (!keyId || !/^[0-9a-f]{16}$/.test(keyId)) {

@@ -4,6 +4,7 @@ import { createLogger } from '../../http/logger.ts';
 import { ValidationError } from '../../model/errors.ts';
 import { listDeletions, requestDeletion } from '../../rebuild/deletion.ts';
 import { projectParam, report } from '../report.ts';
+import { deletionResponse, deletionsResponse } from '../responses.ts';
 
 /** Longest user id accepted: what a fact keeps of one. */
 const MAX_USER_ID = 200;
@@ -11,8 +12,17 @@ const log = createLogger('admin');
 
 export const userDeletionReports = [
   report({
-    route: 'DELETE /api/v1/analytics/users/{userId}',
+    route: 'DELETE /api/v1/analytics/user-data/{userId}',
+    response: deletionResponse,
     query: v.object({ project: projectParam }),
+    path: v.object({
+      userId: v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.maxLength(MAX_USER_ID),
+        v.description('The userId, or anon:<anonymousId> for an anonymous user'),
+      ),
+    }),
     status: 202,
     run: async ({ deps, projectId, event, principal }) => {
       const userId = event.pathParameters?.userId;
@@ -36,7 +46,8 @@ export const userDeletionReports = [
     },
   }),
   report({
-    route: 'GET /api/v1/analytics/users/deletions',
+    route: 'GET /api/v1/analytics/user-deletions',
+    response: deletionsResponse,
     query: v.object({ project: projectParam }),
     run: async ({ deps, projectId }) => ({
       project: projectId,

@@ -47,7 +47,7 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
   },
   {
     method: 'DELETE',
-    path: '/api/v1/analytics/users/{userId}',
+    path: '/api/v1/analytics/user-data/{userId}',
     fn: 'admin',
     auth: 'admin',
     summary:
@@ -55,7 +55,7 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
   },
   {
     method: 'GET',
-    path: '/api/v1/analytics/users/deletions',
+    path: '/api/v1/analytics/user-deletions',
     fn: 'admin',
     auth: 'admin',
     summary:

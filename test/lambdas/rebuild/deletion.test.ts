@@ -198,8 +198,8 @@ beforeAll(async () => {
   const requestedAt = START + 40 * 60_000;
   const routes = adminRoutes(adminDeps(withUser, requestedAt));
   const res = await respond(
-    routes['DELETE /api/v1/analytics/users/{userId}'] as never,
-    httpEvent('DELETE /api/v1/analytics/users/{userId}', {
+    routes['DELETE /api/v1/analytics/user-data/{userId}'] as never,
+    httpEvent('DELETE /api/v1/analytics/user-data/{userId}', {
       query: { project: P },
       pathParameters: { userId: GONE },
     }),
