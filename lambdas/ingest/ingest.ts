@@ -198,10 +198,12 @@ export async function ingest(
           const now = deps.now();
           const seen = await latestCommit(deps.ddb, deps.storage.tableName, projectId);
           const bucket = bucketOf(now, deps.storage.bucketSeconds);
+          // Each group is a writer of its own: its fact-log items never share a key with
+          // another group's, even when the clock has not moved between them.
           const writer = {
             deps,
             projectId,
-            token,
+            token: `${token}g${i}`,
             storedAt: now,
             bucket,
             seen,
