@@ -115,6 +115,15 @@ export const keys = {
   }),
 
   /**
+   * The labels of one kind (models, event names…) a project keeps for a day, or for all time
+   * (`scope` `ALL`): the registry of store/labels.ts.
+   */
+  labelRegistry: (projectId: string, scope: string, kind: string): Key => ({
+    pk: `LB#${projectId}`,
+    sk: `${scope}#${kind}`,
+  }),
+
+  /**
    * One chunk of a rollup side map (`kind`: users, conversations, …) of a day, in the generation
    * named by the rollup's watermark.
    */

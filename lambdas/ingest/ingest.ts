@@ -35,6 +35,7 @@ import { addExpression, IncrementSet } from '../store/counters.ts';
 import { batchGet, batchPut, type Item, keyString } from '../store/dynamo.ts';
 import { FACTS_PER_ITEM, factItemKey, factLogItem, writerStartOf } from '../store/fact-log.ts';
 import { type Fact, factOf } from '../store/facts.ts';
+import { type CapDecision, capLabels } from '../store/labels.ts';
 import { claimOf, eventDay, RAW, rawTtl, toRawItem } from '../store/raw-events.ts';
 import {
   cancellationReasons,
@@ -314,7 +315,21 @@ async function ingestGroup(w: Writer, candidates: Candidate[]): Promise<GroupOut
   await markActiveUsers(deps, w.projectId, events, w.bucket, w.guard);
   w.guard();
   await saveTraits(deps, events);
-  const { left, lagsMs } = await commit(w, fresh, new Set(stored.map((f) => f.hash)), storage);
+  w.guard();
+  // Which labels the facts keep is decided now, written into them, and committed with them.
+  const caps = await capLabels(
+    { ddb: deps.ddb, tableName: storage.tableName },
+    w.projectId,
+    fresh,
+    Math.max(...fresh.map((f) => rawTtl(f.event, w))),
+  );
+  const { left, lagsMs } = await commit(
+    w,
+    fresh,
+    new Set(stored.map((f) => f.hash)),
+    caps,
+    storage,
+  );
   return {
     stored: stored.length - left,
     duplicates: duplicates + left,
@@ -453,6 +468,7 @@ async function commit(
   w: Writer,
   fresh: Fresh[],
   storedHashes: Set<string>,
+  caps: CapDecision,
   storage: StorageConfig,
 ): Promise<{ left: number; lagsMs: number[] }> {
   const items = new Map<string, { key: Key; day: string; events: Fresh[] }>();
@@ -489,7 +505,7 @@ async function commit(
           counting.push(f);
           const c = contributions(f.fact);
           set.add(keys.counterBucket(w.projectId, period.day(day), w.bucket), c);
-          set.add(keys.totals(w.projectId), c);
+          set.add(keys.totals(w.projectId), caps.totals(c));
         }
         puts.push(factLogItem(key, facts, rawTtl(events[0]?.event as TallyEvent, w)));
       }

@@ -27,6 +27,7 @@ import {
   toStored,
 } from '../store/day-store.ts';
 import { batchDelete, mapLimit, queryAll } from '../store/dynamo.ts';
+import { totalsOf } from '../store/labels.ts';
 
 export interface RollupDeps {
   ddb: DynamoDBDocumentClient;
@@ -159,7 +160,13 @@ async function commit(
   previous: DayRollup | undefined,
   correction: Counters,
 ): Promise<void> {
-  const entries = Object.entries(correction);
+  // The totals keep per-model tokens for the project's first models only (store/labels.ts).
+  const mapped = await totalsOf(
+    { ddb: deps.ddb, tableName: deps.storage.tableName },
+    projectId,
+    correction,
+  );
+  const entries = Object.entries(mapped).filter(([, v]) => v !== 0);
   const condition =
     previous === undefined
       ? { ConditionExpression: 'attribute_not_exists(pk)' }

@@ -8,7 +8,7 @@ import { ANONYMOUS_PREFIX } from '../model/events.ts';
 import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
 import { addCounters, type Counters, contributions } from './contributions.ts';
 import { addValue, type Distribution, emptyDistribution } from './distribution.ts';
-import { type Fact, resourcesOf } from './facts.ts';
+import { counted, type Fact, resourcesOf } from './facts.ts';
 
 /** A day's (or any period's) small aggregates, stored in the period's rollup item. */
 export interface Aggregate {
@@ -187,7 +187,9 @@ export function parseApiKey(key: string): { method: string; endpoint: string } {
 }
 
 /** Adds one fact to the parts (in place). */
-export function addFact(p: Parts, f: Fact): void {
+export function addFact(p: Parts, fact: Fact): void {
+  // Labels past the day's cap are counted under "(other)" (store/labels.ts).
+  const f = counted(fact);
   addCounters(p.counters, contributions(f));
   const a = p.agg;
   const hour = new Date(f.time).getUTCHours();

@@ -5,7 +5,7 @@
  */
 
 import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
-import type { Fact } from './facts.ts';
+import { counted, type Fact } from './facts.ts';
 
 /** Additive counter attributes. Per-model tokens are `tokens:<model>`, per-type counts `type:<type>`. */
 export const COUNTER = {
@@ -30,8 +30,12 @@ export const isAdditiveAcrossDays = (counter: string) => counter !== COUNTER.act
 
 export type Counters = Record<string, number>;
 
-/** The counter increments one event (its fact) contributes; users are counted from markers. */
-export function contributions(f: Fact): Counters {
+/**
+ * The counter increments one event (its fact, as counted: labels past the cap as "(other)")
+ * contributes; users are counted from markers.
+ */
+export function contributions(fact: Fact): Counters {
+  const f = counted(fact);
   const out: Counters = { [COUNTER.events]: 1, [eventsOfType(f.type)]: 1 };
   if (f.error) out[COUNTER.errors] = 1;
   if (f.type !== 'track') return out;

@@ -35,6 +35,7 @@ export const FACT_CODES = {
   error: 'err',
   experimentId: 'xi',
   variant: 'xv',
+  capped: 'cap',
 } as const satisfies Record<keyof Fact, string>;
 
 const ACTION_CODES = { started: 's', updated: 'u', ended: 'e' } as const satisfies Record<

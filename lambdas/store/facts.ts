@@ -56,6 +56,80 @@ export interface Fact {
   /** An experiment exposure (`experiment.exposure`): the experiment and the variant shown. */
   experimentId?: string;
   variant?: string;
+  /** Its labels past the day's cap (store/labels.ts): it is counted under "(other)" for them. */
+  capped?: LabelKind[];
+}
+
+/** The kinds of label a fact carries, each capped per project and day (store/labels.ts). */
+export type LabelKind =
+  | 'name'
+  | 'model'
+  | 'role'
+  | 'endpoint'
+  | 'resource'
+  | 'agent'
+  | 'channel'
+  | 'workflow';
+
+/** The label a fact is counted under when its own was past the cap. */
+export const OTHER_LABEL = '(other)';
+
+/** Event names with a meaning in the reports: always kept, never counted against a cap. */
+const VOCABULARY = new Set<string>(Object.values(DOMAIN_EVENTS));
+
+/** The labels of a fact, by kind (a kind the fact does not have is absent). */
+export function labelsOf(f: Fact): Partial<Record<LabelKind, string>> {
+  const out: Partial<Record<LabelKind, string>> = {};
+  if (f.name !== undefined && !VOCABULARY.has(f.name)) out.name = f.name;
+  if (f.model !== undefined) out.model = f.model;
+  if (f.role !== undefined) out.role = f.role;
+  if (f.endpoint !== undefined || f.method !== undefined) {
+    out.endpoint = `${f.method ?? ''} ${f.endpoint ?? ''}`;
+  }
+  if (f.resourceType !== undefined && f.resourceId !== undefined) {
+    out.resource = `${f.resourceType}#${f.resourceId}`;
+  }
+  if (f.agentId !== undefined) out.agent = f.agentId;
+  if (f.channel !== undefined) out.channel = f.channel;
+  if (f.workflowId !== undefined) out.workflow = f.workflowId;
+  return out;
+}
+
+/**
+ * The fact as it is counted: each label past the cap (`capped`) replaced by "(other)". Every
+ * aggregation (contributions.ts, aggregate.ts) reads facts through this; listings show a fact
+ * as it was sent.
+ */
+export function counted(f: Fact): Fact {
+  if (!f.capped?.length) return f;
+  const out: Fact = { ...f };
+  for (const kind of f.capped) {
+    switch (kind) {
+      case 'name':
+      case 'model':
+      case 'role':
+        out[kind] = OTHER_LABEL;
+        break;
+      case 'endpoint':
+        out.endpoint = OTHER_LABEL;
+        out.method = OTHER_LABEL;
+        break;
+      case 'resource':
+        out.resourceType = OTHER_LABEL;
+        out.resourceId = OTHER_LABEL;
+        break;
+      case 'agent':
+        out.agentId = OTHER_LABEL;
+        break;
+      case 'channel':
+        out.channel = OTHER_LABEL;
+        break;
+      case 'workflow':
+        out.workflowId = OTHER_LABEL;
+        break;
+    }
+  }
+  return out;
 }
 
 /** Longest string kept in a fact (names, ids, endpoints): facts are small by design. */
