@@ -71,7 +71,10 @@ export function measureProblem(
   event: string | undefined,
   properties: Record<string, unknown> | undefined,
 ): string | undefined {
-  const names = event === undefined ? undefined : MEASURED_PROPERTIES[event];
+  const names =
+    event === undefined || !Object.hasOwn(MEASURED_PROPERTIES, event)
+      ? undefined
+      : MEASURED_PROPERTIES[event];
   if (!names || !properties) return undefined;
   for (const name of names) {
     const value = Object.hasOwn(properties, name) ? properties[name] : undefined;

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '../../../lambdas/contract/routes.ts';
 import { routerFor } from '../../../lambdas/http/router.ts';
 import { trackRoutes } from '../../../lambdas/track/routes.ts';
-import { httpEvent } from '../../helpers/events.ts';
+import { httpEvent, silentLog } from '../../helpers/events.ts';
 import { basic } from '../../helpers/http.ts';
 import { respond } from '../../helpers/route.ts';
 
@@ -25,6 +25,7 @@ const route = routerFor(
     eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
     busName: 'bus',
     now: () => Date.parse('2026-11-22T12:00:00Z'),
+    log: silentLog,
     publishBaseDelayMs: 0,
   }),
 );
