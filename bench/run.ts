@@ -460,10 +460,12 @@ try {
   await timedRollup('small');
   await ingestPhase('big', workload(N.big, { seed: 4, userPrefix: 'same', users: 200 }), 50, 8);
   await timedRollup('big');
+  // Tally's own reports: a seed service's alias (compat) reads what its target reads.
   const reportPaths = ROUTES.filter(
     (r) =>
       r.method === 'GET' &&
       r.auth === 'admin' &&
+      !('compat' in r) &&
       !r.path.includes('{') &&
       !r.path.includes('export'),
   )
