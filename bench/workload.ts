@@ -9,18 +9,7 @@
  *   size         about 500 bytes of JSON per event, like a Segment server library's: with a
  *                client timestamp (the event's creation time) and the batch's sentAt
  */
-
-/** Mulberry32: a tiny seeded PRNG, so the workload is the same on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../test/helpers/faults.ts';
 
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet', 'claude-3-haiku'];
 const ENDPOINTS = Array.from({ length: 20 }, (_, i) => `/api/v1/resource-${i}`);
@@ -54,7 +43,7 @@ export function usersFor(n: number, o: WorkloadOptions) {
 
 /** `n` Segment messages (with `type`), of the standard mix. */
 export function events(n: number, o: WorkloadOptions): Record<string, unknown>[] {
-  const r = random(o.seed);
+  const r = seeded(o.seed);
   const { returning, fresh } = usersFor(n, o);
   const all = [...returning, ...fresh];
   const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)] as T;

@@ -22,22 +22,12 @@ import {
   WELCH_TEST,
   welchTest,
 } from '../../../../lambdas/admin/reports/experiments/stats.ts';
+import { seeded as random } from '../../../helpers/faults.ts';
 
 const TOL = 1e-6;
 /** Within 1e-6, relative to the size of the figure when it is above 1 (tokens, say). */
 const expectClose = (got: number | null | undefined, want: number) =>
   expect(Math.abs((got as number) - want)).toBeLessThanOrEqual(TOL * Math.max(1, Math.abs(want)));
-
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sampleOf = (values: number[]): Sample => ({
   n: values.length,
