@@ -10,25 +10,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '../../../lambdas/contract/routes.ts';
-import { routerFor } from '../../../lambdas/http/router.ts';
-import { trackRoutes } from '../../../lambdas/track/routes.ts';
-import { httpEvent, silentLog } from '../../helpers/events.ts';
+import { httpEvent } from '../../helpers/events.ts';
 import { basic } from '../../helpers/http.ts';
-import { respond } from '../../helpers/route.ts';
+import { respond, trackTestRouter } from '../../helpers/route.ts';
 
 const eb = mockClient(EventBridgeClient);
-const route = routerFor(
-  'track',
-  trackRoutes({
-    auth: { resolveWriteKey: async (secret) => (secret === 'tk_good' ? 'p1' : undefined) },
-    privacy: { ipMode: 'truncate', botMode: 'flag' },
-    eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
-    busName: 'bus',
-    now: () => Date.parse('2026-11-22T12:00:00Z'),
-    log: silentLog,
-    publishBaseDelayMs: 0,
-  }),
-);
+const route = trackTestRouter(new EventBridgeClient({ region: 'us-east-1' }));
 
 /** Runs per route; every route gets them, so a new route is covered the day it lands. */
 const RUNS = 120;

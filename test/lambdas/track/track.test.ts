@@ -6,21 +6,10 @@ import { routerFor } from '../../../lambdas/http/router.ts';
 import { trackRoutes } from '../../../lambdas/track/routes.ts';
 import { httpEvent, silentLog } from '../../helpers/events.ts';
 import { basic } from '../../helpers/http.ts';
-import { respond } from '../../helpers/route.ts';
+import { respond, trackTestRouter } from '../../helpers/route.ts';
 
 const eb = mockClient(EventBridgeClient);
-const route = routerFor(
-  'track',
-  trackRoutes({
-    auth: { resolveWriteKey: async (secret) => (secret === 'tk_good' ? 'p1' : undefined) },
-    privacy: { ipMode: 'truncate', botMode: 'flag' },
-    eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
-    busName: 'bus',
-    now: () => Date.parse('2026-11-22T12:00:00Z'),
-    log: silentLog,
-    publishBaseDelayMs: 0,
-  }),
-);
+const route = trackTestRouter(new EventBridgeClient({ region: 'us-east-1' }));
 
 /** Runs the route as the handler does, errors mapped to responses. */
 async function call(event: ReturnType<typeof httpEvent>) {
