@@ -116,6 +116,7 @@ export class TallyIngestion extends Construct {
       timeout: INGEST_TIMEOUT,
       environment: {
         ...envOf(INGEST.deadLetterQueueUrl, this.deadLetterQueue.queueUrl),
+        ...envOf(INGEST.queueUrl, this.queue.queueUrl),
         ...envOf(INGEST.maxReceiveCount, maxReceiveCount),
         ...envOf(INGEST.timeoutSeconds, INGEST_TIMEOUT.toSeconds()),
         // Its IngestLag metric, in the namespace of the rollup's (lib/rollup.ts).
@@ -126,6 +127,8 @@ export class TallyIngestion extends Construct {
     props.storage.connect(this.ingestFunction, 'readWrite');
     // Records that can never be stored are dead-lettered by ingest itself, with their reason.
     this.deadLetterQueue.grantSendMessages(this.ingestFunction);
+    // Records an invocation did not attempt for want of time go back to the queue, fresh.
+    this.queue.grantSendMessages(this.ingestFunction);
     this.ingestFunction.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize,

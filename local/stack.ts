@@ -185,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [TRACK.eventBridgeEndpoint.env]: bus.endpoint,
     [INGEST.sqsEndpoint.env]: sqs.endpoint,
     [INGEST.deadLetterQueueUrl.env]: sqs.queueUrl(DEAD_LETTER_QUEUE),
+    [INGEST.queueUrl.env]: sqs.queueUrl(INGEST_QUEUE),
     [INGEST.maxReceiveCount.env]: String(MAX_RECEIVE_COUNT),
     // Short buckets, folded soon after they close: a bucket may be folded only once no ingest
     // can still commit into it, so the settle time exceeds the ingest lifetime (as in lib/).

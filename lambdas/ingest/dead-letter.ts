@@ -1,4 +1,7 @@
-/** Dead-lettering with a reason: the record goes to the DLQ as is, the reason in a message attribute. */
+/**
+ * Dead-lettering with a reason: the record goes to the DLQ as is, the reason in a message
+ * attribute. Requeueing: a record not attempted goes back to the ingest queue as a new message.
+ */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 
@@ -28,5 +31,11 @@ export function sqsDeadLetter(client: SQSClient, queueUrl: string) {
         },
       }),
     );
+  };
+}
+
+export function sqsRequeue(client: SQSClient, queueUrl: string) {
+  return async (record: SQSRecord): Promise<void> => {
+    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body }));
   };
 }

@@ -14,6 +14,12 @@ export interface IngestDeps {
    * only reported failed and SQS moves them after `maxReceiveCount` receives, reason unknown.
    */
   deadLetter?: ((record: SQSRecord, reason: string) => Promise<void>) | undefined;
+  /**
+   * Sends a record back to the ingest queue as a new message (receive count 1). Used for records
+   * an invocation did not attempt for want of time; without it they are reported failed, and the
+   * wait spends one of their receives.
+   */
+  requeue?: ((record: SQSRecord) => Promise<void>) | undefined;
   /** The queue's receive limit: the receive on which a failing record is dead-lettered. */
   maxReceiveCount: number;
   /**

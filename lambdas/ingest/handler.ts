@@ -8,7 +8,7 @@ import { INGEST_METRICS, INGEST_SERVICE } from '../contract/telemetry.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import { RetentionResolver } from '../store/settings.ts';
-import { sqsDeadLetter } from './dead-letter.ts';
+import { sqsDeadLetter, sqsRequeue } from './dead-letter.ts';
 import type { IngestDeps } from './deps.ts';
 import { ingest } from './ingest.ts';
 
@@ -20,6 +20,7 @@ const retention = new RetentionResolver(
   config.storage.tableName,
   config.storage.retentionDays,
 );
+const sqs = new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {});
 const deps: IngestDeps = {
   ddb,
   retentionOf: (projectId) => retention.daysOf(projectId),
@@ -28,12 +29,8 @@ const deps: IngestDeps = {
   log,
   maxReceiveCount: config.maxReceiveCount,
   lifetimeMs: config.timeoutSeconds * 1000,
-  deadLetter: config.deadLetterQueueUrl
-    ? sqsDeadLetter(
-        new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
-        config.deadLetterQueueUrl,
-      )
-    : undefined,
+  deadLetter: config.deadLetterQueueUrl ? sqsDeadLetter(sqs, config.deadLetterQueueUrl) : undefined,
+  requeue: config.queueUrl ? sqsRequeue(sqs, config.queueUrl) : undefined,
 };
 
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (one per stack, set by lib/ingestion.ts).

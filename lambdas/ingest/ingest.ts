@@ -52,6 +52,8 @@ export interface IngestStats {
   duplicates: number;
   failedRecords: number;
   deadLettered: number;
+  /** Records not attempted for want of time, sent back to the queue as new messages. */
+  requeued: number;
 }
 
 /** Time kept free before the end of an invocation's lifetime: a write sent then lands in time. */
@@ -59,8 +61,17 @@ const WRITE_GUARD_MS = 5_000;
 /** How far two writers' clocks may disagree. */
 const CLOCK_SKEW_MS = 5_000;
 const COMMIT_ATTEMPTS = 25;
-/** Events stored and committed together; a group ends at a record's end. */
-const GROUP_EVENTS = 1000;
+/**
+ * Events stored and committed together on a record's first delivery; a group ends at a record's
+ * end. Each further delivery divides it by GROUP_SHRINK: a group too large to finish in one
+ * lifetime (a slow or loaded table) becomes one that does, down to a single record.
+ */
+export const GROUP_EVENTS = 1000;
+const GROUP_SHRINK = 4;
+
+/** The events per group for records delivered `receives` times. */
+export const groupEventsFor = (receives: number) =>
+  Math.max(1, Math.floor(GROUP_EVENTS / GROUP_SHRINK ** (Math.max(1, receives) - 1)));
 
 /** An invocation past its write deadline: its records are retried by a later one. */
 class WriteDeadlineExceeded extends Error {
@@ -69,6 +80,8 @@ class WriteDeadlineExceeded extends Error {
 
 interface Candidate {
   recordId: string;
+  /** How many times SQS delivered the candidate's record. */
+  receives: number;
   event: TallyEvent;
   key: Key;
   hash: string;
@@ -143,8 +156,11 @@ export async function ingest(
   const guard = () => {
     if (deps.now() > deadline) throw new WriteDeadlineExceeded('the invocation ran out of time');
   };
-  /** Why each failing record failed, by SQS messageId. */
-  const failures = new Map<string, { reason: string; permanent: boolean }>();
+  /**
+   * Why each failing record failed, by SQS messageId. `deferred`: not attempted, for want of
+   * time — it is sent back as a new message, so waiting does not spend its receives.
+   */
+  const failures = new Map<string, { reason: string; permanent?: boolean; deferred?: boolean }>();
   const byProject = new Map<string, Candidate[]>();
   const seenIds = new Set<string>();
   let received = 0;
@@ -156,6 +172,7 @@ export async function ingest(
       failures.set(record.messageId, { reason: `unreadable record: ${detail}`, permanent: true });
       continue;
     }
+    const receives = receivesOf(record);
     for (const event of detail.events) {
       received++;
       const id = `${event.projectId}\u0000${event.messageId}`;
@@ -167,7 +184,13 @@ export async function ingest(
       seenIds.add(id);
       const key = keys.rawEvent(event.projectId, event.messageId, deps.storage.eventShards);
       const list = byProject.get(event.projectId) ?? [];
-      list.push({ recordId: record.messageId, event, key, hash: idHash(event.messageId) });
+      list.push({
+        recordId: record.messageId,
+        receives,
+        event,
+        key,
+        hash: idHash(event.messageId),
+      });
       byProject.set(event.projectId, list);
     }
   }
@@ -176,8 +199,8 @@ export async function ingest(
   const token = randomBytes(9).toString('base64url');
   let stored = 0;
   const lagsMs: number[] = [];
-  const fail = (list: Candidate[], reason: string) => {
-    for (const c of list) failures.set(c.recordId, { reason, permanent: false });
+  const fail = (list: Candidate[], reason: string, deferred = false) => {
+    for (const c of list) failures.set(c.recordId, { reason, deferred });
   };
   await Promise.all(
     [...byProject].map(async ([projectId, candidates]) => {
@@ -192,7 +215,7 @@ export async function ingest(
       for (const [i, group] of groups.entries()) {
         // A group started late might not finish: leave it, and the rest, to a later invocation.
         if (deps.now() > startedAt + deps.lifetimeMs / 2) {
-          fail(groups.slice(i).flat(), 'left for a later invocation: this one ran long');
+          fail(groups.slice(i).flat(), 'left for a later invocation: this one ran long', true);
           return;
         }
         try {
@@ -215,12 +238,16 @@ export async function ingest(
           stored += outcome.stored;
           duplicates += outcome.duplicates;
           lagsMs.push(...outcome.lagsMs);
-          for (const [recordId, reason] of outcome.failed) {
-            failures.set(recordId, { reason, permanent: false });
-          }
+          for (const [recordId, reason] of outcome.failed) failures.set(recordId, { reason });
         } catch (error) {
-          // Whatever was stored is found, and counted once, when the records come back.
-          fail(groups.slice(i).flat(), `storage failed: ${(error as Error).message}`);
+          // Whatever was stored is found, and counted once, when the records come back. The
+          // groups after this one were not attempted.
+          fail(group, `storage failed: ${(error as Error).message}`);
+          fail(
+            groups.slice(i + 1).flat(),
+            'left for a later invocation: an earlier group failed',
+            true,
+          );
           return;
         }
       }
@@ -229,10 +256,30 @@ export async function ingest(
 
   const retry: string[] = [];
   let deadLettered = 0;
+  let requeued = 0;
   for (const record of records) {
     const failure = failures.get(record.messageId);
     if (!failure) continue;
-    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    const receives = receivesOf(record);
+    if (failure.deferred && deps.requeue) {
+      // Sent back before this delivery is acknowledged: a crash in between leaves two copies,
+      // and the second finds the first's events stored and counted.
+      try {
+        await deps.requeue(record);
+        requeued++;
+        deps.log.info('record requeued', {
+          messageId: record.messageId,
+          receives,
+          reason: failure.reason,
+        });
+        continue;
+      } catch (error) {
+        deps.log.warn('requeueing failed; leaving the record to SQS', {
+          messageId: record.messageId,
+          error,
+        });
+      }
+    }
     const last = failure.permanent || receives >= deps.maxReceiveCount;
     if (last && deps.deadLetter) {
       try {
@@ -265,6 +312,7 @@ export async function ingest(
     duplicates,
     failedRecords: retry.length,
     deadLettered,
+    requeued,
   };
   deps.log.info('ingested', { ...stats });
   return {
@@ -274,17 +322,24 @@ export async function ingest(
   };
 }
 
+const receivesOf = (record: SQSRecord) =>
+  Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1;
+
 /**
- * A project's candidates in groups of whole records, about GROUP_EVENTS events each: a group is
- * stored and committed before the next starts, so a slow invocation still makes progress.
+ * A project's candidates in groups of whole records: a group is stored and committed before the
+ * next starts, so a slow invocation still makes progress. Records delivered most often go first,
+ * in groups sized for the most-delivered record (groupEventsFor).
  */
-function groupsOf(candidates: Candidate[]): Candidate[][] {
-  const groups: Candidate[][] = [];
-  let current: Candidate[] = [];
-  for (const [i, c] of candidates.entries()) {
-    const recordEnds = candidates[i + 1]?.recordId !== c.recordId;
+export function groupsOf<C extends { recordId: string; receives: number }>(candidates: C[]): C[][] {
+  const size = groupEventsFor(Math.max(...candidates.map((c) => c.receives)));
+  // Stable: a record's candidates stay together and in order.
+  const ordered = [...candidates].sort((a, b) => b.receives - a.receives);
+  const groups: C[][] = [];
+  let current: C[] = [];
+  for (const [i, c] of ordered.entries()) {
+    const recordEnds = ordered[i + 1]?.recordId !== c.recordId;
     current.push(c);
-    if (recordEnds && current.length >= GROUP_EVENTS) {
+    if (recordEnds && current.length >= size) {
       groups.push(current);
       current = [];
     }

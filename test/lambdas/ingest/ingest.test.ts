@@ -54,6 +54,7 @@ describe('ingest', () => {
       duplicates: 0,
       failedRecords: 0,
       deadLettered: 0,
+      requeued: 0,
     });
 
     const { totals, day } = await summaryOf('p1', '2026-11-20');
