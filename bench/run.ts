@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -146,7 +147,11 @@ async function keyFor(project: string): Promise<string> {
   return writeKey;
 }
 
-/** Sends `list` in requests of `size` events, `concurrency` at a time; every event must be accepted. */
+/**
+ * Sends `list` in requests of `size` events, `concurrency` at a time; every event must be
+ * accepted. A request refused with 429 or 503 (backpressure) is resent after its `Retry-After`,
+ * as a polite client would: the messageIds make the resend count once.
+ */
 async function send(
   project: string,
   list: Record<string, unknown>[],
@@ -155,14 +160,24 @@ async function send(
 ) {
   const key = await keyFor(project);
   await mapLimit(chunk(list, size), concurrency, async (batch) => {
-    const res = await fetch(`${stack.baseUrl}/v1/batch`, {
-      method: 'POST',
-      headers: { ...basic(key), 'content-type': 'application/json' },
-      body: JSON.stringify({ batch, sentAt: new Date().toISOString() }),
-    });
-    if (res.status !== 200) throw new Error(`batch refused: ${res.status} ${await res.text()}`);
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${stack.baseUrl}/v1/batch`, {
+        method: 'POST',
+        headers: { ...basic(key), 'content-type': 'application/json' },
+        body: JSON.stringify({ batch, sentAt: new Date().toISOString() }),
+      });
+      if (res.status === 200) return;
+      const text = await res.text();
+      if ((res.status !== 429 && res.status !== 503) || attempt >= 20) {
+        throw new Error(`batch refused: ${res.status} ${text}`);
+      }
+      backpressured++;
+      await sleep(Math.min(5, Number(res.headers.get('retry-after') ?? 1) || 1) * 1000);
+    }
   });
 }
+/** Requests answered 429/503 and resent, over the whole run (reported with the results). */
+let backpressured = 0;
 
 /** Sends, waits until ingest has stored everything, checks the count, and returns events/s. */
 async function ingestPhase(
@@ -443,6 +458,7 @@ try {
     4,
   );
   log(`ingest, batches of 500: ${batch500.eventsPerSec} events/s`);
+  if (backpressured) log(`${backpressured} requests were refused with 429/503 and resent`);
 
   // Rollup: one day rebuilt from raw events, and the hourly compaction of the live layer.
   resetMeter();
