@@ -8,6 +8,7 @@ import { INSIGHTS, type SentimentProviderName } from '../lambdas/contract/config
 import { API_STAGE } from '../lambdas/contract/config/api.ts';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { resolve } from '../lambdas/contract/config/setting.ts';
+import { parseOrigins } from '../lambdas/contract/cors.ts';
 import { DEFAULT_STAGE, stageSettings } from '../lib/stage.ts';
 import { TallyStack } from '../lib/tally-stack.ts';
 
@@ -29,6 +30,9 @@ export const CONTEXT_VALUES = [
   'certificateArn',
   'apiThrottleRate',
   'apiThrottleBurst',
+  'corsOrigins',
+  'oidcIssuer',
+  'oidcClientId',
 ] as const;
 export type ContextValue = (typeof CONTEXT_VALUES)[number];
 
@@ -50,6 +54,11 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
   }
   const throttleRate = ctx('apiThrottleRate');
   const throttleBurst = ctx('apiThrottleBurst');
+  const corsOrigins = parseOrigins(ctx('corsOrigins'), '-c corsOrigins');
+  const oidcIssuer = ctx('oidcIssuer');
+  const oidcClientId = ctx('oidcClientId');
+  if ((oidcIssuer === undefined) !== (oidcClientId === undefined))
+    throw new Error('-c oidcIssuer and -c oidcClientId go together (the dashboard needs both)');
   return new TallyStack(app, ctx('stackName') ?? 'Tally', {
     env,
     stage: stageSettings(ctx('stage') ?? DEFAULT_STAGE, '-c stage').name,
@@ -66,6 +75,9 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
             roleClaim: ctx('jwtRoleClaim'),
             adminRole: ctx('adminRole'),
             projectsClaim: ctx('jwtProjectsClaim'),
+            ...(oidcIssuer && oidcClientId
+              ? { oidc: { issuer: oidcIssuer, clientId: oidcClientId } }
+              : {}),
           },
         }
       : {}),
@@ -99,6 +111,7 @@ export function stackFromContext(app: App, env: { account?: string; region?: str
             '-c apiThrottleBurst',
           ),
         }),
+    ...(corsOrigins.length ? { corsOrigins } : {}),
     ...(sentimentProvider
       ? {
           sentimentProvider: resolve(

@@ -1,11 +1,15 @@
-import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   CfnUserPoolGroup,
   FeaturePlan,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   UserPool,
+  UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
@@ -35,6 +39,24 @@ export interface ExternalIssuer {
   readonly adminRole?: string;
   /** Claim listing the projects a token is limited to. @default 'projects' */
   readonly projectsClaim?: string;
+  /**
+   * An OpenID Connect issuer the dashboard signs in with (authorization code + PKCE, its endpoints
+   * found by discovery), and the public client registered there for the dashboard.
+   * @default - the dashboard asks for a pasted token
+   */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string };
+}
+
+/** `config.json`'s `auth`: how the dashboard signs in (web/auth.ts reads it). */
+export interface DashboardAuthConfig {
+  readonly type: 'oidc' | 'token';
+  readonly issuer?: string;
+  readonly clientId?: string;
+  readonly authorizationEndpoint?: string;
+  readonly tokenEndpoint?: string;
+  readonly endSessionEndpoint?: string;
+  readonly scope?: string;
+  readonly label?: string;
 }
 
 /** The Cognito group whose members are admins: the admin function's default admin role. */
@@ -53,17 +75,32 @@ export interface TallyAuthProps {
   readonly removalPolicy?: RemovalPolicy;
   /** The user pool refuses deletion until this is turned off. @default true */
   readonly deletionProtection?: boolean;
+  /**
+   * Prefix of the pool's Cognito domain (`<prefix>.auth.<region>.amazoncognito.com`), unique in
+   * the region. @default - the stack name, lower-cased, and the account id
+   */
+  readonly domainPrefix?: string;
 }
 
 /**
  * Who may read analytics: a Cognito user pool whose `admin` group grants the admin role (ID tokens,
- * checked for issuer and audience), or an external JWKS issuer. Produces the admin function's
- * JWT settings.
+ * checked for issuer and audience), signed in to through Cognito managed login with the
+ * authorization-code flow and PKCE; or an external JWKS issuer. Produces the admin function's JWT
+ * settings and the dashboard's sign-in configuration.
  */
 export class TallyAuth extends Construct {
   /** Environment the admin function verifies tokens with. */
   readonly environment: Record<string, string>;
   readonly userPool: UserPool | undefined;
+  /** How the dashboard signs in: deployed beside it as `config.json`. */
+  readonly dashboardConfig: DashboardAuthConfig;
+  /** Where Cognito may send the browser back to (the dashboard's URL, once the site exists). */
+  readonly #dashboardUrls: string[] = [];
+
+  /** Registers the dashboard's URL as the app client's callback and sign-out URL. */
+  allowDashboard(url: string): void {
+    this.#dashboardUrls.push(url);
+  }
 
   constructor(scope: Construct, id: string, props: TallyAuthProps = {}) {
     super(scope, id);
@@ -82,6 +119,9 @@ export class TallyAuth extends Construct {
         );
       }
       this.userPool = undefined;
+      this.dashboardConfig = ext.oidc
+        ? { type: 'oidc', issuer: ext.oidc.issuer, clientId: ext.oidc.clientId }
+        : { type: 'token' };
       /** A claim setting of the issuer, resolved (its default, or checked) as the function reads it. */
       const claim = (key: 'issuer' | 'audience' | 'roleClaim' | 'adminRole' | 'projectsClaim') =>
         envOf(JWT[key], resolve(JWT[key], ext[key], `external.${key}`));
@@ -130,9 +170,37 @@ export class TallyAuth extends Construct {
       groupName: ADMIN_GROUP,
       description: 'May read Tally analytics',
     });
+    const stack = Stack.of(this);
+    const domain = this.userPool.addDomain('Domain', {
+      cognitoDomain: {
+        domainPrefix:
+          props.domainPrefix ??
+          `${stack.stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${stack.account}`,
+      },
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    // The dashboard's app client: public (no secret; PKCE protects the code), code flow only,
+    // back to the dashboard's own URL. The URLs are known once the site exists (allowDashboard).
+    const urls = Lazy.list({ produce: () => this.#dashboardUrls });
     const client = this.userPool.addClient('Dashboard', {
       authFlows: { userSrp: true },
       generateSecret: false,
+      preventUserExistenceErrors: true,
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: urls,
+        logoutUrls: urls,
+      },
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+    });
+    new CfnManagedLoginBranding(this, 'LoginBranding', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: client.userPoolClientId,
+      useCognitoProvidedValues: true,
     });
     const issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
     this.environment = {
@@ -144,6 +212,17 @@ export class TallyAuth extends Construct {
       [JWT.adminRole.env]: ADMIN_GROUP,
       [JWT.projectsClaim.env]: 'custom:projects',
       ...lifetime,
+    };
+    const login = domain.baseUrl();
+    this.dashboardConfig = {
+      type: 'oidc',
+      issuer,
+      clientId: client.userPoolClientId,
+      authorizationEndpoint: `${login}/oauth2/authorize`,
+      tokenEndpoint: `${login}/oauth2/token`,
+      endSessionEndpoint: `${login}/logout`,
+      scope: 'openid email profile',
+      label: 'Sign in',
     };
   }
 }

@@ -44,6 +44,8 @@ export interface TallyDashboardSiteProps {
   readonly domain?: DashboardDomain;
   /** How long S3 and CloudFront access logs are kept, and the log bucket's removal. @default STAGES.prod.logs */
   readonly logs?: LogSettings;
+  /** Deployed as `config.json` beside the dashboard (sign-in settings; deploy-time values allowed). */
+  readonly runtimeConfig: Record<string, unknown>;
 }
 
 /**
@@ -173,6 +175,7 @@ export class TallyDashboardSite extends Construct {
             },
           },
         }),
+        Source.jsonData('config.json', props.runtimeConfig),
       ],
     });
     acknowledgeDeploymentHandler(deployment.handlerRole.node.scope as IConstruct, this.bucket);

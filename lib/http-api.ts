@@ -1,5 +1,7 @@
+import { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -11,6 +13,11 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { API_STAGE } from '../lambdas/contract/config/api.ts';
 import { resolve } from '../lambdas/contract/config/setting.ts';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_MAX_AGE_SECONDS,
+} from '../lambdas/contract/cors.ts';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { FALLBACK_ROUTES, ROUTES } from '../lambdas/contract/routes.ts';
 import { ACCESS_LOG_FIELDS } from './access-log.ts';
@@ -26,6 +33,8 @@ export interface TallyHttpApiProps {
   readonly throttleRate?: number;
   /** Burst of the default stage above the rate. @default 2,500 */
   readonly throttleBurst?: number;
+  /** Origins whose pages may call the API (an embedded `<tally-panel>`). @default - none (no CORS) */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -40,10 +49,24 @@ export class TallyHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: TallyHttpApiProps) {
     super(scope, id);
     const logs = props.logs ?? STAGES.prod.logs;
+    const origins = props.corsOrigins ?? [];
     this.api = new HttpApi(this, 'Api', {
       description: 'Tally tracking and admin API',
       // The default stage is made below, with an access log (HttpApi's own has none).
       createDefaultStage: false,
+      // API Gateway answers the preflight itself and adds the headers to the functions' answers.
+      ...(origins.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...origins],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              allowMethods: CORS_ALLOW_METHODS.map(
+                (m) => CorsHttpMethod[m as keyof typeof CorsHttpMethod],
+              ),
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+            },
+          }
+        : {}),
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: logs.retention,

@@ -17,6 +17,8 @@ export interface TallyStackProps extends StackProps {
   readonly stage?: StageName;
   /** @default - a Cognito user pool issues admin tokens */
   readonly externalIssuer?: ExternalIssuer;
+  /** Origins whose pages may call the API (an embedded `<tally-panel>`). @default - none */
+  readonly corsOrigins?: readonly string[];
   /** Sentiment of message insights. @default 'lexicon' */
   readonly sentimentProvider?: SentimentProviderName;
   /** The longest token lifetime accepted, in seconds. @default 86400 */
@@ -69,13 +71,17 @@ export class TallyStack extends Stack {
       functions: { track: ingestion.trackFunction, admin: admin.adminFunction },
       ...(props.apiThrottleRate === undefined ? {} : { throttleRate: props.apiThrottleRate }),
       ...(props.apiThrottleBurst === undefined ? {} : { throttleBurst: props.apiThrottleBurst }),
+      ...(props.corsOrigins ? { corsOrigins: props.corsOrigins } : {}),
       logs,
     });
     const site = new TallyDashboardSite(this, 'Dashboard', {
       api: http.api,
       logs,
       ...(props.domain ? { domain: props.domain } : {}),
+      runtimeConfig: { auth: auth.dashboardConfig },
     });
+    const dashboardUrl = `https://${props.domain?.name ?? site.distribution.distributionDomainName}`;
+    auth.allowDashboard(`${dashboardUrl}/`);
     const operations = new TallyOperations(this, 'Operations', {
       storage,
       ingestion,
@@ -89,7 +95,7 @@ export class TallyStack extends Stack {
       description: 'Tracking and admin API',
     });
     new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${props.domain?.name ?? site.distribution.distributionDomainName}`,
+      value: dashboardUrl,
       description: 'Dashboard (and the API on the same origin)',
     });
     if (props.domain) {

@@ -4,7 +4,7 @@
  * permission it grants, the stack it names. A value documented but not wired, or wired but not
  * documented, fails here.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -33,14 +33,20 @@ function documentedContextValues(): Set<string> {
 interface Synth {
   stackName: string;
   template: Template;
+  assemblyDir: string;
 }
 
 /** Synthesizes the app as `cdk synth -c …` does (function bundling skipped), through bin/. */
 function synth(context: Record<string, string>): Synth {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = stackFromContext(app);
-  const artifact = app.synth().getStackByName(stack.stackName);
-  return { stackName: artifact.stackName, template: Template.fromJSON(artifact.template) };
+  const assembly = app.synth();
+  const artifact = assembly.getStackByName(stack.stackName);
+  return {
+    stackName: artifact.stackName,
+    template: Template.fromJSON(artifact.template),
+    assemblyDir: assembly.directory,
+  };
 }
 
 type Fn = {
@@ -92,6 +98,9 @@ const EXTERNAL = {
     'arn:aws:acm:us-east-1:111111111111:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012',
   apiThrottleRate: '1234',
   apiThrottleBurst: '567',
+  corsOrigins: 'https://admin.example.com,https://ops.example.com',
+  oidcIssuer: 'https://auth.example.com',
+  oidcClientId: 'tally-dashboard',
 };
 
 /** The throttling of the HTTP API's default stage. */
@@ -101,6 +110,18 @@ const stageThrottle = (t: Template) =>
       Properties: { DefaultRouteSettings?: Record<string, number> };
     }
   ).Properties.DefaultRouteSettings;
+
+/** The config.json the dashboard's deployment carries (an asset directory of the assembly). */
+function dashboardConfig(s: Synth): unknown {
+  const dir = readdirSync(s.assemblyDir).find((d) => {
+    try {
+      return readdirSync(join(s.assemblyDir, d)).includes('config.json');
+    } catch {
+      return false;
+    }
+  });
+  return JSON.parse(readFileSync(join(s.assemblyDir, dir as string, 'config.json'), 'utf8'));
+}
 
 /** What each context value must change in the synthesized output. */
 const CHECKS: Record<string, (s: Synth) => void> = {
@@ -149,6 +170,18 @@ const CHECKS: Record<string, (s: Synth) => void> = {
     }),
   apiThrottleRate: (s) => expect(stageThrottle(s.template)?.ThrottlingRateLimit).toBe(1234),
   apiThrottleBurst: (s) => expect(stageThrottle(s.template)?.ThrottlingBurstLimit).toBe(567),
+  corsOrigins: (s) =>
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://admin.example.com', 'https://ops.example.com'],
+      }),
+    }),
+  oidcIssuer: (s) =>
+    expect(dashboardConfig(s)).toMatchObject({
+      auth: { type: 'oidc', issuer: EXTERNAL.oidcIssuer },
+    }),
+  oidcClientId: (s) =>
+    expect(dashboardConfig(s)).toMatchObject({ auth: { clientId: EXTERNAL.oidcClientId } }),
   jwtSecretName: (s) => {
     s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     expect(JSON.stringify(envOf(s.template, ADMIN).JWT_HS256_SECRET)).toContain(
@@ -226,6 +259,10 @@ describe('context values', () => {
     expect(() => synth({ apiThrottleBurst: '9000' })).toThrow(
       '-c apiThrottleBurst must be an integer in [1, 5000], got 9000',
     );
+    expect(() => synth({ corsOrigins: 'https://admin.example.com/panel' })).toThrow(
+      /-c corsOrigins must list origins .*got "https:\/\/admin.example.com\/panel"/,
+    );
+    expect(() => synth({ ...EXTERNAL, oidcClientId: '' })).toThrow(/go together/);
   });
 
   it('refuse a stage, an address or a domain the stack cannot use, at synth, naming it', () => {
