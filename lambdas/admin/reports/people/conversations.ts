@@ -116,14 +116,17 @@ export const conversationReport = report({
     const id = pathParam(event.pathParameters?.id, 'id');
     const range = parseRange(query, deps.now(), '90d');
     const view = await readRange(deps, projectId, range.days, { conversations: true });
-    const c = view.total.conversations[id];
+    // Own keys only: an id such as `__proto__` names no conversation (found by fast-check).
+    const c = Object.hasOwn(view.total.conversations, id)
+      ? view.total.conversations[id]
+      : undefined;
     if (!c) {
       throw new NotFoundError(
         `conversation ${id} has no activity from ${range.from} to ${range.to}`,
       );
     }
     const days = view.days.flatMap(({ day, parts }) => {
-      const d = parts.conversations[id];
+      const d = Object.hasOwn(parts.conversations, id) ? parts.conversations[id] : undefined;
       return d
         ? [
             {
