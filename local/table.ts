@@ -8,7 +8,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../lambdas/contract/table.ts';
 
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * `ttl: false` leaves expiry off: DynamoDB Local's sweeper deletes expired items by the real
+ * clock within seconds, which would delete the data of a test that runs on a fixed clock.
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: { ttl?: boolean } = {},
+): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -24,12 +32,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         ],
       }),
     );
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
-      }),
-    );
+    if (options.ttl !== false) {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        }),
+      );
+    }
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }

@@ -21,7 +21,11 @@ export async function createTestTable(overrides: Partial<StorageConfig> = {}): P
   const endpoint = inject('dynamodbEndpoint');
   const tableName = `test-${randomUUID()}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1' });
-  await ensureTable(client, tableName);
+  // Tests run on a controlled clock (dates in November 2026) while DynamoDB Local expires items
+  // by the real one: with expiry on, a test's facts and raw events vanish once the real date
+  // passes their `ttl` (a day of usage-trends read as zeros on 2026-12-02). Expiry is AWS's job;
+  // what Tally controls, the `ttl` each item carries, is still written and checked.
+  await ensureTable(client, tableName, { ttl: false });
   const ddb = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });

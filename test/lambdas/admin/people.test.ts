@@ -19,7 +19,6 @@ import {
 import { peopleReports } from '../../../lambdas/admin/reports/people.ts';
 import { adminRoute } from '../../../lambdas/admin/routes.ts';
 import { factLogPartition, keys } from '../../../lambdas/contract/keys.ts';
-import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { ValidationError } from '../../../lambdas/model/errors.ts';
 import type { TallyEvent } from '../../../lambdas/model/events.ts';
 import { rollupDay } from '../../../lambdas/rebuild/rollup.ts';
@@ -28,6 +27,7 @@ import { walkLog } from '../../../lambdas/store/log-pages.ts';
 import { adminDeps, ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { ingestAll } from '../../helpers/ingest.ts';
 
 const conversation = (c: Partial<ConversationStats>): ConversationStats => ({
   messages: 0,
@@ -255,11 +255,11 @@ beforeAll(async () => {
   t = await createTestTable();
   for (let b = 0; b < BATCHES; b++) {
     clock = T0 + b * 5 * MIN;
-    await ingest(ingestDeps(t, now), [sqsRecord(b === 0 ? [...batch(b), RARE] : batch(b))]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(b === 0 ? [...batch(b), RARE] : batch(b))]);
   }
   // Profiles on both user shards, for the list of every known user.
   clock = T0 + 20 * MIN;
-  await ingest(ingestDeps(t, now), [
+  await ingestAll(ingestDeps(t, now), [
     sqsRecord(
       Array.from({ length: 9 }, (_, i) =>
         tallyEvent({

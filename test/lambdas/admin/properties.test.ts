@@ -11,10 +11,10 @@ import { openApiDocument } from '../../../lambdas/admin/openapi.ts';
 import { adminRoutes, REPORTS } from '../../../lambdas/admin/routes.ts';
 import { ROUTES, routeKey } from '../../../lambdas/contract/routes.ts';
 import { routerFor } from '../../../lambdas/http/router.ts';
-import { ingest } from '../../../lambdas/ingest/ingest.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { ingestAll } from '../../helpers/ingest.ts';
 import { respond } from '../../helpers/route.ts';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -54,7 +54,7 @@ beforeAll(async () => {
       },
     }),
   );
-  await ingest(ingestDeps(t, NOW), [sqsRecord(events)]);
+  await ingestAll(ingestDeps(t, NOW), [sqsRecord(events)]);
   route = routerFor('admin', adminRoutes(adminDeps(t, NOW)));
 }, 120_000);
 

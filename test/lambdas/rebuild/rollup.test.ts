@@ -17,6 +17,7 @@ import { ingestDeps, rollupDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
 import { crashAt } from '../../helpers/faults.ts';
+import { ingestAll } from '../../helpers/ingest.ts';
 
 const DAY = '2026-11-20';
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -113,7 +114,7 @@ async function served() {
  */
 async function ingestThenCrash() {
   const events = dataset();
-  await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
+  await ingestAll(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
   const record = sqsRecord(events.slice(3));
   // Calls of an ingest: latest commit, check, store raw — then it dies.
   const crash = crashAt(t.ddb, 3, 'after');
@@ -125,7 +126,7 @@ async function ingestThenCrash() {
 describe('rollup', () => {
   it('agrees exactly with the live layer when nothing went wrong', async () => {
     const events = dataset();
-    await ingest(ingestDeps(t, now), [sqsRecord(events)]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(events)]);
     const live = await served();
     clock = T0 + 10 * MIN;
     const result = await rollupDay(rollupDeps(t, now), 'p1', DAY);
@@ -171,7 +172,7 @@ describe('rollup', () => {
     expect((await served()).totals).toEqual(totals);
     // bob's next event does not count him again.
     clock = T0 + 30 * MIN;
-    await ingest(ingestDeps(t, now), [
+    await ingestAll(ingestDeps(t, now), [
       sqsRecord([tallyEvent({ userId: 'bob', timestamp: '2026-11-20T10:15:00.000Z' })]),
     ]);
     expect((await served()).day.counters).toMatchObject({ events: 7, activeUsers: 3 });
@@ -179,7 +180,7 @@ describe('rollup', () => {
 
   it('corrects counters that disagree with the fact log (damaged figures)', async () => {
     const events = dataset();
-    await ingest(ingestDeps(t, now), [sqsRecord(events)]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(events)]);
     const dup = events[1] as TallyEvent;
     await applyIncrements(t.ddb, t.tableName, [
       {
@@ -196,7 +197,7 @@ describe('rollup', () => {
   });
 
   it('is idempotent, and leaves events stored after the watermark live', async () => {
-    await ingest(ingestDeps(t, now), [sqsRecord(dataset())]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(dataset())]);
     clock = T0 + 10 * MIN;
     await rollupDay(rollupDeps(t, now), 'p1', DAY);
     const first = await served();
@@ -205,7 +206,7 @@ describe('rollup', () => {
     expect(await served()).toEqual(first);
 
     // A late event for the same day, stored now: live until a later rollup folds it.
-    await ingest(ingestDeps(t, now), [
+    await ingestAll(ingestDeps(t, now), [
       sqsRecord([
         tallyEvent({
           userId: 'cy',
@@ -232,9 +233,9 @@ describe('rollup', () => {
 describe('compaction', () => {
   it('folds the live layer into the rollup with the same figures, reading no raw event', async () => {
     const events = dataset();
-    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(events.slice(0, 3))]);
     clock = T0 + 10 * MIN;
-    await ingest(ingestDeps(t, now), [sqsRecord(events.slice(3))]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(events.slice(3))]);
     const live = await served();
     // Folds the first batch (bucket 10:00; the second, in bucket 10:10, stays live), then the second.
     clock = T0 + 12 * MIN;
@@ -266,7 +267,7 @@ describe('compaction', () => {
     clock = T0 + 10 * MIN;
     await compactDay(rollupDeps(t, now), 'p1', DAY);
     expect((await served()).totals.events).toBe(3);
-    await ingest(ingestDeps(t, now), [again]);
+    await ingestAll(ingestDeps(t, now), [again]);
     clock = T0 + 20 * MIN;
     await compactDay(rollupDeps(t, now), 'p1', DAY);
     expect((await served()).day.counters).toMatchObject({ events: 6, activeUsers: 3 });
@@ -276,7 +277,7 @@ describe('compaction', () => {
   });
 
   it('never moves the watermark back', async () => {
-    await ingest(ingestDeps(t, now), [sqsRecord(dataset())]);
+    await ingestAll(ingestDeps(t, now), [sqsRecord(dataset())]);
     clock = T0 + 30 * MIN;
     await rollupDay(rollupDeps(t, now), 'p1', DAY);
     const later = await served();

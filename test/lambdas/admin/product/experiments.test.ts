@@ -16,13 +16,13 @@ import {
   type SequentialLook,
 } from '../../../../lambdas/admin/reports/experiments/stats.ts';
 import type { ExperimentResult } from '../../../../lambdas/admin/reports/product/types.ts';
-import { ingest } from '../../../../lambdas/ingest/ingest.ts';
 import type { TallyEvent } from '../../../../lambdas/model/events.ts';
 import { daysBetween } from '../../../../lambdas/model/time.ts';
 import { rollupDay } from '../../../../lambdas/rebuild/rollup.ts';
 import { adminDeps, ingestDeps, rollupDeps } from '../../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../../helpers/events.ts';
+import { ingestAll } from '../../../helpers/ingest.ts';
 import { adminOnly, callProduct } from '../../../helpers/product.ts';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -180,7 +180,7 @@ beforeAll(async () => {
   const events = PLANNED.map(toEvent);
   const records = [];
   for (let i = 0; i < events.length; i += 100) records.push(sqsRecord(events.slice(i, i + 100)));
-  await ingest(ingestDeps(t, NOW - 60 * MIN), records);
+  await ingestAll(ingestDeps(t, NOW - 60 * MIN), records);
   for (const e of [EXP1, EXP2, EXP3]) {
     const res = await call('POST', 'experiments', {}, e);
     expect(res.status, JSON.stringify(res.body)).toBe(201);

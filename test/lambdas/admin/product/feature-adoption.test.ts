@@ -8,13 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminDeps } from '../../../../lambdas/admin/report.ts';
 import { trendOf } from '../../../../lambdas/admin/reports/product/feature-adoption.ts';
 import type { FeatureAdoptionResponse } from '../../../../lambdas/admin/reports/product/types.ts';
-import { ingest } from '../../../../lambdas/ingest/ingest.ts';
 import { daysBetween } from '../../../../lambdas/model/time.ts';
 import { rollupDay } from '../../../../lambdas/rebuild/rollup.ts';
 import { DEFAULT_FEATURES } from '../../../../lambdas/store/features.ts';
 import { adminDeps, ingestDeps, rollupDeps } from '../../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../../helpers/events.ts';
+import { ingestAll } from '../../../helpers/ingest.ts';
 import { adminOnly, callProduct } from '../../../helpers/product.ts';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -74,8 +74,8 @@ beforeAll(async () => {
       timestamp: `${day}T10:${String(i).padStart(2, '0')}:00.000Z`,
     }),
   );
-  await ingest(ingestDeps(t, NOW - 60 * MIN), [sqsRecord(events)]);
-  await ingest(ingestDeps(t, NOW - 60 * MIN), [
+  await ingestAll(ingestDeps(t, NOW - 60 * MIN), [sqsRecord(events)]);
+  await ingestAll(ingestDeps(t, NOW - 60 * MIN), [
     sqsRecord([
       tallyEvent({
         projectId: 'p2',
