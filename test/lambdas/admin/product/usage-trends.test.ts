@@ -211,7 +211,8 @@ async function checkAll() {
   expect(body.series).toHaveLength(14);
   for (const p of body.series) expect(pick(p), p.period).toEqual(expectedPoint(p.from, p.to));
   expect(body.previousSeries.map((p) => p.period)).toEqual(daysBetween('2026-10-26', '2026-11-08'));
-  for (const p of body.previousSeries) expect(pick(p), p.period).toEqual(expectedPoint(p.from, p.to));
+  for (const p of body.previousSeries)
+    expect(pick(p), p.period).toEqual(expectedPoint(p.from, p.to));
 
   // Totals against the previous period.
   const cur = expectedPoint(RANGE.from, RANGE.to);
