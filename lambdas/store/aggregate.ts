@@ -50,6 +50,8 @@ export interface UserStats {
   names?: Record<string, number>;
   /** The last time (epoch ms) of each name that day: conversions after an exposure. */
   lastAt?: Record<string, number>;
+  /** The first time (epoch ms) of each name that day: funnel steps (with `lastAt`). */
+  firstAt?: Record<string, number>;
   /** The first exposure to each experiment that day. */
   exposures?: Record<string, Exposure>;
 }
@@ -230,14 +232,17 @@ export function addFact(p: Parts, fact: Fact): void {
       hours: 0,
       names: {},
       lastAt: {},
+      firstAt: {},
     }));
     u.events++;
     u.hours = (u.hours ?? 0) | (1 << hour);
     if (f.name) {
       u.names = u.names ?? {};
       u.lastAt = u.lastAt ?? {};
+      u.firstAt = u.firstAt ?? {};
       inc(u.names, f.name);
       u.lastAt[f.name] = Math.max(u.lastAt[f.name] ?? 0, f.time);
+      u.firstAt[f.name] = Math.min(u.firstAt[f.name] ?? f.time, f.time);
     }
     if (f.experimentId && f.variant) {
       u.exposures = u.exposures ?? {};

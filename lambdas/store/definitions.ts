@@ -1,6 +1,6 @@
 /**
- * What a project declares for its product reports (docs/api-product-analytics.md): features and
- * experiments. Each kind has a valibot schema (which validates the request body and documents
+ * What a project declares for its product reports (docs/api-product-analytics.md): features,
+ * experiments and funnels. Each kind has a valibot schema (which validates the request body and documents
  * it); each declaration is one item under the project, `P#<project>` / `DEF#<kind>#<name>`, its
  * body in `def`.
  */
@@ -10,7 +10,7 @@ import { DEFINITION_PREFIX, keys } from '../contract/keys.ts';
 import { NotFoundError, ValidationError } from '../model/errors.ts';
 import { queryAll } from './dynamo.ts';
 
-export type DefinitionKind = 'feature' | 'experiment';
+export type DefinitionKind = 'feature' | 'experiment' | 'funnel';
 
 /** A project declares at most this many of each kind. */
 export const MAX_DEFINITIONS = 50;

@@ -63,6 +63,7 @@ export function mergeUser(a: UserStats | undefined, b: UserStats): UserStats {
     hours: (a.hours ?? 0) | (b.hours ?? 0),
     names: mergeCounts(a.names, b.names),
     ...mergeOptional('lastAt', a.lastAt, b.lastAt, Math.max),
+    ...mergeOptional('firstAt', a.firstAt, b.firstAt, Math.min),
     ...mergeOptional('exposures', a.exposures, b.exposures, mergeExposure),
   };
 }

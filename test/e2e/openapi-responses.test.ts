@@ -80,6 +80,8 @@ const PATH_VALUES: Record<string, string> = {
   id: 'c1',
   format: 'json',
   keyId: '0000000000000000',
+  // A standard funnel, which POST funnels replaces and DELETE funnels/{name} restores.
+  name: 'onboarding',
 };
 const concrete = (path: string) =>
   path
@@ -103,6 +105,10 @@ const ADMIN_BODIES: Record<string, unknown> = {
     variants: [{ name: 'control' }, { name: 'b' }],
     goal: { event: 'message.sent' },
     start: at('00:00:00'),
+  },
+  postApiV1AnalyticsFunnels: {
+    name: 'onboarding',
+    steps: [{ event: 'page.viewed' }, { event: 'message.sent' }],
   },
 };
 

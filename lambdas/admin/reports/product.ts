@@ -1,7 +1,8 @@
-/** Product analytics reports: usage trends, feature adoption, experiments. */
+/** Product analytics reports: usage trends, feature adoption, experiments, funnels. */
 import type { Report } from '../report.ts';
 import { experimentReports } from './product/experiments.ts';
 import { featureReports } from './product/feature-adoption.ts';
+import { funnelReports } from './product/funnels.ts';
 import { usageTrendsReport } from './product/usage-trends.ts';
 
 /** The product reports, for the admin function's registry. */
@@ -9,4 +10,5 @@ export const productReports = [
   usageTrendsReport,
   ...featureReports,
   ...experimentReports,
+  ...funnelReports,
 ] as Report<unknown>[];

@@ -1,4 +1,4 @@
-/** Product analytics: usage trends, feature adoption, experiments (docs/api-product-analytics.md). */
+/** Product analytics: usage trends, feature adoption, experiments, funnels (docs/api-product-analytics.md). */
 import type { RouteDef } from '../route-def.ts';
 
 const product = (method: RouteDef['method'], path: string, summary: string): RouteDef => ({
@@ -45,4 +45,16 @@ export const PRODUCT_ROUTES: readonly RouteDef[] = [
     'experiment-results',
     'Results of every experiment, or of those scheduled, running or stopped (status=…)',
   ),
+  product('GET', 'funnels', 'The standard funnels and the declared ones'),
+  product(
+    'POST',
+    'funnels',
+    'Declare or replace a funnel: a name, 2-10 ordered steps (event names), a conversion window',
+  ),
+  product(
+    'GET',
+    'funnels/{name}',
+    'One funnel over a range: per step entered, completed, completion and drop-off rates, median and p90 time to convert',
+  ),
+  product('DELETE', 'funnels/{name}', 'Remove a declared funnel'),
 ];

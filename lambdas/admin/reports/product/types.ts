@@ -267,3 +267,60 @@ export const experimentResultsResponse = v.strictObject({
   status: v.nullable(v.picklist(STATUSES)),
   experiments: v.array(experimentResult),
 });
+
+// ---- funnels ----
+
+const duration = v.strictObject({
+  median: v.pipe(nullableNumber, v.description('Seconds (nearest rank); null with no user')),
+  p90: v.pipe(nullableNumber, v.description('Seconds (nearest rank); null with no user')),
+});
+export type Duration = v.InferOutput<typeof duration>;
+
+const funnelStep = v.strictObject({
+  step: v.pipe(count, v.description('1 for the first step')),
+  event: v.string(),
+  entered: v.pipe(count, v.description('Users who reached the step before (step 1: did it)')),
+  completed: v.pipe(count, v.description('Users who did this step in order within the window')),
+  completionRate: v.pipe(nullableNumber, v.description('completed / entered')),
+  dropOffRate: v.pipe(nullableNumber, v.description('(entered − completed) / entered')),
+  conversionRate: v.pipe(nullableNumber, v.description('completed / users of step 1')),
+  timeToConvert: v.pipe(
+    v.nullable(duration),
+    v.description('From the step before to this one, over its completers; null for step 1'),
+  ),
+});
+export type FunnelStep = v.InferOutput<typeof funnelStep>;
+
+const funnelDefinition = {
+  name: v.string(),
+  steps: v.array(v.strictObject({ event: v.string() })),
+  windowSeconds: count,
+};
+
+export const funnelResponse = v.strictObject({
+  project: v.string(),
+  range: v.strictObject({
+    ...range.entries,
+    readTo: v.pipe(day, v.description('Last day read: to + the window, at most today')),
+  }),
+  name: v.string(),
+  windowSeconds: count,
+  standard: v.boolean(),
+  users: v.pipe(count, v.description('Users whose first step-1 event lies in the range')),
+  converted: v.pipe(count, v.description('Users who completed every step')),
+  conversionRate: nullableNumber,
+  timeToConvert: v.pipe(duration, v.description('From step 1 to the last step')),
+  steps: v.array(funnelStep),
+});
+export type FunnelResponse = v.InferOutput<typeof funnelResponse>;
+
+const listedFunnel = v.strictObject({ ...funnelDefinition, standard: v.boolean() });
+
+export const funnelsResponse = v.strictObject({
+  project: v.string(),
+  funnels: v.array(listedFunnel),
+});
+export const funnelCreatedResponse = v.strictObject({
+  project: v.string(),
+  funnel: v.strictObject(funnelDefinition),
+});
