@@ -57,3 +57,29 @@ export async function daysActive(
   const found = await batchGet(deps.ddb, deps.tableName, days.map(markerOf), { projection: [] });
   return new Set(days.filter((d) => found.has(keyString(markerOf(d)))));
 }
+
+/**
+ * The day each of `actors` was first seen (their profile's `firstDay`): one BatchGet per 100
+ * actors. An actor without a profile (deleted, or not yet re-created after a crash) is absent.
+ */
+export async function firstDaysOf(
+  deps: {
+    ddb: DynamoDBDocumentClient;
+    tableName: string;
+    storage: Pick<StorageConfig, 'userShards'>;
+  },
+  projectId: string,
+  actors: Iterable<string>,
+): Promise<Map<string, string>> {
+  const list = [...new Set(actors)];
+  const keyOf = (actor: string) => keys.user(projectId, actor, deps.storage.userShards);
+  const found = await batchGet(deps.ddb, deps.tableName, list.map(keyOf), {
+    projection: ['firstDay'],
+  });
+  const out = new Map<string, string>();
+  for (const actor of list) {
+    const day = found.get(keyString(keyOf(actor)))?.firstDay;
+    if (typeof day === 'string') out.set(actor, day);
+  }
+  return out;
+}

@@ -1,8 +1,10 @@
-/** Product analytics reports: usage trends, feature adoption, experiments, funnels. */
+/** Product analytics reports: usage trends, feature adoption, experiments, funnels, segments, retention. */
 import type { Report } from '../report.ts';
 import { experimentReports } from './product/experiments.ts';
 import { featureReports } from './product/feature-adoption.ts';
 import { funnelReports } from './product/funnels.ts';
+import { retentionReports } from './product/retention.ts';
+import { segmentReports } from './product/segments.ts';
 import { usageTrendsReport } from './product/usage-trends.ts';
 
 /** The product reports, for the admin function's registry. */
@@ -11,4 +13,6 @@ export const productReports = [
   ...featureReports,
   ...experimentReports,
   ...funnelReports,
+  ...segmentReports,
+  ...retentionReports,
 ] as Report<unknown>[];

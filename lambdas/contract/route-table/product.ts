@@ -1,4 +1,4 @@
-/** Product analytics: usage trends, feature adoption, experiments, funnels (docs/api-product-analytics.md). */
+/** Product analytics: usage trends, feature adoption, experiments, funnels, segments, retention (docs/api-product-analytics.md). */
 import type { RouteDef } from '../route-def.ts';
 
 const product = (method: RouteDef['method'], path: string, summary: string): RouteDef => ({
@@ -57,4 +57,14 @@ export const PRODUCT_ROUTES: readonly RouteDef[] = [
     'One funnel over a range: per step entered, completed, completion and drop-off rates, median and p90 time to convert',
   ),
   product('DELETE', 'funnels/{name}', 'Remove a declared funnel'),
+  product(
+    'GET',
+    'user-segments',
+    'Users in behavioural segments (new, power, casual, at-risk, dormant): size, share, engagement score; one segment’s members, paged',
+  ),
+  product(
+    'GET',
+    'retention',
+    'Cohorts by first-seen day or week; per following period the users who came back (on, or on or after)',
+  ),
 ];

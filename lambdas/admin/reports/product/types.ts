@@ -324,3 +324,92 @@ export const funnelCreatedResponse = v.strictObject({
   project: v.string(),
   funnel: v.strictObject(funnelDefinition),
 });
+
+// ---- user segments ----
+
+export const SEGMENTS = ['new', 'power', 'casual', 'at-risk', 'dormant'] as const;
+export type SegmentName = (typeof SEGMENTS)[number];
+
+const segment = v.strictObject({
+  name: v.picklist(SEGMENTS),
+  rule: v.string(),
+  size: count,
+  share: v.pipe(nullableNumber, v.description('size / users')),
+  engagement: v.pipe(nullableNumber, v.description("Mean of the members' scores; null if none")),
+});
+export type Segment = v.InferOutput<typeof segment>;
+
+const member = v.strictObject({
+  actor: v.string(),
+  segment: v.picklist(SEGMENTS),
+  activeDays: v.pipe(count, v.description('Days of the range with an event')),
+  events: v.pipe(count, v.description('Events in the range')),
+  firstSeen: v.pipe(day, v.description('First day seen (profile, or the first day read)')),
+  lastSeen: v.pipe(day, v.description('Last day with an event in the range or the one before')),
+  engagement: v.pipe(v.number(), v.description('0–100, formula in the docs')),
+});
+export type Member = v.InferOutput<typeof member>;
+
+export const segmentsResponse = v.strictObject({
+  project: v.string(),
+  range: comparedRange,
+  rules: v.strictObject({
+    recentFrom: v.pipe(day, v.description('First day of the recent window (the last quarter)')),
+    recentDays: count,
+    powerDays: v.pipe(count, v.description('Active days that make a power user')),
+  }),
+  users: v.pipe(count, v.description('Users active in the range or the previous period')),
+  segments: v.array(segment),
+  members: v.nullable(
+    v.strictObject({
+      segment: v.picklist(SEGMENTS),
+      users: v.array(member),
+      nextCursor: v.pipe(
+        v.nullable(v.string()),
+        v.description('Pass as `cursor` for the next page; null on the last page'),
+      ),
+    }),
+  ),
+});
+export type SegmentsResponse = v.InferOutput<typeof segmentsResponse>;
+
+// ---- retention ----
+
+export const COHORT_STEPS = ['day', 'week'] as const;
+export const RETENTION_MODES = ['on', 'on_or_after'] as const;
+
+const retentionPeriod = v.strictObject({
+  period: v.pipe(count, v.description('0 for the cohort’s own period')),
+  users: v.pipe(count, v.description('Cohort users with an event in it (or in a later one)')),
+  rate: v.pipe(nullableNumber, v.description('users / size')),
+});
+
+const cohort = v.strictObject({
+  cohort: v.pipe(v.string(), v.description('2026-11-22, or 2026-W47')),
+  from: day,
+  to: day,
+  size: v.pipe(count, v.description('Users first seen in the cohort’s days')),
+  periods: v.array(retentionPeriod),
+});
+export type Cohort = v.InferOutput<typeof cohort>;
+
+export const retentionResponse = v.strictObject({
+  project: v.string(),
+  range,
+  cohort: v.picklist(COHORT_STEPS),
+  mode: v.picklist(RETENTION_MODES),
+  cohorts: v.array(cohort),
+  average: v.pipe(
+    v.array(
+      v.strictObject({
+        period: count,
+        cohorts: v.pipe(count, v.description('Cohorts that reach this period in the range')),
+        size: v.pipe(count, v.description('Their users')),
+        users: count,
+        rate: nullableNumber,
+      }),
+    ),
+    v.description('Per period: the cohorts that reach it, pooled'),
+  ),
+});
+export type RetentionResponse = v.InferOutput<typeof retentionResponse>;
