@@ -54,12 +54,15 @@ export const funnelSchema = v.strictObject({
 });
 export type Funnel = v.InferOutput<typeof funnelSchema>;
 
-/** The seed's standard funnels (onboarding, deployment, service creation). */
+/**
+ * The seed's standard funnels (onboarding, deployment, service creation), on the events a
+ * product like the demo's (`npm run demo`) sends.
+ */
 export const STANDARD_FUNNELS: readonly Funnel[] = [
   {
     name: 'onboarding',
     steps: [
-      { event: 'user.signed_up' },
+      { event: 'signup.completed' },
       { event: 'service.created' },
       { event: 'deployment.completed' },
     ],
@@ -67,16 +70,12 @@ export const STANDARD_FUNNELS: readonly Funnel[] = [
   },
   {
     name: 'deployment',
-    steps: [{ event: 'deployment.started' }, { event: 'deployment.completed' }],
+    steps: [{ event: 'service.created' }, { event: 'deployment.completed' }],
     windowSeconds: 86_400,
   },
   {
     name: 'service_creation',
-    steps: [
-      { event: 'service.creation_started' },
-      { event: 'service.configured' },
-      { event: 'service.created' },
-    ],
+    steps: [{ event: 'signup.completed' }, { event: 'service.created' }],
     windowSeconds: 86_400,
   },
 ];

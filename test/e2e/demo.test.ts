@@ -2,7 +2,7 @@
  * `npm run demo` against the twin: a small month (7 days, 25 users) goes in through the tracking
  * API, every event counted once, and the product reports it feeds answer with figures: active
  * users on several days, both experiments running with exposures in each variant, feature use,
- * pages with referrers. A second run (the same messageIds) changes nothing.
+ * pages with referrers, the onboarding funnel, segments and retention. A second run (the same messageIds) changes nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_EXPERIMENTS, demoEvents, runDemo } from '../../local/demo.ts';
@@ -66,5 +66,17 @@ describe('npm run demo', () => {
       (f: { event: string }) => f.event === 'deployment.completed',
     );
     expect(deploy.uniqueUsers).toBeGreaterThan(0);
+
+    // The standard onboarding funnel runs on the demo's signup → service → deployment steps.
+    const onboarding = await admin('funnels/onboarding?range=7d');
+    expect(onboarding.users).toBeGreaterThan(0);
+    expect(onboarding.converted).toBeGreaterThan(0);
+    expect(onboarding.converted).toBeLessThanOrEqual(onboarding.users);
+    const segments = await admin('user-segments?range=7d');
+    expect(segments.users).toBe(25);
+    expect(segments.segments.reduce((s: number, x: { size: number }) => s + x.size, 0)).toBe(25);
+    const retention = await admin('retention?range=7d');
+    const cohorts = retention.cohorts.reduce((s: number, c: { size: number }) => s + c.size, 0);
+    expect(cohorts).toBeGreaterThan(0);
   }, 240_000);
 });
