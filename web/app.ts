@@ -166,28 +166,37 @@ function showError(error: unknown, retry: () => void, into: HTMLElement = main) 
 
 function renderNav(view: View) {
   const groups = [...new Set(PAGES.map((p) => p.group))];
+  const link = (p: (typeof PAGES)[number]) =>
+    h(
+      'li',
+      {},
+      h(
+        'a',
+        {
+          href: `?page=${p.id}`,
+          'aria-current': p.id === view.page ? 'page' : null,
+          onclick: (e: Event) => {
+            e.preventDefault();
+            navigate({ page: p.id });
+          },
+        },
+        p.title,
+      ),
+    );
   fill(
     $('nav'),
     h(
       'ul',
-      {},
-      ...groups.flatMap((g) =>
-        PAGES.filter((p) => p.group === g).map((p) =>
+      { class: 'nav-groups' },
+      ...groups.map((g) =>
+        h(
+          'li',
+          {},
+          h('span', { class: 'group-label', id: `nav-${g}` }, g),
           h(
-            'li',
-            {},
-            h(
-              'a',
-              {
-                href: `?page=${p.id}`,
-                'aria-current': p.id === view.page ? 'page' : null,
-                onclick: (e: Event) => {
-                  e.preventDefault();
-                  navigate({ page: p.id });
-                },
-              },
-              p.title,
-            ),
+            'ul',
+            { class: 'nav-pages', 'aria-labelledby': `nav-${g}` },
+            ...PAGES.filter((p) => p.group === g).map(link),
           ),
         ),
       ),
@@ -195,14 +204,15 @@ function renderNav(view: View) {
   );
 }
 
-function renderControls(view: View) {
+function renderControls(view: View, ranged: boolean) {
   fill(
     projectSelect,
     ...projects.map((p) => h('option', { value: p.projectId }, p.name || p.projectId)),
   );
   projectSelect.value = view.project ?? '';
   rangeSelect.value = view.range;
-  customForm.hidden = view.range !== 'custom';
+  (rangeSelect.parentElement as HTMLElement).hidden = !ranged;
+  customForm.hidden = !ranged || view.range !== 'custom';
   if (view.from) $<HTMLInputElement>('from').value = view.from;
   if (view.to) $<HTMLInputElement>('to').value = view.to;
 }
@@ -216,7 +226,7 @@ async function render(view: View) {
   inFlight = controller;
   const page = PAGES.find((p) => p.id === view.page) ?? (PAGES[0] as (typeof PAGES)[number]);
   renderNav(view);
-  renderControls(view);
+  renderControls(view, page.ranged !== false);
   if (view.project && panel.getAttribute('project') !== view.project)
     panel.setAttribute('project', view.project);
   document.title = `${page.title} · Tally`;

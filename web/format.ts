@@ -55,3 +55,17 @@ export function changeText(change: number | null | undefined, tone: Tone): strin
   const word = tone === 'good' ? ' (better)' : tone === 'bad' ? ' (worse)' : '';
   return `${arrow} ${pct(Math.abs(change))}${word}`;
 }
+
+/** `2026-11-22 08:05 UTC`: every time on the dashboard is UTC, as the reports' days are. */
+export const dateTime = (iso: string | null | undefined) =>
+  iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '–';
+
+/** A duration in the largest unit that fits: `45 s`, `12 min`, `3.5 h`, `2.1 d`. */
+export function duration(msValue: number | null | undefined): string {
+  if (msValue === null || msValue === undefined) return '–';
+  const s = msValue / 1000;
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86_400) return `${numberFormat.format(Math.round(s / 360) / 10)} h`;
+  return `${numberFormat.format(Math.round(s / 8640) / 10)} d`;
+}

@@ -68,6 +68,20 @@ export function apiParams(view: View, extra: Record<string, string | undefined> 
   return q;
 }
 
+/** `apiParams`, and the page filters `names` as the URL has them. */
+export function filterParams(
+  view: View,
+  names: string[],
+  extra: Record<string, string | undefined> = {},
+): URLSearchParams {
+  const q = apiParams(view, extra);
+  for (const name of names) {
+    const value = view.params.get(name);
+    if (value) q.set(name, value);
+  }
+  return q;
+}
+
 type Listener = (view: View) => void;
 let listener: Listener = () => {};
 

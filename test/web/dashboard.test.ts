@@ -2,7 +2,8 @@
  * The dashboard in headless Chromium against the local twin: one-click sign-in through the local
  * issuer, the overview's figures against the API's, colours that follow each metric's meaning,
  * the project and range pickers in the URL, text-only rendering of hostile ids, 390 px, the
- * favicon, the "no access" page, expiry and silent refresh, export and sign-out.
+ * favicon, the "no access" page, expiry and silent refresh, export and sign-out; axe-core on the
+ * sign-in and no-access pages (every other page: pages.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metric, OverviewMetric } from '../../lambdas/admin/reports/usage/overview.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { fmt, ms, pct } from '../../web/format.ts';
+import { seriousViolations } from '../helpers/axe.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import {
   adminGet,
@@ -196,6 +198,8 @@ describe('dashboard', { timeout: 90_000 }, () => {
   it('shows "no access" to a signed-in user without the admin role', async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.baseUrl}/`);
+    await page.waitForSelector('#sign-in');
+    expect(await seriousViolations(page)).toEqual([]);
     // The local issuer's `role=viewer` signs in a non-admin through the same code flow.
     await page.route('**/local/oauth2/authorize?*', (route) =>
       route.continue({ url: `${route.request().url()}&role=viewer&login_hint=vera` }),
@@ -204,6 +208,7 @@ describe('dashboard', { timeout: 90_000 }, () => {
     await page.waitForSelector('#no-access');
     expect(await page.textContent('#no-access')).toContain('vera@localhost');
     expect(await page.isVisible('#nav')).toBe(false);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.close();
   });
 

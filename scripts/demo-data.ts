@@ -1,0 +1,199 @@
+/**
+ * A month of a small AI-chat product, for the dashboard's browser tests, its screenshot and the
+ * build's time-to-figures: two dozen users (some anonymous), conversations with messages from
+ * three models over two agents and channels, API calls to four endpoints with a few errors, the
+ * default features, and an experiment with exposures and conversions. Deterministic for a given
+ * `random` and `now`.
+ */
+
+type Event = Record<string, unknown>;
+
+const USERS = [
+  'ada',
+  'bob',
+  'cy',
+  'dee',
+  'eli',
+  'fay',
+  'gus',
+  'hal',
+  'ivy',
+  'jo',
+  'kai',
+  'lea',
+  'max',
+  'noa',
+  'oli',
+  'pam',
+  'quin',
+  'ray',
+  'sue',
+  'tom',
+  'uma',
+  'vic',
+];
+const MODELS: [model: string, weight: number][] = [
+  ['gpt-4o', 5],
+  ['claude-3-haiku', 3],
+  ['llama-3-70b', 1],
+];
+const ENDPOINTS: [method: string, path: string, ms: number, errorRate: number][] = [
+  ['POST', '/v1/chat', 420, 0.03],
+  ['GET', '/v1/conversations', 60, 0.01],
+  ['GET', '/v1/search', 140, 0.06],
+  ['POST', '/v1/files', 900, 0.1],
+];
+const TEXTS = [
+  'Thanks, that answer was great and really helpful',
+  'The export is broken and I am angry',
+  'How do I reset my password?',
+  'Can you summarise this document for me',
+  'This is slow and the result is wrong',
+  'Please cancel my subscription',
+  'I love the new search, it works perfectly',
+];
+export const DEMO_EXPERIMENT = {
+  id: 'onboarding-tour',
+  name: 'Onboarding tour',
+  variants: [
+    { name: 'control', weight: 1 },
+    { name: 'guided', weight: 1 },
+  ],
+  goal: { event: 'checkout.completed' },
+};
+
+/** The demo's events, oldest first, stamped within the `days` days ending at `now`. */
+export function demoEvents(random: () => number, now: number, days = 30): Event[] {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
+  const weighted = <T>(xs: [T, number][]) => {
+    let r = random() * xs.reduce((a, [, w]) => a + w, 0);
+    for (const [x, w] of xs) {
+      r -= w;
+      if (r < 0) return x;
+    }
+    return (xs[0] as [T, number])[0];
+  };
+  const out: Event[] = [];
+  const today = Math.floor(now / 86_400_000) * 86_400_000;
+  let conversation = 0;
+  for (const userId of USERS.slice(0, 8))
+    out.push({
+      type: 'identify',
+      userId,
+      traits: {
+        plan: pick(['free', 'team', 'enterprise']),
+        company: pick(['Acme', 'Globex', 'Initech']),
+      },
+      timestamp: new Date(today - (days - 1) * 86_400_000 + 3_600_000).toISOString(),
+    });
+  for (let d = days - 1; d >= 0; d--) {
+    const day = today - d * 86_400_000;
+    // Busier on weekdays, and growing over the month.
+    const weekday = new Date(day).getUTCDay() % 6 !== 0;
+    const active = USERS.filter(() => random() < (weekday ? 0.45 : 0.2) + (days - d) / days / 4);
+    for (const userId of active) {
+      const at = (hour: number) => {
+        const t = day + hour * 3_600_000 + Math.floor(random() * 3_600_000);
+        return new Date(Math.min(t, now - 60_000)).toISOString();
+      };
+      const hour = 7 + Math.floor(random() * 12);
+      out.push({ type: 'track', userId, event: 'activity.login', timestamp: at(hour) });
+      out.push({
+        type: 'page',
+        userId,
+        name: pick(['Home', 'Docs', 'Pricing']),
+        timestamp: at(hour),
+      });
+      const id = `c${++conversation}`;
+      const agentId = pick(['support-bot', 'coder']);
+      const channel = pick(['web', 'slack']);
+      out.push({
+        type: 'track',
+        userId,
+        event: 'conversation.started',
+        properties: { conversationId: id, agentId, channel },
+        timestamp: at(hour),
+      });
+      const messages = 1 + Math.floor(random() * 4);
+      for (let m = 0; m < messages; m++) {
+        const model = weighted(MODELS);
+        const inputTokens = 100 + Math.floor(random() * 600);
+        const outputTokens = 50 + Math.floor(random() * 900);
+        out.push({
+          type: 'track',
+          userId,
+          event: 'message.sent',
+          properties: {
+            conversationId: id,
+            agentId,
+            channel,
+            role: m % 2 ? 'assistant' : 'user',
+            model,
+            inputTokens,
+            outputTokens,
+            responseTimeMs: Math.round(300 + random() * 1500),
+            content: pick(TEXTS),
+          },
+          timestamp: at(hour),
+        });
+      }
+      if (random() < 0.6)
+        out.push({
+          type: 'track',
+          userId,
+          event: 'conversation.ended',
+          properties: { conversationId: id },
+          timestamp: at(hour + 1),
+        });
+      for (let c = Math.floor(random() * 5); c > 0; c--) {
+        const [method, endpoint, ms, errorRate] = pick(ENDPOINTS);
+        const r = random();
+        out.push({
+          type: 'track',
+          userId,
+          event: 'api.request',
+          properties: {
+            method,
+            endpoint,
+            statusCode: r < errorRate / 2 ? 500 : r < errorRate ? 404 : 200,
+            durationMs: Math.round(ms * (0.5 + random())),
+          },
+          timestamp: at(hour),
+        });
+      }
+      if (random() < 0.15)
+        out.push({ type: 'track', userId, event: 'service.created', timestamp: at(hour) });
+      if (d < 20) {
+        const variant = USERS.indexOf(userId) % 2 ? 'guided' : 'control';
+        out.push({
+          type: 'track',
+          userId,
+          event: 'experiment.exposure',
+          properties: { experimentId: DEMO_EXPERIMENT.id, variant },
+          timestamp: at(hour),
+        });
+        // The guided tour converts a little better.
+        if (random() < (variant === 'guided' ? 0.09 : 0.05))
+          out.push({ type: 'track', userId, event: 'checkout.completed', timestamp: at(hour + 1) });
+      }
+      if (random() < 0.25)
+        out.push({ type: 'track', userId, event: 'deployment.completed', timestamp: at(hour + 1) });
+      if (random() < 0.1)
+        out.push({
+          type: 'track',
+          userId,
+          event: 'agent.error',
+          properties: { agentId },
+          timestamp: at(hour),
+        });
+    }
+    if (random() < 0.5)
+      out.push({
+        type: 'page',
+        anonymousId: `v${d}`,
+        name: 'Pricing',
+        timestamp: new Date(Math.min(day + 10 * 3_600_000, now - 60_000)).toISOString(),
+      });
+  }
+  return out;
+}
