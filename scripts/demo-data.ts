@@ -197,3 +197,31 @@ export function demoEvents(random: () => number, now: number, days = 30): Event[
   }
   return out;
 }
+
+/**
+ * Sends the demo month to a running Tally (`npm start`, or the test twin) as a service would:
+ * batches of 250 through `/v1/batch`, then declares its experiment. Resolves with the count sent.
+ */
+export async function sendDemo(
+  target: { baseUrl: string; writeKey: string; adminToken: string },
+  random: () => number,
+  now = Date.now(),
+): Promise<number> {
+  const events = demoEvents(random, now);
+  const send = async (path: string, auth: string, body: unknown) => {
+    const res = await fetch(`${target.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${await res.text()}`);
+  };
+  const basic = `Basic ${Buffer.from(`${target.writeKey}:`).toString('base64')}`;
+  for (let i = 0; i < events.length; i += 250)
+    await send('/v1/batch', basic, { batch: events.slice(i, i + 250) });
+  await send('/api/v1/analytics/experiments', `Bearer ${target.adminToken}`, {
+    ...DEMO_EXPERIMENT,
+    start: new Date(now - 21 * 86_400_000).toISOString(),
+  });
+  return events.length;
+}

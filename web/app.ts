@@ -263,6 +263,8 @@ async function render(view: View) {
     if (controller.signal.aborted) return;
     content.replaceWith(node);
     main.dataset.loaded = page.id;
+    // The moment the page's figures are on screen (`npm run build` times it for the overview).
+    performance.mark('tally:figures', { detail: page.id });
   } catch (error) {
     if (controller.signal.aborted) return;
     if (error instanceof ApiError && error.status === 401)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { LocalStack } from '../../local/stack.ts';
-import { DEMO_EXPERIMENT, demoEvents } from '../../scripts/demo-data.ts';
+import { sendDemo } from '../../scripts/demo-data.ts';
 import { seeded } from './faults.ts';
 import { basic, bearer, request } from './http.ts';
 
@@ -75,26 +75,11 @@ export async function seedDashboard(stack: LocalStack): Promise<void> {
   await stack.idle();
 }
 
-/**
- * A month of the demo chat product (scripts/demo-data.ts) in `default`, through the batch API as
- * a service would send it, and its experiment declared; resolves once all of it is ingested.
- */
+/** A month of the demo chat product (scripts/demo-data.ts) in `default`; resolves once ingested. */
 export async function seedDemo(stack: LocalStack, now = Date.now()): Promise<number> {
-  const events = demoEvents(seeded(13), now);
-  for (let i = 0; i < events.length; i += 250) {
-    const res = await request(`${stack.baseUrl}/v1/batch`, {
-      headers: basic(stack.credentials.writeKey),
-      body: { batch: events.slice(i, i + 250) },
-    });
-    expect(res.status).toBe(200);
-  }
-  const declared = await request(`${stack.baseUrl}/api/v1/analytics/experiments`, {
-    headers: bearer(stack.credentials.adminToken),
-    body: { ...DEMO_EXPERIMENT, start: new Date(now - 21 * 86_400_000).toISOString() },
-  });
-  expect(declared.status).toBe(201);
+  const sent = await sendDemo(stack.credentials, seeded(13), now);
   await stack.idle();
-  return events.length;
+  return sent;
 }
 
 /** An admin API answer, as the test's own reference for the figures on screen. */
