@@ -64,10 +64,10 @@ export const DEPLOYED = {
   archiveDays: 30,
   /** lib/stage.ts: prod's log retention (dev keeps 7 days). */
   logDays: 90,
-  /** lib/operations.ts: 8 alarms reading 11 metrics, one dashboard, and 4 custom metrics (2 log metric filters, 2 rollup metrics). */
-  alarmMetrics: 11,
+  /** lib/operations.ts: 9 alarms reading 12 metrics, one dashboard, and 5 custom metrics (2 log metric filters, 2 rollup metrics, ingest's IngestLag). */
+  alarmMetrics: 12,
   dashboards: 1,
-  customMetrics: 4,
+  customMetrics: 5,
 } as const;
 
 /** Admins assumed signing in to the Cognito pool each month. */

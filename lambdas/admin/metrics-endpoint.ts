@@ -4,6 +4,7 @@
  * are all-time; the API series are today's (UTC), so they restart at midnight like a process
  * restart, which rate() and increase() handle: keeping all-time per-endpoint counters would cost
  * a write per endpoint per ingest batch.
+ * The ingestion lag is today's too: a histogram ingest adds to in each commit (store/ingest-lag.ts).
  * Every request builds a fresh registry from stored totals, so the output is the same whichever
  * Lambda container answers, and no default process metrics leak in.
  */
@@ -20,6 +21,7 @@ import { readTotals } from '../store/counters.ts';
 import { readDay } from '../store/day-store.ts';
 import { countAtMost } from '../store/distribution.ts';
 import { mapLimit } from '../store/dynamo.ts';
+import { LAG_BUCKETS, type LagHistogram, readIngestLag } from '../store/ingest-lag.ts';
 import { listProjects } from '../store/projects.ts';
 import { type AdminDeps, parseQuery, projectParam } from './report.ts';
 import { compareText, countOf } from './reports/numbers.ts';
@@ -63,11 +65,13 @@ export interface ProjectMetrics {
   /** Today's (UTC) served day counters. */
   today: Counters;
   api: ApiTotal[];
+  /** Today's (UTC) ingestion lag of the events counted. */
+  lag: LagHistogram;
 }
 
 /** The query string of `/metrics` (the OpenAPI document lists it). */
 export const metricsQuery = v.object({ project: projectParam });
-/** Projects read at once; each costs three small reads. */
+/** Projects read at once; each costs four small reads. */
 const PROJECT_CONCURRENCY = 4;
 
 const TOKENS_PREFIX = tokensOfModel('');
@@ -77,16 +81,39 @@ async function readProjectMetrics(
   projectId: string,
   today: string,
 ): Promise<ProjectMetrics> {
-  const [totals, day] = await Promise.all([
+  const [totals, day, lag] = await Promise.all([
     readTotals(deps.ddb, deps.tableName, projectId),
     readDay(deps, projectId, today, { api: true, apiLatency: true }),
+    readIngestLag(deps.ddb, deps.tableName, projectId, today),
   ]);
   return {
     projectId,
     totals,
     today: day.counters,
     api: Object.entries(day.parts.api).map(([key, stats]) => apiTotal(key, stats)),
+    lag,
   };
+}
+
+type HistogramSample = { labels: Record<string, string>; value: number; metricName: string };
+
+/** One series of a histogram (`le` buckets, +Inf, sum, count) from stored cumulative counts. */
+function histogramSamples(
+  name: string,
+  series: Record<string, string>,
+  bounds: readonly number[],
+  h: { buckets: Record<string, number>; sumSeconds: number; count: number },
+): HistogramSample[] {
+  return [
+    ...bounds.map((le) => ({
+      metricName: `${name}_bucket`,
+      labels: { ...series, le: String(le) },
+      value: h.buckets[String(le)] ?? 0,
+    })),
+    { metricName: `${name}_bucket`, labels: { ...series, le: '+Inf' }, value: h.count },
+    { metricName: `${name}_sum`, labels: series, value: h.sumSeconds },
+    { metricName: `${name}_count`, labels: series, value: h.count },
+  ];
 }
 
 /**
@@ -98,7 +125,7 @@ function precomputedHistogram(
   registry: Registry,
   name: string,
   help: string,
-  values: { labels: Record<string, string>; value: number; metricName: string }[],
+  values: HistogramSample[],
 ): void {
   const metric = {
     name,
@@ -161,8 +188,10 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
     labelNames: ['project', 'endpoint', 'method', 'status'] as const,
     registers,
   });
-  const latency: { labels: Record<string, string>; value: number; metricName: string }[] = [];
+  const latency: HistogramSample[] = [];
   const latencyName = 'analytics_api_response_time_seconds';
+  const lag: HistogramSample[] = [];
+  const lagName = 'analytics_ingest_lag_seconds';
 
   for (const p of projects) {
     const labels = { project: p.projectId };
@@ -196,25 +225,22 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
       // Calls without a duration are counted above but are not in the histogram.
       if (e.count === 0) continue;
       const series = { ...labels, endpoint: e.endpoint, method: e.method };
-      for (const le of LATENCY_BUCKETS) {
-        latency.push({
-          metricName: `${latencyName}_bucket`,
-          labels: { ...series, le: String(le) },
-          value: e.buckets[String(le)] ?? 0,
-        });
-      }
-      latency.push(
-        { metricName: `${latencyName}_bucket`, labels: { ...series, le: '+Inf' }, value: e.count },
-        { metricName: `${latencyName}_sum`, labels: series, value: e.sumSeconds },
-        { metricName: `${latencyName}_count`, labels: series, value: e.count },
-      );
+      latency.push(...histogramSamples(latencyName, series, LATENCY_BUCKETS, e));
     }
+    // A project that counted nothing today has no lag series, as an endpoint without durations.
+    if (p.lag.count > 0) lag.push(...histogramSamples(lagName, labels, LAG_BUCKETS, p.lag));
   }
   precomputedHistogram(
     registry,
     latencyName,
     'Duration of API calls reported by tracked services today (UTC), seconds; restarts at 00:00 UTC',
     latency,
+  );
+  precomputedHistogram(
+    registry,
+    lagName,
+    'Time from an event reaching the tracking API (receivedAt) to its being stored and counted, seconds, for the events counted today (UTC); restarts at 00:00 UTC',
+    lag,
   );
   return registry;
 }

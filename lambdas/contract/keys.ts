@@ -99,6 +99,9 @@ export const keys = {
   /** All-time totals of a project: one item, kept exact by the rollup's corrections. */
   totals: (projectId: string): Key => ({ pk: `C#${projectId}#ALL`, sk: 'T' }),
 
+  /** A project's ingestion-lag histogram of one UTC day (store/ingest-lag.ts). */
+  ingestLag: (projectId: string, day: string): Key => ({ pk: `LAG#${projectId}`, sk: day }),
+
   /**
    * One ingest invocation's facts for one project and event day: the live layer of every report,
    * and the time-ordered activity feed. Sorted by storage bucket.

@@ -22,7 +22,7 @@ import type { EventsDetail } from '../contract/bus.ts';
 import type { StorageConfig } from '../contract/config/storage.ts';
 import { factLogPartition, type Key, keys, period } from '../contract/keys.ts';
 import type { TallyEvent } from '../model/events.ts';
-import { bucketOf } from '../model/time.ts';
+import { bucketOf, dayOf } from '../model/time.ts';
 import {
   type CommitEntry,
   commitEntryItem,
@@ -35,6 +35,7 @@ import { addExpression, IncrementSet } from '../store/counters.ts';
 import { batchGet, batchPut, type Item, keyString } from '../store/dynamo.ts';
 import { FACTS_PER_ITEM, factItemKey, factLogItem, writerStartOf } from '../store/fact-log.ts';
 import { type Fact, factOf } from '../store/facts.ts';
+import { lagCounters } from '../store/ingest-lag.ts';
 import { type CapDecision, capLabels } from '../store/labels.ts';
 import { claimOf, eventDay, RAW, rawTtl, toRawItem } from '../store/raw-events.ts';
 import {
@@ -533,9 +534,9 @@ async function commit(
     entry.events.push(f);
     items.set(id, entry);
   }
-  // A transaction holds the commit entry, the totals, and per fact item at most itself and its
-  // day's counter item.
-  const perLink = Math.floor((MAX_TRANSACTION_ITEMS - 2) / 2);
+  // A transaction holds the commit entry, the totals, the day's lag histogram, and per fact item
+  // at most itself and its day's counter item.
+  const perLink = Math.floor((MAX_TRANSACTION_ITEMS - 3) / 2);
   const links = [];
   const all = [...items.values()];
   for (let i = 0; i < all.length; i += perLink) links.push(all.slice(i, i + perLink));
@@ -565,6 +566,10 @@ async function commit(
         puts.push(factLogItem(key, facts, rawTtl(events[0]?.event as TallyEvent, w)));
       }
       const at = w.deps.now();
+      // Never negative: the track function's clock and this one may disagree a little.
+      const lags = counting.map((f) => Math.max(0, at - Date.parse(f.event.receivedAt)));
+      // The lags go into the day's histogram in this transaction: each counted event once.
+      if (lags.length) set.add(keys.ingestLag(w.projectId, dayOf(at)), lagCounters(lags));
       const entry = commitEntryItem(w.projectId, { version, writer: w.token, at, hashes });
       w.guard();
       try {
@@ -580,8 +585,7 @@ async function commit(
           }),
         );
         resolved = version;
-        // Never negative: the track function's clock and this one may disagree a little.
-        for (const f of counting) lagsMs.push(Math.max(0, at - Date.parse(f.event.receivedAt)));
+        lagsMs.push(...lags);
         break;
       } catch (error) {
         const reasons = cancellationReasons(error);

@@ -55,8 +55,8 @@ describe('costPerMillion', () => {
     expect(long.overRetention.lines.table / short.overRetention.lines.table).toBeCloseTo(395 / 30);
     expect(long.requests.total).toBe(short.requests.total);
     expect(long.fixed.perMillionEvents).toBe(short.fixed.perMillionEvents);
-    // $5.50 a month over 100 events/s for a month (263 million events).
-    expect(short.fixed.perMillionEvents).toBeCloseTo(5.5 / 262.98, 3);
+    // $5.90 a month over 100 events/s for a month (263 million events).
+    expect(short.fixed.perMillionEvents).toBeCloseTo(5.9 / 262.98, 3);
     expect(short.total).toBeCloseTo(
       short.requests.total + short.overRetention.total + short.fixed.perMillionEvents,
       10,

@@ -42,6 +42,7 @@ describe('TallyOperations', () => {
         'DynamoThrottles',
         'IngestBacklog',
         'IngestErrors',
+        'IngestLag',
         'RollupFailed',
         'RollupLate',
         'TrackingRejections',
@@ -52,6 +53,7 @@ describe('TallyOperations', () => {
       DeadLetters: ['AWS/SQS/ApproximateNumberOfMessagesVisible'],
       IngestErrors: ['AWS/Lambda/Errors'],
       IngestBacklog: ['AWS/SQS/ApproximateAgeOfOldestMessage'],
+      IngestLag: ['Tally/Test/IngestLag'],
       Api5xx: ['AWS/ApiGateway/Count', 'AWS/ApiGateway/5xx'],
       DynamoThrottles: ['AWS/DynamoDB/ReadThrottleEvents', 'AWS/DynamoDB/WriteThrottleEvents'],
       RollupFailed: ['Tally/Test/RollupFailedProjects'],
@@ -63,6 +65,17 @@ describe('TallyOperations', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     expect(found.IngestBacklog).toMatchObject({ Threshold: 300, EvaluationPeriods: 2 });
+    // The lag objective (docs/operations.md): p99 of the events' lag over 10 s (the metric is in
+    // ms), three 5-minute periods in a row; no events, no lag, no alarm.
+    expect(found.IngestLag).toMatchObject({
+      ExtendedStatistic: 'p99',
+      Threshold: 10_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      Period: 300,
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      TreatMissingData: 'notBreaching',
+    });
     // No finished job for two hourly periods counts as late, including when nothing is reported.
     expect(found.RollupLate).toMatchObject({
       ComparisonOperator: 'LessThanThreshold',
@@ -131,6 +144,7 @@ describe('TallyOperations', () => {
       'WriteThrottleEvents',
       'RollupRuns',
       'RejectedEvents',
+      'IngestLag',
     ]) {
       expect(body).toContain(metric);
     }

@@ -1,6 +1,7 @@
 /**
- * `GET /metrics`: exact Prometheus samples for a known dataset stored by ingest, output that
- * parses as the text exposition format, and who may scrape what.
+ * `GET /metrics`: exact Prometheus samples for a known dataset stored by ingest (its ingestion lag
+ * too: ingest's clock is frozen at `now`), output that parses as the text exposition format, and
+ * who may scrape what.
  */
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,10 +62,12 @@ beforeAll(async () => {
   for (const p of ['p1', 'p2', 'p3']) await ensureProject(t.ddb, t.tableName, p, p);
   const message = (userId: string, properties: Record<string, unknown>) =>
     event('p1', { userId, event: 'message.sent', properties });
+  // Received 0.3 s, 2 s and 50 ms before ingest counts them; the rest two hours before.
+  const receivedBefore = (ms: number) => ({ receivedAt: new Date(now - ms).toISOString() });
   const events = [
-    message('u1', { tokens: 100, model: 'gpt-4o' }),
-    message('u2', { tokens: 50, model: 'claude-3-haiku' }),
-    message('u1', { tokens: 30 }),
+    { ...message('u1', { tokens: 100, model: 'gpt-4o' }), ...receivedBefore(300) },
+    { ...message('u2', { tokens: 50, model: 'claude-3-haiku' }), ...receivedBefore(2000) },
+    { ...message('u1', { tokens: 30 }), ...receivedBefore(50) },
     event('p1', { userId: 'u1', event: 'conversation.started' }),
     api('POST', '/chat', 200, 250),
     api('POST', '/chat', 200, 500),
@@ -142,6 +145,26 @@ const P1_SAMPLES = [
   ),
   'analytics_api_response_time_seconds_sum{project="p1",endpoint="/chat",method="POST"} 2.75',
   'analytics_api_response_time_seconds_count{project="p1",endpoint="/chat",method="POST"} 3',
+  ...(
+    [
+      ['0.05', 1],
+      ['0.1', 1],
+      ['0.25', 1],
+      ['0.5', 2],
+      ['1', 2],
+      ['2.5', 3],
+      ['5', 3],
+      ['10', 3],
+      ['30', 3],
+      ['60', 3],
+      ['300', 3],
+      ['900', 3],
+      ['+Inf', 9],
+    ] as const
+  ).map(([le, n]) => `analytics_ingest_lag_seconds_bucket{project="p1",le="${le}"} ${n}`),
+  // 0.3 + 2 + 0.05 + 6 × 7,200 s.
+  'analytics_ingest_lag_seconds_sum{project="p1"} 43202.35',
+  'analytics_ingest_lag_seconds_count{project="p1"} 9',
 ];
 
 const P2_SAMPLES = [
@@ -151,6 +174,12 @@ const P2_SAMPLES = [
   'analytics_messages_total{project="p2"} 1',
   'analytics_tokens_total{project="p2",model="odd \\"quoted\\" model"} 7',
   'analytics_events_total{project="p2"} 1',
+  ...['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '60', '300', '900'].map(
+    (le) => `analytics_ingest_lag_seconds_bucket{project="p2",le="${le}"} 0`,
+  ),
+  'analytics_ingest_lag_seconds_bucket{project="p2",le="+Inf"} 1',
+  'analytics_ingest_lag_seconds_sum{project="p2"} 7200',
+  'analytics_ingest_lag_seconds_count{project="p2"} 1',
 ];
 
 // A project with no events yet shows zeros, not gaps.
@@ -176,6 +205,7 @@ const grouped = (lines: string[]) => {
     'analytics_events_total',
     'analytics_api_requests_total',
     'analytics_api_response_time_seconds',
+    'analytics_ingest_lag_seconds',
   ];
   const base = (l: string) => family(l).replace(/_(bucket|sum|count)$/, '');
   return order.flatMap((name) => lines.filter((l) => base(l) === name));
@@ -273,6 +303,7 @@ describe('GET /metrics', () => {
       analytics_events_total: 'counter',
       analytics_api_requests_total: 'counter',
       analytics_api_response_time_seconds: 'histogram',
+      analytics_ingest_lag_seconds: 'histogram',
     });
     expect(samplesOf(res.body)).toEqual(grouped([...P1_SAMPLES, ...P2_SAMPLES, ...P3_SAMPLES]));
     // The escaped label reads back as the model's name.
