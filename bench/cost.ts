@@ -246,7 +246,7 @@ export function costScenarios(i: CostInputs, keepDays: number) {
     ) as Record<TableClassName, Cost>;
   return {
     byRetention: Object.fromEntries(REPORTED_RETENTIONS.map((d) => [d, at(d, d)])),
-    /** Raw events kept 8 days (the dedupe window) or 30, facts and aggregates `keepDays`. */
+    /** Raw events kept 8 days (the shortest retention: a day over the 7-day dedupe promise) or 30, facts and aggregates `keepDays`. */
     shorterRaw: Object.fromEntries([8, 30].map((d) => [d, at(d, keepDays)])),
   };
 }

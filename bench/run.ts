@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { type RollupConfig, rollupConfig } from '../lambdas/contract/config/rollup.ts';
-import { STORAGE, storageConfig } from '../lambdas/contract/config/storage.ts';
+import { STORAGE } from '../lambdas/contract/config/storage.ts';
 import { TRACK } from '../lambdas/contract/config/track.ts';
 import { commitLogPartition, factLogPartition } from '../lambdas/contract/keys.ts';
 import { ROUTES } from '../lambdas/contract/routes.ts';
@@ -24,11 +23,9 @@ import { dayOf } from '../lambdas/model/time.ts';
 import { compactDay, rollupDay } from '../lambdas/rebuild/rollup.ts';
 import { COMMIT_TTL_DAYS } from '../lambdas/store/commit-log.ts';
 import { readTotals } from '../lambdas/store/counters.ts';
-import { batchPut, chunk, mapLimit } from '../lambdas/store/dynamo.ts';
-import { toRawItem } from '../lambdas/store/raw-events.ts';
+import { chunk, mapLimit } from '../lambdas/store/dynamo.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
-import { ensureTable } from '../local/table.ts';
 import { buildLambdas } from '../scripts/build.ts';
 import { httpEvent } from '../test/helpers/events.ts';
 import { basic } from '../test/helpers/http.ts';
@@ -45,6 +42,8 @@ import {
   rebuildsPerEvent,
 } from './cost.ts';
 import { ACCESS_LOG_BYTES, captureHandlerLogs, LAMBDA_PLATFORM_LOG_BYTES } from './logs.ts';
+import { type NpmStartIngestResults, npmStartIngest } from './npm-start-ingest.ts';
+import { rawBatchWriteItemsPerSec as rawItemsPerSec } from './reference.ts';
 import { storedBytes, storedDelta } from './storage.ts';
 import { EVENTS_PER_USER, NEW_USERS_SHARE, usersFor, events as workload } from './workload.ts';
 
@@ -60,8 +59,20 @@ const { values: args } = parseArgs({
 });
 /** Events per phase; `big` and `small` are the two sizes the read cost compares. */
 const N = args.quick
-  ? { raw: 300, batch1: 20, batch50: 300, big: 1_000, mid: 300, small: 100, standard: 300 }
+  ? {
+      raw: 300,
+      batch1: 20,
+      batch50: 300,
+      big: 1_000,
+      mid: 300,
+      small: 100,
+      standard: 300,
+      npmStart: 300,
+      npmStartSteady: 200,
+    }
   : {
+      npmStart: 20_000,
+      npmStartSteady: 3_000,
       raw: 20_000,
       batch1: 2_000,
       batch50: 20_000,
@@ -295,38 +306,7 @@ const dynamo = args['dynamodb-endpoint']
 const runId = Date.now().toString(36);
 const REF_TABLE = `bench-reference-${runId}`;
 try {
-  // The reference: raw BatchWriteItem of items like ingest's, 8 requests in flight (as ingest).
-  const refLowLevel = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTable(refLowLevel, REF_TABLE);
-  const refClient = DynamoDBDocumentClient.from(refLowLevel);
-  // The default shards and retention, as the twin's ingest has.
-  const refStorage = storageConfig({ [STORAGE.tableName.env]: REF_TABLE });
-  const refItems = workload(N.raw, { seed: 1 }).map((m, i) =>
-    toRawItem(
-      {
-        messageId: `ref-${i}`,
-        projectId: 'reference',
-        type: (m.type as 'track') ?? 'track',
-        event: m.event as string,
-        userId: m.userId as string,
-        timestamp: new Date().toISOString(),
-        receivedAt: new Date().toISOString(),
-        properties: (m.properties ?? {}) as Record<string, unknown>,
-        traits: {},
-        context: (m.context ?? {}) as Record<string, unknown>,
-      },
-      refStorage,
-      { day: '2026-01-01', factItem: 'ref', seenVersion: 0 },
-    ),
-  );
-  const t0 = performance.now();
-  const left = await batchPut(refClient, REF_TABLE, refItems, { concurrency: 8 });
-  if (left.length) throw new Error('reference writes left items unprocessed');
-  const rawBatchWriteItemsPerSec = round(N.raw / ((performance.now() - t0) / 1000), 0);
+  const rawBatchWriteItemsPerSec = await rawItemsPerSec(dynamo.endpoint, REF_TABLE, N.raw);
   log(`raw BatchWriteItem: ${rawBatchWriteItemsPerSec} items/s`);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-'));
@@ -575,6 +555,13 @@ try {
     log,
   });
 
+  // Ingest as users meet it: a real `npm start`, the load generator in its own process.
+  const npmStart = await npmStartIngest({
+    events: N.npmStart,
+    steadyEvents: N.npmStartSteady,
+    log,
+  });
+
   // Cost per million events at 100 events/s in batches of 50, over the retention.
   const { nightlyDays, hourly } = rollupSettings;
   const retentionDays = rollupSettings.storage.retentionDays;
@@ -628,14 +615,22 @@ try {
     rawBatchWriteItemsPerSec,
     ratio: round(batch500.eventsPerSec / rawBatchWriteItemsPerSec, 2),
     ratioBatch50: round(batch50.eventsPerSec / rawBatchWriteItemsPerSec, 2),
+    npmStart,
   };
   const within = (a: number, b: number) => Math.abs(a - b) <= 0.1 * Math.max(a, b);
   const budgets = [
     {
-      name: 'Ingest ≥ 0.5 × raw BatchWriteItem (batches of 500)',
-      value: ingest.ratio,
+      name: 'Ingest through npm start, 4 clients × 50 events, × raw BatchWriteItem',
+      value: npmStart.ratio,
       budget: '≥ 0.5',
-      met: ingest.ratio >= 0.5,
+      met: npmStart.ratio >= 0.5,
+    },
+    {
+      name: `Ingestion lag p99 at ${npmStart.steady.perSec} events/s (through npm start)`,
+      value: `${npmStart.steady.lag.p99Seconds} s`,
+      budget: '≤ 5 s',
+      // Exact at the bucket bound: at least 99 % of the events within 5 s.
+      met: npmStart.steady.lag.within5s >= 0.99,
     },
     {
       name: 'DynamoDB writes per event (standard workload)',
@@ -751,6 +746,7 @@ interface BenchResults {
     rawBatchWriteItemsPerSec: number;
     ratio: number;
     ratioBatch50: number;
+    npmStart: NpmStartIngestResults;
   };
   writeCost: {
     wcuPerEvent: number;
@@ -896,7 +892,8 @@ default (\`tableClass\` of TallyStorage; a table can switch class twice in 30 da
 ### A shorter raw-event retention
 
 Reports are computed from the fact log and the rollup's aggregates; raw events are read by the
-dedupe check (7 days), by rebuilds (the nightly job's last days; a backfill: any range), and for
+dedupe check (a resend is recognised as long as its raw event is kept: a shorter raw retention
+shortens that, never below the 7 days the dedupe contract promises), by rebuilds (the nightly job's last days; a backfill: any range), and for
 an event's details (the \`events\` listing and message texts in insights). Raw events kept
 shorter, the fact log and everything else ${d.retentionDays} days (each cell as above):
 
@@ -960,6 +957,8 @@ function markdown(r: BenchResults): string {
     rollup: ro,
     writeCost: wc,
   } = r;
+  const np = ing.npmStart;
+  const pct = (share: number) => `${round(share * 100, 1)} %`;
   return `# Performance
 
 Measured by \`npm run bench -- --out bench.json --markdown docs/performance.md\` on ${String(r.date).slice(0, 10)}:
@@ -975,9 +974,36 @@ ${r.budgets.map((b) => `| ${b.name} | ${b.budget} | ${String(b.value)} | ${b.met
 
 ## Ingest, end to end
 
-HTTP → track → local EventBridge → queue → ingest → DynamoDB Local, counted only once every event
-is confirmed stored. The reference is raw \`BatchWriteItem\` of items like ingest's, 8 requests
-in flight, against the same DynamoDB Local in the same run.
+### Through \`npm start\`
+
+As a user runs it: a real \`npm start\` process (DynamoDB Local in memory, started by it), and the
+load generator in a process of its own (bench/ingest-load.ts): ${np.clients} clients, each sending
+requests of ${np.batch} standard-workload events one after the other, ${np.events} events in all, timed
+until the admin API counts every one (\`totalEvents\`, read every 200 ms). The reference is raw
+\`BatchWriteItem\` of items like ingest's, 8 requests in flight, into a table of its own on the
+same DynamoDB Local, just before and just after (${np.rawBatchWriteItemsPerSec.before} and
+${np.rawBatchWriteItemsPerSec.after} items/s). Load average ${np.loadAverage[0]} before, ${np.loadAverage[1]} after.
+
+| figure | value |
+|---|---|
+| accepted (every request answered 200) | ${np.acceptedSeconds} s (${np.refused503} requests answered 503 and resent) |
+| counted | ${np.countedSeconds} s: **${np.eventsPerSec} events/s** |
+| raw BatchWriteItem (mean of before and after) | ${np.rawBatchWriteItemsPerSec.mean} items/s |
+| **ratio** | **${np.ratio}** (budget ≥ 0.5) |
+| ingestion lag of these events, p50 / p99 | ${np.lag.p50Seconds} s / ${np.lag.p99Seconds} s (${pct(np.lag.within5s)} within 5 s) |
+| ingestion lag at a steady ${np.steady.perSec} events/s (${np.steady.events} events, open loop), p50 / p99 | ${np.steady.lag.p50Seconds} s / ${np.steady.lag.p99Seconds} s (${pct(np.steady.lag.within5s)} within 5 s; budget p99 ≤ 5 s) |
+
+The lag is \`analytics_ingest_lag_seconds\` of \`/metrics\`, receivedAt to the commit that counted
+each event; its quantiles are interpolated within the histogram's buckets as Prometheus's
+\`histogram_quantile\` does, the share within 5 s is exact (a bucket bound). In the first run the
+clients send faster than ingest stores, so events wait in the queue and the lag grows with the
+run: it measures the backlog, not the pipeline; the steady rate is the cost model's.
+
+### In process
+
+Every part of the twin in the benchmark's own process (the load generator too), HTTP → track →
+local EventBridge → queue → ingest → DynamoDB Local, counted only once every event is confirmed
+stored, against the reference at the start of the run.
 
 | requests of | events/s | × raw BatchWriteItem |
 |---|---|---|
@@ -1040,9 +1066,9 @@ ${clientMarkdown(r.client)}
 - The standard workload sends each request alone, so each ingest invocation handles one record
   of 50 events; at 100 events/s Lambda's batching window gives about two, so per-batch writes are
   overstated here, not understated.
-- Events that carry a client messageId but no timestamp cost 3.5 RCU more: a resend of them may
-  fall on another day, so ingest looks for an earlier copy in the 7 days before (the dedupe
-  window). Segment's libraries always send a timestamp.
+- A resend is found by its messageId alone, whatever its timestamps (the raw event's key has no
+  day in it), for as long as raw events are kept: one consistent read per event, with or without
+  a client timestamp (docs/data-model.md "Exactly once").
 - Module init depends on the machine's load more than on the code: the same track bundle has
   measured 74 ms and about 100 ms here two hours apart, and two builds compared in alternation give
   equal medians. The track function's is the closest to its budget; about 11 ms of it is Node

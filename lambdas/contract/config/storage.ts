@@ -12,7 +12,7 @@ export const STORAGE = {
   userShards: integer('TALLY_USER_SHARDS', 8, 1, 256),
   /** Width of a live counter bucket, whole minutes (60 to 3600 s); the rollup folds whole buckets. */
   bucketSeconds: integer('TALLY_BUCKET_SECONDS', 300, 60, 3600),
-  /** Raw events expire this many days after they were received (also the dedupe window). */
+  /** Raw events expire this many days after they were received; a resend is recognised as long (docs/data-model.md "Exactly once"). */
   retentionDays: integer('TALLY_RETENTION_DAYS', 395, 8, 3650),
 } as const;
 
