@@ -1,0 +1,155 @@
+/**
+ * Module init of each Lambda bundle as CDK deploys it (lib/bundling.ts), as a ratio to a *floor*:
+ * a bundle built the same way that holds only the SDK clients the function creates at init, and
+ * creates them — what any handler on the AWS SDK pays. Each bundle and its floor are imported in a
+ * fresh Node process, in rounds that take every bundle and floor in turn (the order rotating), so
+ * the machine's load falls on both alike; the ratio is the median of the rounds' ratios.
+ * `npx tsx bench/cold-start.ts [--runs 9]` runs this section alone.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { INGEST } from '../lambdas/contract/config/ingest.ts';
+import { JWT } from '../lambdas/contract/config/jwt.ts';
+import { STORAGE } from '../lambdas/contract/config/storage.ts';
+import { TRACK } from '../lambdas/contract/config/track.ts';
+import { LAMBDA_ESBUILD, type LambdaName } from '../lib/bundling.ts';
+import { buildLambdas } from '../scripts/build.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** The SDK clients each function creates at init (its handler's module scope), and nothing else. */
+const FLOORS: Record<LambdaName, string> = {
+  track: `import { documentClient, eventBridgeClient } from './lambdas/http/clients.ts';
+export const clients = [documentClient({}), eventBridgeClient(undefined)];`,
+  ingest: `import { SQSClient } from '@aws-sdk/client-sqs';
+import { documentClient } from './lambdas/http/clients.ts';
+export const clients = [documentClient({}), new SQSClient({})];`,
+  admin: `import { documentClient } from './lambdas/http/clients.ts';
+export const clients = [documentClient({})];`,
+  rollup: `import { documentClient } from './lambdas/http/clients.ts';
+export const clients = [documentClient({})];`,
+};
+
+/** The environment a deployed function has (lib/), with dummy values: init reads it. */
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  [STORAGE.tableName.env]: 'tally',
+  [TRACK.eventBusName.env]: 'tally',
+  [JWT.jwksUrl.env]: 'https://issuer.example/.well-known/jwks.json',
+  [INGEST.deadLetterQueueUrl.env]: 'https://sqs.us-east-1.amazonaws.com/000000000000/tally-dlq',
+  POWERTOOLS_METRICS_NAMESPACE: 'Tally/Bench',
+};
+
+export interface ColdStart {
+  bytes: number;
+  /** Median module init, ms. */
+  initMs: number;
+  floorBytes: number;
+  floorInitMs: number;
+  /** Median over the rounds of init ÷ the floor's init in the same round. */
+  ratio: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Milliseconds to import `file` in a fresh Node process. */
+function initMs(file: string): number {
+  const out = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const t=performance.now();import(${JSON.stringify(file)}).then(()=>console.log(performance.now()-t))`,
+    ],
+    { encoding: 'utf8', env: ENV },
+  );
+  if (out.status !== 0) throw new Error(`${file} failed to load: ${out.stderr}`);
+  return Number(out.stdout.trim());
+}
+
+async function buildFloor(name: LambdaName, dir: string): Promise<{ file: string; bytes: number }> {
+  const file = join(dir, `floor-${name}`, 'index.mjs');
+  mkdirSync(join(dir, `floor-${name}`), { recursive: true });
+  const { banner, ...options } = LAMBDA_ESBUILD;
+  await build({
+    ...options,
+    mainFields: [...options.mainFields],
+    logOverride: { ...options.logOverride },
+    banner: { js: banner },
+    stdin: {
+      contents: FLOORS[name],
+      resolveDir: ROOT,
+      loader: 'ts',
+      sourcefile: `floor-${name}.ts`,
+    },
+    outfile: file,
+    bundle: true,
+    logLevel: 'warning',
+  });
+  return { file, bytes: statSync(file).size };
+}
+
+/** Builds every bundle and its floor, then times them interleaved, `runs` rounds. */
+export async function coldStarts(runs: number): Promise<Record<LambdaName, ColdStart>> {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-cold-start-'));
+  const bundles = await buildLambdas(join(dir, 'lambdas'));
+  const pairs = await Promise.all(
+    bundles.map(async (b) => ({ ...b, floor: await buildFloor(b.name, dir) })),
+  );
+  // Every file once first: the page cache then holds them all alike.
+  for (const p of pairs) {
+    initMs(p.file);
+    initMs(p.floor.file);
+  }
+  const samples = pairs.map(() => ({
+    init: [] as number[],
+    floor: [] as number[],
+    ratio: [] as number[],
+  }));
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < pairs.length; k++) {
+      const i = (k + round) % pairs.length;
+      const p = pairs[i] as (typeof pairs)[number];
+      const s = samples[i] as (typeof samples)[number];
+      // Which of the two goes first alternates too.
+      const [a, b] = round % 2 ? [p.floor.file, p.file] : [p.file, p.floor.file];
+      const [ta, tb] = [initMs(a), initMs(b)];
+      const [init, floor] = round % 2 ? [tb, ta] : [ta, tb];
+      s.init.push(init);
+      s.floor.push(floor);
+      s.ratio.push(init / floor);
+    }
+  }
+  return Object.fromEntries(
+    pairs.map((p, i) => {
+      const s = samples[i] as (typeof samples)[number];
+      return [
+        p.name,
+        {
+          bytes: p.bytes,
+          initMs: round(median(s.init)),
+          floorBytes: p.floor.bytes,
+          floorInitMs: round(median(s.floor)),
+          ratio: round(median(s.ratio), 2),
+        },
+      ];
+    }),
+  ) as Record<LambdaName, ColdStart>;
+}
+
+// Run directly (not imported by bench/run.ts): this section alone.
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
+  console.log(JSON.stringify(await coldStarts(Number(values.runs)), null, 2));
+}
