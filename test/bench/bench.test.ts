@@ -45,7 +45,7 @@ beforeAll(async () => {
   results = JSON.parse(readFileSync(out, 'utf8'));
   markdown = readFileSync(md, 'utf8');
   // One npm start of its own (bench/npm-start-ingest.ts) is part of it.
-}, 300_000);
+}, 480_000);
 
 describe('npm run bench -- --quick', () => {
   it('writes every figure', () => {
