@@ -1,3 +1,11 @@
+/**
+ * `npm run bench -- --out FILE [--markdown FILE] [--quick]`: measures Tally on this machine,
+ * against the local twin with DynamoDB Local in memory, and writes the results as JSON (and, with
+ * --markdown, the table of docs/performance.md). Budgets are in docs/architecture.md "Budgets". `--quick`
+ * runs every phase on a few hundred events, in seconds: it checks that the benchmark works and
+ * writes every figure, and its figures mean nothing (bench/npm-start-ingest.ts starts an
+ * `npm start` of its own, the longest part of a quick run).
+ */
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
