@@ -50,7 +50,9 @@ describe('npm start', () => {
       ).body as Record<string, unknown>;
       return summary.totalEvents;
     };
-    await expect.poll(readSummary, { interval: 50, timeout: 2000 }).toBe(1);
+    // Generous waits: this checks what is counted, not how fast (the benchmark measures that).
+    // On disk, with 2 busy cores, 2,390 events take DynamoDB Local well over 10 s.
+    await expect.poll(readSummary, { interval: 50, timeout: 30_000 }).toBe(1);
     expect(summary).toMatchObject({ totalEvents: 1, totalUsers: 1 });
     expect(javaProcessesFor(dataDir)).not.toBe('');
 
@@ -72,7 +74,7 @@ describe('npm start', () => {
       invalid,
     );
     // 2,500 − 10 invalid − 100 repeats (their originals, 1000-1099, are all valid).
-    await expect.poll(readSummary, { interval: 100, timeout: 10_000 }).toBe(1 + 2390);
+    await expect.poll(readSummary, { interval: 100, timeout: 120_000 }).toBe(1 + 2390);
 
     // Every report answers for the dev project, and a CSV export downloads.
     // Tally's own routes; the seed services' (compat) are called in seed-endpoints.test.ts.
@@ -82,6 +84,8 @@ describe('npm start', () => {
       const path = route.path
         .replace('{format}', 'csv')
         .replace('{id}', 'none')
+        // A standard funnel: always there.
+        .replace('{name}', 'onboarding')
         .replace('{type}/{id}', 'agent/none');
       const query = path.includes('/export/') ? '?report=daily-stats' : '';
       const res = await fetch(`${creds.baseUrl}${path}${query}`, {
@@ -106,5 +110,5 @@ describe('npm start', () => {
     expect(kept.body).toMatchObject({ totalEvents: 2391, totalUsers: 50 });
     await interrupt(second.child);
     expect(javaProcessesFor(dataDir)).toBe('');
-  }, 120_000);
+  }, 300_000);
 });
