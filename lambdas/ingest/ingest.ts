@@ -255,57 +255,42 @@ export async function ingest(
     }),
   );
 
-  const retry: string[] = [];
-  let deadLettered = 0;
-  let requeued = 0;
-  for (const record of records) {
-    const failure = failures.get(record.messageId);
-    if (!failure) continue;
-    const receives = receivesOf(record);
-    if (failure.deferred && deps.requeue) {
+  // The failing records' sends (requeue, dead letter) go out together, not one after another.
+  const outcomes = await Promise.all(
+    records.map(async (record) => {
+      const failure = failures.get(record.messageId);
+      if (!failure) return 'done' as const;
+      const { messageId } = record;
+      const receives = receivesOf(record);
+      const said = { messageId, receives, reason: failure.reason };
+      const { requeue, deadLetter } = deps;
       // Sent back before this delivery is acknowledged: a crash in between leaves two copies,
       // and the second finds the first's events stored and counted.
-      try {
-        await deps.requeue(record);
-        requeued++;
-        deps.log.info('record requeued', {
-          messageId: record.messageId,
-          receives,
-          reason: failure.reason,
-        });
-        continue;
-      } catch (error) {
-        deps.log.warn('requeueing failed; leaving the record to SQS', {
-          messageId: record.messageId,
-          error,
-        });
+      if (failure.deferred && requeue) {
+        try {
+          await requeue(record);
+          deps.log.info('record requeued', said);
+          return 'requeued' as const;
+        } catch (error) {
+          deps.log.warn('requeueing failed; leaving the record to SQS', { messageId, error });
+        }
       }
-    }
-    const last = failure.permanent || receives >= deps.maxReceiveCount;
-    if (last && deps.deadLetter) {
-      try {
-        await deps.deadLetter(record, failure.reason);
-        deadLettered++;
-        deps.log.error('record dead-lettered', {
-          messageId: record.messageId,
-          receives,
-          reason: failure.reason,
-        });
-        continue;
-      } catch (error) {
-        deps.log.error('dead-lettering failed; leaving the record to SQS', {
-          messageId: record.messageId,
-          error,
-        });
+      if ((failure.permanent || receives >= deps.maxReceiveCount) && deadLetter) {
+        try {
+          await deadLetter(record, failure.reason);
+          deps.log.error('record dead-lettered', said);
+          return 'deadLettered' as const;
+        } catch (error) {
+          deps.log.error('dead-lettering failed; leaving the record to SQS', { messageId, error });
+        }
       }
-    }
-    deps.log.warn('record failed; SQS will retry it', {
-      messageId: record.messageId,
-      receives,
-      reason: failure.reason,
-    });
-    retry.push(record.messageId);
-  }
+      deps.log.warn('record failed; SQS will retry it', said);
+      return 'retry' as const;
+    }),
+  );
+  const retry = records.filter((_, i) => outcomes[i] === 'retry').map((r) => r.messageId);
+  const deadLettered = outcomes.filter((o) => o === 'deadLettered').length;
+  const requeued = outcomes.filter((o) => o === 'requeued').length;
 
   const stats: IngestStats = {
     received,

@@ -256,30 +256,55 @@ describe('a writer that crashed after overwriting a copy another writer counted'
 });
 
 describe('an invocation that runs long', () => {
-  it('commits the groups it finished, leaves the rest to a retry, and counts everything once', async () => {
+  /**
+   * 1,500 events in three records, on a table where every DynamoDB call takes 0.7 s of the
+   * returned clock: the first group of 1,000 events (two records) outlasts half the 60 s
+   * lifetime, so the third record is left for later.
+   */
+  function slowRun() {
     const events = dataset(1500);
     const records = [0, 1, 2].map((i) => sqsRecord(events.slice(i * 500, i * 500 + 500)));
-    // Every DynamoDB call takes 0.7 s of this clock: the first group of 1,000 events (two records)
-    // outlasts half the 60 s lifetime, so the third record is left for later.
-    let clock = NOW;
+    const clock = { now: NOW };
     const slow = new Proxy(t.ddb, {
       get: (target, prop, receiver) =>
         prop === 'send'
           ? (command: never) => {
-              clock += 700;
+              clock.now += 700;
               return target.send(command);
             }
           : Reflect.get(target, prop, receiver),
     });
-    const first = await ingest({ ...ingestDeps(t, () => clock), ddb: slow }, records);
+    return { events, records, clock, deps: { ...ingestDeps(t, () => clock.now), ddb: slow } };
+  }
+
+  it('commits the groups it finished, leaves the rest to a retry, and counts everything once', async () => {
+    const { events, records, clock, deps } = slowRun();
+    const first = await ingest(deps, records);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: records[2]?.messageId }]);
     expect(first.stats.stored).toBe(1000);
     expect((await snapshot(t)).totals.events).toBe(1000);
-    const again = await ingest(ingestDeps(t, clock + 60_000), [
+    const again = await ingest(ingestDeps(t, clock.now + 60_000), [
       redelivered(records[2] as SQSRecord, 2),
     ]);
     expect(again.stats.stored).toBe(500);
     expect(await snapshot(t)).toEqual(await reference(events));
+  });
+
+  it('sends the record it did not reach back as a new message, so waiting spends no receive', async () => {
+    const { records, deps } = slowRun();
+    const sent: SQSRecord[] = [];
+    const res = await ingest({ ...deps, requeue: async (r) => void sent.push(r) }, records);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(res.stats).toMatchObject({ stored: 1000, requeued: 1 });
+    expect(sent.map((r) => r.body)).toEqual([records[2]?.body]);
+  });
+
+  it('leaves that record to SQS when sending it back fails', async () => {
+    const { records, deps } = slowRun();
+    const requeue = () => Promise.reject(new Error('SQS is down'));
+    const res = await ingest({ ...deps, requeue }, records);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: records[2]?.messageId }]);
+    expect(res.stats).toMatchObject({ stored: 1000, requeued: 0 });
   });
 });
 
