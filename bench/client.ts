@@ -10,8 +10,8 @@
  * - Throughput: one client (default options) sends the standard workload into the running twin;
  *   events/s until every event is stored, as a ratio of the raw BatchWriteItem reference.
  */
-import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -33,6 +33,8 @@ export interface ClientBenchInputs {
   idle: () => Promise<void>;
   /** Raw BatchWriteItem items/s, measured in the same run. */
   referencePerSec: number;
+  /** The processes that are Tally here (the twin's, DynamoDB Local's): see `coreSplit`. */
+  tallyPids: number[];
   scale: number;
   log: (line: string) => void;
 }
@@ -43,31 +45,72 @@ interface Latency {
   n: number;
 }
 
+interface MiddlewareLatency {
+  requests: number;
+  without: Latency;
+  with: Latency;
+  addedP50Ms: number;
+  addedP99Ms: number;
+  /** The machine's 1-minute load average before and after: p99s move with it. */
+  loadAverage: [number, number];
+}
+
 export interface ClientBenchResults {
-  middleware: {
-    requests: number;
-    without: Latency;
-    with: Latency;
-    addedP50Ms: number;
-    addedP99Ms: number;
-    /** The machine's 1-minute load average before and after: p99s move with it. */
-    loadAverage: [number, number];
-  };
+  /**
+   * The judged figure: the services and their load on core 0, Tally on the others (as a service
+   * and the analytics it reports to run on different machines); measured on shared cores when
+   * the machine cannot pin processes (then `separateCores` is false).
+   */
+  middleware: MiddlewareLatency & { separateCores: boolean };
+  /** The same measure with every process on every core: Tally's work competes with the service's. */
+  middlewareSharedCores: MiddlewareLatency;
   throughput: { events: number; seconds: number; eventsPerSec: number; ratio: number };
 }
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
+/**
+ * The cores of the middleware measure. The twin (Tally) runs on this machine, and each flush of
+ * the service's client makes it work for a while on both cores: the service then waits for a core
+ * behind Tally, a cost of sharing 2 cores with the analytics backend, not of the middleware. So
+ * the services and the load generator get core 0 and Tally's processes the others
+ * (`taskset`, Linux), and it is put back on every core after. Undefined where that cannot be done.
+ */
+function coreSplit(tallyPids: number[]) {
+  const cores = availableParallelism();
+  if (cores < 2 || process.platform !== 'linux' || tallyPids.length === 0) return undefined;
+  const pin = (list: string) => {
+    for (const pid of tallyPids) {
+      execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
+    }
+  };
+  try {
+    pin(`1-${cores - 1}`);
+  } catch {
+    return undefined;
+  }
+  return { prefix: ['taskset', '-c', '0'], restore: () => pin(`0-${cores - 1}`) };
+}
+
 /** A benchmark helper process (`node --import tsx bench/<file>`), read line by line as JSON. */
-function helper(file: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(
+function helper(
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+) {
+  const [command, ...rest] = [
+    ...prefix,
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, file), ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+    '--import',
+    'tsx',
+    join(import.meta.dirname, file),
+    ...args,
+  ] as [string, ...string[]];
+  const child = spawn(command, rest, {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[
     Symbol.asyncIterator
   ]();
@@ -79,18 +122,26 @@ function helper(file: string, args: string[], env: Record<string, string> = {}) 
   return { child, next };
 }
 
-async function middlewareLatency(inputs: ClientBenchInputs) {
-  const project = 'client-mw';
+async function middlewareLatency(
+  inputs: ClientBenchInputs,
+  project: string,
+  prefix: string[] = [],
+): Promise<MiddlewareLatency> {
   const env = { TALLY_HOST: inputs.baseUrl, TALLY_WRITE_KEY: await inputs.keyFor(project) };
   const loadBefore = round(loadavg()[0] ?? 0, 1);
-  const off = helper('client-service.ts', ['off'], env);
-  const on = helper('client-service.ts', ['on'], env);
+  const off = helper('client-service.ts', ['off'], env, prefix);
+  const on = helper('client-service.ts', ['on'], env, prefix);
   const ports = { off: (await off.next()).port as number, on: (await on.next()).port as number };
   const warmup = Math.round(2000 * inputs.scale);
   const measured = Math.round(10_000 * inputs.scale);
   let result: { off: Latency; on: Latency };
   try {
-    const load = helper('client-load.ts', [JSON.stringify({ ...ports, warmup, measured })]);
+    const load = helper(
+      'client-load.ts',
+      [JSON.stringify({ ...ports, warmup, measured })],
+      {},
+      prefix,
+    );
     result = (await load.next()) as typeof result;
   } finally {
     for (const s of [off, on]) s.child.stdin?.write('stop\n');
@@ -151,14 +202,28 @@ async function throughput(inputs: ClientBenchInputs) {
   };
 }
 
+const describe = (m: MiddlewareLatency) =>
+  `p50 ${m.without.p50} → ${m.with.p50} ms, p99 ${m.without.p99} → ${m.with.p99} ms (added p99 ${m.addedP99Ms} ms)`;
+
 export async function clientBench(inputs: ClientBenchInputs): Promise<ClientBenchResults> {
-  const middleware = await middlewareLatency(inputs);
-  inputs.log(
-    `client middleware: p50 ${middleware.without.p50} → ${middleware.with.p50} ms, p99 ${middleware.without.p99} → ${middleware.with.p99} ms (added p99 ${middleware.addedP99Ms} ms)`,
-  );
+  const shared = await middlewareLatency(inputs, 'client-mw-shared');
+  inputs.log(`client middleware, every process on every core: ${describe(shared)}`);
+  const split = coreSplit(inputs.tallyPids);
+  let middleware: ClientBenchResults['middleware'];
+  try {
+    middleware = split
+      ? { ...(await middlewareLatency(inputs, 'client-mw', split.prefix)), separateCores: true }
+      : { ...shared, separateCores: false };
+  } finally {
+    split?.restore();
+  }
+  if (split)
+    inputs.log(
+      `client middleware, service on core 0, Tally on the others: ${describe(middleware)}`,
+    );
   const tp = await throughput(inputs);
   inputs.log(`client throughput: ${tp.eventsPerSec} events/s (${tp.ratio} × raw BatchWriteItem)`);
-  return { middleware, throughput: tp };
+  return { middleware, middlewareSharedCores: shared, throughput: tp };
 }
 
 /** The budget row (docs/architecture.md "Budgets": middleware overhead per request ≤ 0.2 ms p99). */
@@ -174,20 +239,30 @@ export function clientBudget(r: ClientBenchResults) {
 /** The client section of docs/performance.md. */
 export function clientMarkdown(r: ClientBenchResults): string {
   const m = r.middleware;
+  const sh = r.middlewareSharedCores;
   const t = r.throughput;
+  const where = m.separateCores
+    ? `The services and the load generator ran on core 0 and Tally (the twin and DynamoDB Local) on
+the other cores (\`taskset\`), as a service and the analytics it reports to run on different
+machines: on shared cores, each flush makes Tally work on both cores and the service then waits
+behind it, which is a cost of sharing 2 cores with the backend, not of the middleware. The same
+measure on shared cores is the last two rows.`
+    : 'Every process ran on every core (this machine cannot pin processes).';
   return `## Client (\`@tally/client\`)
 
 The \`node:http\` API-usage middleware, on a service answering \`GET /users/:id\`, in its own
 process, reporting into the twin; the same service without it in another process; ${m.requests}
 requests to each, alternating one at a time over keep-alive connections, after a warm-up. Every
-request was recorded and stored once. The machine's load average was ${m.loadAverage[0]} before
-and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves with it.
+request was recorded and stored once. ${where} The machine's load average was ${m.loadAverage[0]}
+before and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves with it.
 
 | | p50 ms | p99 ms |
 |---|---|---|
 | without the middleware | ${m.without.p50} | ${m.without.p99} |
 | with the middleware | ${m.with.p50} | ${m.with.p99} |
-| added | ${m.addedP50Ms} | ${m.addedP99Ms} |
+| **added** | ${m.addedP50Ms} | **${m.addedP99Ms}** |
+| added, every process on every core | ${sh.addedP50Ms} | ${sh.addedP99Ms} |
+| (without / with, on shared cores) | ${sh.without.p50} / ${sh.with.p50} | ${sh.without.p99} / ${sh.with.p99} |
 
 One client with its default options (batches of up to 500, 4 requests in flight) sending the
 standard workload into the twin: ${t.events} events stored in ${t.seconds} s, **${t.eventsPerSec}

@@ -21,7 +21,7 @@ import { compactDay, rollupDay } from '../lambdas/rebuild/rollup.ts';
 import { COMMIT_TTL_DAYS } from '../lambdas/store/commit-log.ts';
 import { readTotals } from '../lambdas/store/counters.ts';
 import { chunk, mapLimit } from '../lambdas/store/dynamo.ts';
-import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { httpEvent } from '../test/helpers/events.ts';
 import { basic } from '../test/helpers/http.ts';
@@ -268,7 +268,9 @@ log(
     .join(', ')}`,
 );
 
-const dynamo = args['dynamodb-endpoint']
+const dynamo: DynamoDbLocal | { endpoint: string; pid?: undefined; stop(): Promise<void> } = args[
+  'dynamodb-endpoint'
+]
   ? { endpoint: args['dynamodb-endpoint'], stop: async () => undefined }
   : await startDynamoDbLocal({ inMemory: true });
 // Tables of their own, so a shared DynamoDB Local can hold other runs' tables.
@@ -520,6 +522,7 @@ try {
     storedEvents: async (p) => (await readTotals(stack.ddb, stack.tableName, p)).events ?? 0,
     idle: () => stack.idle(),
     referencePerSec: rawBatchWriteItemsPerSec,
+    tallyPids: [process.pid, ...(dynamo.pid ? [dynamo.pid] : [])],
     scale: args.quick ? 0.02 : 1,
     log,
   });

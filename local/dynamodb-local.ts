@@ -13,6 +13,8 @@ import { freePort } from './ports.ts';
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The emulator's process id (the benchmark pins it to cores of its own). */
+  pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,7 @@ export async function startDynamoDbLocal(
   return {
     endpoint,
     port,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
