@@ -2,8 +2,12 @@
  * JWT verification with jose, for admins and for services that track with a token: a JWKS URL
  * (Cognito in AWS, the local issuer in dev) or an HS256 secret shared with an existing auth
  * service. Every verification failure is the same generic 401; the reason is kept in `cause`.
+ *
+ * jose is imported on the first token, not at module init: most tracking requests carry a write
+ * key, and the bundler turns a dynamic import into a lazily run module, so a cold start of track
+ * does not evaluate it (docs/performance.md "Cold start").
  */
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../contract/config/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
 
@@ -44,7 +48,18 @@ export function createVerifier(
   now: () => number = Date.now,
 ): Verifier {
   const secret = config.secret ? new TextEncoder().encode(config.secret) : undefined;
-  const jwks = keys ?? (config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined);
+  // One remote key set per verifier (jose caches the fetched keys in it), made on first use.
+  let jwks: Promise<JWTVerifyGetKey | undefined> | undefined;
+  const keySet = () => {
+    jwks ??= keys
+      ? Promise.resolve(keys)
+      : config.jwksUrl
+        ? import('jose').then(({ createRemoteJWKSet }) =>
+            createRemoteJWKSet(new URL(config.jwksUrl as string)),
+          )
+        : Promise.resolve(undefined);
+    return jwks;
+  };
   const options = {
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
@@ -58,9 +73,10 @@ export function createVerifier(
     let payload: JWTPayload;
     const checks = { ...options, currentDate: new Date(now()) };
     try {
+      const { jwtVerify } = await import('jose');
       payload = secret
         ? (await jwtVerify(token, secret, checks)).payload
-        : (await jwtVerify(token, jwks as JWTVerifyGetKey, checks)).payload;
+        : (await jwtVerify(token, (await keySet()) as JWTVerifyGetKey, checks)).payload;
     } catch (error) {
       throw new UnauthorizedError(error);
     }
