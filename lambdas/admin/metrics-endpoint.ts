@@ -5,6 +5,8 @@
  * restart, which rate() and increase() handle: keeping all-time per-endpoint counters would cost
  * a write per endpoint per ingest batch.
  * The ingestion lag is today's too: a histogram ingest adds to in each commit (store/ingest-lag.ts).
+ * The product families are the last 30 days' reports, from a snapshot item per project that a
+ * scrape recomputes when it is over 5 minutes old (reports/product/snapshot.ts).
  * Every request builds a fresh registry from stored totals, so the output is the same whichever
  * Lambda container answers, and no default process metrics leak in.
  */
@@ -23,8 +25,10 @@ import { countAtMost } from '../store/distribution.ts';
 import { mapLimit } from '../store/dynamo.ts';
 import { LAG_BUCKETS, type LagHistogram, readIngestLag } from '../store/ingest-lag.ts';
 import { listProjects } from '../store/projects.ts';
+import { addProductFamilies, type ProjectProduct } from './product-metrics.ts';
 import { type AdminDeps, parseQuery, projectParam } from './report.ts';
 import { compareText, countOf } from './reports/numbers.ts';
+import { currentSnapshot } from './reports/product/snapshot.ts';
 
 /** A token with this role may read /metrics and nothing else. */
 export const METRICS_ROLE = 'metrics';
@@ -58,7 +62,7 @@ export function apiTotal(key: string, s: ApiStats): ApiTotal {
 }
 
 /** What /metrics shows of one project. */
-export interface ProjectMetrics {
+export interface ProjectMetrics extends ProjectProduct {
   projectId: string;
   /** All-time totals (`C#<p>#ALL`). */
   totals: Counters;
@@ -71,7 +75,7 @@ export interface ProjectMetrics {
 
 /** The query string of `/metrics` (the OpenAPI document lists it). */
 export const metricsQuery = v.object({ project: projectParam });
-/** Projects read at once; each costs four small reads. */
+/** Projects read at once; each costs five small reads (more when its snapshot is recomputed). */
 const PROJECT_CONCURRENCY = 4;
 
 const TOKENS_PREFIX = tokensOfModel('');
@@ -81,10 +85,11 @@ async function readProjectMetrics(
   projectId: string,
   today: string,
 ): Promise<ProjectMetrics> {
-  const [totals, day, lag] = await Promise.all([
+  const [totals, day, lag, product] = await Promise.all([
     readTotals(deps.ddb, deps.tableName, projectId),
     readDay(deps, projectId, today, { api: true, apiLatency: true }),
     readIngestLag(deps.ddb, deps.tableName, projectId, today),
+    currentSnapshot(deps, projectId),
   ]);
   return {
     projectId,
@@ -92,6 +97,7 @@ async function readProjectMetrics(
     today: day.counters,
     api: Object.entries(day.parts.api).map(([key, stats]) => apiTotal(key, stats)),
     lag,
+    product,
   };
 }
 
@@ -242,6 +248,7 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
     'Time from an event reaching the tracking API (receivedAt) to its being stored and counted, seconds, for the events counted today (UTC); restarts at 00:00 UTC',
     lag,
   );
+  addProductFamilies(registry, projects);
   return registry;
 }
 

@@ -8,6 +8,13 @@ import { addDays, dayOf, daysBetween, isIsoDay } from '../model/time.ts';
 export const RANGES = ['24h', '7d', '30d', '90d'] as const;
 export type RangeName = (typeof RANGES)[number];
 
+/** A request's range parameters, as `rangeParams` parses them. */
+export interface RangeQuery {
+  range?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
 export interface DayRange {
   from: string;
   to: string;
@@ -33,7 +40,7 @@ function lengthOf(range: RangeName): number {
  * them; hourly figures narrow it); `Nd` covers the last N days, today included.
  */
 export function parseRange(
-  query: { range?: string | undefined; from?: string | undefined; to?: string | undefined },
+  query: RangeQuery,
   now: number,
   fallback: RangeName = '7d',
 ): ReportRange {

@@ -117,6 +117,9 @@ export const keys = {
     sk: `${DEFINITION_PREFIX}${kind}#${name}`,
   }),
 
+  /** The product figures /metrics shows of a project, as the last rollup left them. */
+  productSnapshot: (projectId: string): Key => ({ pk: `P#${projectId}`, sk: 'SNAPSHOT#product' }),
+
   /**
    * The labels of one kind (models, event names…) a project keeps for a day, or for all time
    * (`scope` `ALL`): the registry of store/labels.ts.

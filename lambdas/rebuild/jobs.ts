@@ -65,6 +65,16 @@ export interface JobResult {
 }
 
 /**
+ * What a job does for each project once its days are folded: the refresh route passes the admin
+ * function's product snapshot (admin/reports/product/snapshot.ts).
+ */
+export interface AfterFold {
+  project?: (projectId: string) => Promise<void>;
+  /** Named in `failed` and the log when it fails. */
+  name?: string;
+}
+
+/**
  * Runs a job: every day of every project asked for. Projects are independent: each is folded in
  * its own lane (PROJECT_CONCURRENCY at once), and a day that fails is logged with its project,
  * returned in `failed`, and leaves every other day and project to be folded as if it were not
@@ -74,6 +84,7 @@ export async function runJob(
   deps: RollupDeps,
   job: RollupJob,
   settings: { nightlyDays: number; hourly: 'compact' | 'rebuild' },
+  after: AfterFold = {},
 ): Promise<JobResult> {
   const days = jobDays(job, deps.now(), settings.nightlyDays);
   const fold = job.mode === 'hourly' && settings.hourly === 'compact' ? compactDay : rollupDay;
@@ -95,6 +106,15 @@ export async function runJob(
         result.failed.push({ projectId, day, error: (error as Error).message ?? String(error) });
         deps.log.error('rollup failed', { projectId, day, error });
       }
+    }
+    if (!after.project) return;
+    try {
+      await after.project(projectId);
+    } catch (error) {
+      // Counted as a failure of the project's last day: the next run tries again.
+      const day = days[days.length - 1] ?? dayOf(deps.now());
+      result.failed.push({ projectId, day, error: `${after.name}: ${(error as Error).message}` });
+      deps.log.error('after-fold step failed', { projectId, step: after.name, error });
     }
   });
   deps.log.info('rollup done', {

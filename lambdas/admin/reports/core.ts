@@ -4,6 +4,7 @@ import { runJob } from '../../rebuild/jobs.ts';
 import { listProjects } from '../../store/projects.ts';
 import { projectParam, rangeParams, report } from '../report.ts';
 import { projectsResponse, refreshResponse } from '../responses.ts';
+import { productSnapshotStep } from './product/snapshot.ts';
 
 export const coreReports = [
   report({
@@ -35,6 +36,7 @@ export const coreReports = [
           ...(query.to ? { to: query.to } : {}),
         },
         { nightlyDays: deps.rollup.nightlyDays, hourly: 'rebuild' },
+        productSnapshotStep(deps),
       );
       return {
         project: projectId,

@@ -15,6 +15,7 @@ import { ensureProject } from '../../../lambdas/store/projects.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { PRODUCT_FAMILIES, parseExposition } from '../../helpers/exposition.ts';
 import { es256Key } from '../../helpers/jwt.ts';
 import { respond } from '../../helpers/route.ts';
 
@@ -191,7 +192,12 @@ const P3_SAMPLES = [
   'analytics_events_total{project="p3"} 0',
 ];
 
-const samplesOf = (body: string) => body.split('\n').filter((l) => l && !l.startsWith('#'));
+// The product families have a test of their own (product-metrics.test.ts).
+const product = new Set<string>(PRODUCT_FAMILIES);
+const samplesOf = (body: string) =>
+  body
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#') && !product.has(/^[a-z_]+/.exec(l)?.[0] ?? ''));
 const family = (line: string) => /^[a-z_]+/.exec(line)?.[0] ?? '';
 
 /** The samples, grouped per family in output order, as Prometheus would group them. */
@@ -211,81 +217,6 @@ const grouped = (lines: string[]) => {
   return order.flatMap((name) => lines.filter((l) => base(l) === name));
 };
 
-// ---- a strict reader of the text exposition format (version 0.0.4) ----
-
-const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\["\\\\n])*"';
-const VALUE = '(?:NaN|[+-]Inf|-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(${LABEL}(?:,${LABEL})*)?\\})? (${VALUE})$`);
-const HELP = new RegExp(`^# HELP (${NAME}) .*$`);
-const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
-
-interface Family {
-  type: string;
-  samples: { name: string; labels: Record<string, string>; value: number }[];
-}
-
-/** Parses the exposition, throwing on the first line that breaks the format. */
-function parseExposition(text: string): Map<string, Family> {
-  expect(text.endsWith('\n')).toBe(true);
-  const families = new Map<string, Family>();
-  let current: string | undefined;
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line === '') continue;
-    const where = `line ${i + 1}: ${line}`;
-    const help = HELP.exec(line);
-    const type = TYPE.exec(line);
-    const sample = SAMPLE.exec(line);
-    if (help) continue;
-    if (type) {
-      const name = type[1] as string;
-      if (families.has(name)) throw new Error(`${where}: family declared twice`);
-      families.set(name, { type: type[2] as string, samples: [] });
-      current = name;
-      continue;
-    }
-    if (!sample) throw new Error(`${where}: not a valid line`);
-    const [, name = '', labelText = ''] = sample;
-    const f = current ? families.get(current) : undefined;
-    const suffix = f?.type === 'histogram' ? /^(.*)_(bucket|sum|count)$/.exec(name)?.[1] : name;
-    if (!f || suffix !== current) throw new Error(`${where}: sample outside its family`);
-    const labels: Record<string, string> = {};
-    for (const m of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      if ((m[1] as string) in labels) throw new Error(`${where}: label repeated`);
-      labels[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
-    }
-    f.samples.push({ name, labels, value: Number(sample[3]) });
-  }
-  for (const [name, f] of families) {
-    if (f.type === 'counter' && !name.endsWith('_total')) throw new Error(`${name}: counter name`);
-    if (f.type === 'histogram') checkHistogram(name, f);
-  }
-  return families;
-}
-
-const bound = (le: string | undefined) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
-
-/** Buckets cumulative and ending at +Inf = _count, for every series. */
-function checkHistogram(name: string, f: Family) {
-  const series = new Map<string, Family['samples']>();
-  for (const s of f.samples) {
-    const { le: _le, ...rest } = s.labels;
-    const key = JSON.stringify(rest);
-    series.set(key, [...(series.get(key) ?? []), s]);
-  }
-  for (const samples of series.values()) {
-    const buckets = samples.filter((s) => s.name === `${name}_bucket`);
-    const count = samples.find((s) => s.name === `${name}_count`)?.value;
-    expect(samples.some((s) => s.name === `${name}_sum`)).toBe(true);
-    expect(buckets.at(-1)?.labels.le).toBe('+Inf');
-    expect(buckets.at(-1)?.value).toBe(count);
-    for (let i = 1; i < buckets.length; i++) {
-      expect(bound(buckets[i]?.labels.le)).toBeGreaterThan(bound(buckets[i - 1]?.labels.le));
-      expect(buckets[i]?.value).toBeGreaterThanOrEqual(buckets[i - 1]?.value as number);
-    }
-  }
-}
-
 describe('GET /metrics', () => {
   it('shows every project, exactly, in Prometheus text format 0.0.4', async () => {
     const res = await scrape(`Bearer ${await token({ roles: ['admin'] })}`);
@@ -304,6 +235,8 @@ describe('GET /metrics', () => {
       analytics_api_requests_total: 'counter',
       analytics_api_response_time_seconds: 'histogram',
       analytics_ingest_lag_seconds: 'histogram',
+      // The product families (test/lambdas/admin/product-metrics.test.ts).
+      ...Object.fromEntries(PRODUCT_FAMILIES.map((name) => [name, 'gauge'])),
     });
     expect(samplesOf(res.body)).toEqual(grouped([...P1_SAMPLES, ...P2_SAMPLES, ...P3_SAMPLES]));
     // The escaped label reads back as the model's name.

@@ -303,7 +303,8 @@ export function experimentDays(e: Experiment, now: number): string[] {
   return days.length > MAX_RANGE_DAYS ? days.slice(-MAX_RANGE_DAYS) : days;
 }
 
-async function results(
+/** One experiment's results, from its days' user maps (also what /metrics shows). */
+export async function experimentResults(
   deps: ReportDeps,
   projectId: string,
   e: Experiment,
@@ -395,7 +396,7 @@ export const experimentReports = [
     errors: { '404': 'No experiment of that id is declared' },
     run: async ({ deps, projectId, event }) => {
       const e = await findExperiment(deps, projectId, idOf(event.pathParameters?.id));
-      return { project: projectId, ...(await results(deps, projectId, e)) };
+      return { project: projectId, ...(await experimentResults(deps, projectId, e)) };
     },
     rows: (body: ExperimentResult) => variantRows(body),
   }),
@@ -429,7 +430,7 @@ export const experimentReports = [
         (e) => query.status === undefined || statusOf(e, now) === query.status,
       );
       const out: ExperimentResult[] = [];
-      for (const e of list) out.push(await results(deps, projectId, e));
+      for (const e of list) out.push(await experimentResults(deps, projectId, e));
       return { project: projectId, status: query.status ?? null, experiments: out };
     },
     rows: (body: { experiments: ExperimentResult[] }) => body.experiments.flatMap(variantRows),

@@ -18,8 +18,8 @@ import {
   readFeatures,
 } from '../../../store/features.ts';
 import { ensureProject } from '../../../store/projects.ts';
-import { parseRange, rangeOut } from '../../range.ts';
-import { readRange } from '../../read.ts';
+import { parseRange, type RangeQuery, rangeOut } from '../../range.ts';
+import { type ReportDeps, readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
 import { change, rate, round } from '../numbers.ts';
 import { GRANULARITIES, periodOf } from '../usage/messages.ts';
@@ -121,6 +121,44 @@ export function adoptionOf(
   };
 }
 
+/** The feature-adoption report of a project over a range (also what /metrics shows). */
+export async function featureAdoption(
+  deps: ReportDeps,
+  projectId: string,
+  query: RangeQuery & {
+    granularity: (typeof GRANULARITIES)[number];
+    trendThreshold: number;
+  },
+): Promise<FeatureAdoptionResponse> {
+  const range = parseRange(query, deps.now(), '30d');
+  const [{ features, defaults }, current, previous] = await Promise.all([
+    readFeatures(deps.ddb, deps.tableName, projectId),
+    readRange(deps, projectId, range.days, { users: true }),
+    readRange(deps, projectId, range.previous.days, { users: true }),
+  ]);
+  const days = (r: typeof current) =>
+    r.days
+      .map((d) => ({ day: d.day, users: d.parts.users }))
+      .sort((a, b) => (a.day < b.day ? -1 : 1));
+  const cur = days(current);
+  const prev = days(previous);
+  return {
+    project: projectId,
+    range: {
+      ...rangeOut(range),
+      previous: { from: range.previous.from, to: range.previous.to },
+    },
+    granularity: query.granularity,
+    trendThreshold: round(query.trendThreshold, 4),
+    defaults,
+    activeUsers: Object.keys(current.total.users).length,
+    previousActiveUsers: Object.keys(previous.total.users).length,
+    features: features.map((f) =>
+      adoptionOf(f, cur, prev, query.granularity, query.trendThreshold),
+    ),
+  };
+}
+
 const featuresBody = (features: Feature[], defaults: boolean) => ({ features, defaults });
 
 /** `GET /api/v1/analytics/feature-adoption` and the feature definitions. */
@@ -152,35 +190,7 @@ export const featureReports = [
         String(DEFAULT_TREND_THRESHOLD),
       ),
     }),
-    run: async ({ deps, projectId, query }): Promise<FeatureAdoptionResponse> => {
-      const range = parseRange(query, deps.now(), '30d');
-      const [{ features, defaults }, current, previous] = await Promise.all([
-        readFeatures(deps.ddb, deps.tableName, projectId),
-        readRange(deps, projectId, range.days, { users: true }),
-        readRange(deps, projectId, range.previous.days, { users: true }),
-      ]);
-      const days = (r: typeof current) =>
-        r.days
-          .map((d) => ({ day: d.day, users: d.parts.users }))
-          .sort((a, b) => (a.day < b.day ? -1 : 1));
-      const cur = days(current);
-      const prev = days(previous);
-      return {
-        project: projectId,
-        range: {
-          ...rangeOut(range),
-          previous: { from: range.previous.from, to: range.previous.to },
-        },
-        granularity: query.granularity,
-        trendThreshold: round(query.trendThreshold, 4),
-        defaults,
-        activeUsers: Object.keys(current.total.users).length,
-        previousActiveUsers: Object.keys(previous.total.users).length,
-        features: features.map((f) =>
-          adoptionOf(f, cur, prev, query.granularity, query.trendThreshold),
-        ),
-      };
-    },
+    run: ({ deps, projectId, query }) => featureAdoption(deps, projectId, query),
     rows: (body: FeatureAdoptionResponse) =>
       body.features.map(({ history: _h, previous, ...f }) => ({
         ...f,

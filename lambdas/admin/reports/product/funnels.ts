@@ -21,7 +21,7 @@ import {
   readFunnels,
 } from '../../../store/funnels.ts';
 import { ensureProject } from '../../../store/projects.ts';
-import { parseRange, rangeOut } from '../../range.ts';
+import { parseRange, type RangeQuery, rangeOut } from '../../range.ts';
 import type { ReportDeps } from '../../read.ts';
 import { readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
@@ -177,7 +177,7 @@ export async function funnelResults(
   deps: ReportDeps,
   projectId: string,
   funnel: ListedFunnel,
-  query: { range?: string | undefined; from?: string | undefined; to?: string | undefined },
+  query: RangeQuery,
 ): Promise<FunnelResponse> {
   const range = parseRange(query, deps.now(), '30d');
   const days = funnelDays(range.from, range.to, funnel.windowSeconds, deps.now());

@@ -10,8 +10,8 @@ import { fingerprint, readCursor, writeCursor } from '../../../model/cursor.ts';
 import { addDays } from '../../../model/time.ts';
 import type { UserStats } from '../../../store/aggregate.ts';
 import { firstDaysOf } from '../../../store/users.ts';
-import { parseRange, rangeOut } from '../../range.ts';
-import { readRange } from '../../read.ts';
+import { parseRange, type RangeQuery, type ReportRange, rangeOut } from '../../range.ts';
+import { type ReportDeps, readRange } from '../../read.ts';
 import { cursorParam, limitParam, projectParam, rangeParams, report } from '../../report.ts';
 import { compareText, rate, round } from '../numbers.ts';
 import {
@@ -131,6 +131,26 @@ export function summarize(members: readonly Member[]): Segment[] {
   });
 }
 
+/**
+ * Every user of the range or the period before it with their segment: the range's and the
+ * previous period's user maps, and the users' profiles.
+ */
+export async function segmentMembers(
+  deps: ReportDeps,
+  projectId: string,
+  query: RangeQuery,
+): Promise<{ range: ReportRange; members: Member[] }> {
+  const range = parseRange(query, deps.now(), '30d');
+  const [current, previous] = await Promise.all([
+    readRange(deps, projectId, range.days, { users: true }),
+    readRange(deps, projectId, range.previous.days, { users: true }),
+  ]);
+  const days = (r: typeof current) => r.days.map((d) => ({ day: d.day, users: d.parts.users }));
+  const actors = [...Object.keys(current.total.users), ...Object.keys(previous.total.users)];
+  const firstDays = await firstDaysOf(deps, projectId, actors);
+  return { range, members: classify(range, days(current), days(previous), firstDays) };
+}
+
 const position = v.object({ e: v.number(), a: v.string() });
 
 /** `GET /api/v1/analytics/user-segments`. */
@@ -151,15 +171,7 @@ export const segmentReports = [
       cursor: cursorParam,
     }),
     run: async ({ deps, projectId, query }): Promise<SegmentsResponse> => {
-      const range = parseRange(query, deps.now(), '30d');
-      const [current, previous] = await Promise.all([
-        readRange(deps, projectId, range.days, { users: true }),
-        readRange(deps, projectId, range.previous.days, { users: true }),
-      ]);
-      const days = (r: typeof current) => r.days.map((d) => ({ day: d.day, users: d.parts.users }));
-      const actors = [...Object.keys(current.total.users), ...Object.keys(previous.total.users)];
-      const firstDays = await firstDaysOf(deps, projectId, actors);
-      const members = classify(range, days(current), days(previous), firstDays);
+      const { range, members } = await segmentMembers(deps, projectId, query);
       const rules = rulesFor(range.days.length, range.to);
       let page: SegmentsResponse['members'] = null;
       if (query.segment) {
