@@ -312,6 +312,20 @@ export const eventsResponse = v.strictObject({
   nextCursor: cursor,
 });
 
+/** The behavioural segments of `user-segments` (docs/api-product-analytics.md). */
+export const SEGMENTS = ['new', 'power', 'casual', 'at-risk', 'dormant'] as const;
+export type SegmentName = (typeof SEGMENTS)[number];
+
+/** A user's segment in the users reports, with `segments=true`. */
+const userSegment = v.optional(
+  v.pipe(
+    v.nullable(v.picklist(SEGMENTS)),
+    v.description(
+      "With segments=true: the user's segment by user-segments' rules (null: no event in the range or the period before)",
+    ),
+  ),
+);
+
 const userRow = v.strictObject({
   userId: v.string(),
   events: count,
@@ -319,12 +333,14 @@ const userRow = v.strictObject({
   tokens: count,
   firstSeen: instant,
   lastSeen: instant,
+  segment: userSegment,
 });
 
 const profileRow = v.strictObject({
   userId: v.string(),
   firstSeen: v.nullable(v.string()),
   traits: v.nullable(dictionary),
+  segment: userSegment,
 });
 
 export const topUsersResponse = v.strictObject({

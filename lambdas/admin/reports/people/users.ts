@@ -7,8 +7,8 @@ import * as v from 'valibot';
 import { userPartition } from '../../../contract/keys.ts';
 import { fingerprint, readCursor, writeCursor } from '../../../model/cursor.ts';
 import { type Item, mapLimit } from '../../../store/dynamo.ts';
-import { parseRange, type RangeOut, rangeOut } from '../../range.ts';
-import { type ReportDeps, readRange } from '../../read.ts';
+import { parseRange, type RangeOut, type ReportRange, rangeOut } from '../../range.ts';
+import { type RangeView, type ReportDeps, readRange } from '../../read.ts';
 import {
   booleanParam,
   cursorParam,
@@ -17,11 +17,39 @@ import {
   rangeParams,
   report,
 } from '../../report.ts';
-import { topUsersResponse, userListResponse } from '../../responses.ts';
+import { type SegmentName, topUsersResponse, userListResponse } from '../../responses.ts';
+import { segmentsOf } from '../product/segments.ts';
 import { activeUserRows, byUtf8, pageAfter, rankUsers, type UserRow } from './compute.ts';
 
 const TOP = 'GET /api/v1/analytics/users/top';
 const LIST = 'GET /api/v1/analytics/users/list';
+
+/** The range of the profile list's segments (it has no range of its own): user-segments' default. */
+const PROFILE_SEGMENT_RANGE = '30d';
+
+const segmentsParam = (over: string) =>
+  booleanParam(
+    `Each user's segment, by user-segments' rules over ${over} (default false; reads the period before it too)`,
+  );
+
+/** The rows with their users' segments (product/segments.ts `segmentsOf`). */
+async function withSegments<R extends { userId: string }>(
+  deps: ReportDeps,
+  projectId: string,
+  range: ReportRange,
+  rows: R[],
+  current?: RangeView,
+): Promise<(R & { segment: SegmentName | null })[]> {
+  const days = current?.days.map((d) => ({ day: d.day, users: d.parts.users }));
+  const segments = await segmentsOf(
+    deps,
+    projectId,
+    range,
+    rows.map((r) => r.userId),
+    days,
+  );
+  return rows.map((r) => ({ ...r, segment: segments.get(r.userId) ?? null }));
+}
 
 export interface TopUsersBody {
   project: string;
@@ -34,16 +62,22 @@ export interface TopUsersBody {
 export const topUsersReport = report({
   route: TOP,
   response: topUsersResponse,
-  query: v.object({ project: projectParam, ...rangeParams, limit: limitParam(10, 500) }),
+  query: v.object({
+    project: projectParam,
+    ...rangeParams,
+    limit: limitParam(10, 500),
+    segments: segmentsParam('the range'),
+  }),
   run: async ({ deps, projectId, query }): Promise<TopUsersBody> => {
     const range = parseRange(query, deps.now());
-    const { total } = await readRange(deps, projectId, range.days, { users: true });
-    const ranked = rankUsers(total.users);
+    const view = await readRange(deps, projectId, range.days, { users: true });
+    const ranked = rankUsers(view.total.users);
+    const users = ranked.slice(0, query.limit);
     return {
       project: projectId,
       range: rangeOut(range),
       totalUsers: ranked.length,
-      users: ranked.slice(0, query.limit),
+      users: query.segments ? await withSegments(deps, projectId, range, users, view) : users,
     };
   },
   rows: (body: TopUsersBody) => body.users as unknown as Record<string, unknown>[],
@@ -133,6 +167,7 @@ export const userListReport = report({
     ...rangeParams,
     limit: limitParam(50, 500),
     cursor: cursorParam,
+    segments: segmentsParam('the range with active_only, else the last 30 days'),
   }),
   run: async ({ deps, projectId, query }): Promise<UserListBody> => {
     const activeOnly = query.active_only ?? false;
@@ -148,16 +183,17 @@ export const userListReport = report({
 
     if (!activeOnly) {
       const { profiles, more } = await listProfiles(deps, projectId, after, query.limit);
+      const range = parseRange({ range: PROFILE_SEGMENT_RANGE }, deps.now());
       return {
         project: projectId,
         activeOnly,
-        users: profiles,
+        users: query.segments ? await withSegments(deps, projectId, range, profiles) : profiles,
         nextCursor: next(more, profiles.at(-1)),
       };
     }
     const range = parseRange(query, deps.now());
-    const { total } = await readRange(deps, projectId, range.days, { users: true });
-    const rows = activeUserRows(total.users);
+    const view = await readRange(deps, projectId, range.days, { users: true });
+    const rows = activeUserRows(view.total.users);
     const { items, more } = pageAfter(
       rows,
       query.limit,
@@ -167,7 +203,7 @@ export const userListReport = report({
       project: projectId,
       activeOnly,
       range: rangeOut(range),
-      users: items,
+      users: query.segments ? await withSegments(deps, projectId, range, items, view) : items,
       nextCursor: next(more, items.at(-1)),
     };
   },

@@ -145,11 +145,45 @@ export async function segmentMembers(
     readRange(deps, projectId, range.days, { users: true }),
     readRange(deps, projectId, range.previous.days, { users: true }),
   ]);
-  const days = (r: typeof current) => r.days.map((d) => ({ day: d.day, users: d.parts.users }));
   const actors = [...Object.keys(current.total.users), ...Object.keys(previous.total.users)];
   const firstDays = await firstDaysOf(deps, projectId, actors);
-  return { range, members: classify(range, days(current), days(previous), firstDays) };
+  return { range, members: classify(range, userDays(current), userDays(previous), firstDays) };
 }
+
+/**
+ * The segments of some users (a page of a users report) over a range, by user-segments' rules:
+ * the range's user maps (passed when the caller read them already) and the previous period's,
+ * and the profiles of these users only. A user with no event in either has none (null).
+ */
+export async function segmentsOf(
+  deps: ReportDeps,
+  projectId: string,
+  range: ReportRange,
+  actors: readonly string[],
+  current?: readonly UserDay[],
+): Promise<Map<string, SegmentName | null>> {
+  const out = new Map<string, SegmentName | null>(actors.map((a) => [a, null]));
+  if (!actors.length) return out;
+  const [cur, previous, firstDays] = await Promise.all([
+    current ?? readRange(deps, projectId, range.days, { users: true }).then(userDays),
+    readRange(deps, projectId, range.previous.days, { users: true }).then(userDays),
+    firstDaysOf(deps, projectId, actors),
+  ]);
+  // Every user's rule depends on their own days only, so the page's users are classified alone.
+  const wanted = new Set(actors);
+  const only = (days: readonly UserDay[]) =>
+    days.map((d) => ({
+      day: d.day,
+      users: Object.fromEntries(Object.entries(d.users).filter(([a]) => wanted.has(a))),
+    }));
+  for (const m of classify(range, only(cur), only(previous), firstDays)) {
+    out.set(m.actor, m.segment);
+  }
+  return out;
+}
+
+const userDays = (r: { days: { day: string; parts: { users: Record<string, UserStats> } }[] }) =>
+  r.days.map((d) => ({ day: d.day, users: d.parts.users }));
 
 const position = v.object({ e: v.number(), a: v.string() });
 

@@ -5,7 +5,15 @@
  * ../../responses.ts so every report spells a count, a day or a range the same way.
  */
 import * as v from 'valibot';
-import { count, day, metric, nullableCount, nullableNumber, range } from '../../responses.ts';
+import {
+  count,
+  day,
+  metric,
+  nullableCount,
+  nullableNumber,
+  range,
+  SEGMENTS,
+} from '../../responses.ts';
 import { PROPORTION_TEST, WELCH_TEST } from '../experiments/stats.ts';
 
 export const TREND_GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
@@ -327,8 +335,7 @@ export const funnelCreatedResponse = v.strictObject({
 
 // ---- user segments ----
 
-export const SEGMENTS = ['new', 'power', 'casual', 'at-risk', 'dormant'] as const;
-export type SegmentName = (typeof SEGMENTS)[number];
+export { SEGMENTS, type SegmentName } from '../../responses.ts';
 
 const segment = v.strictObject({
   name: v.picklist(SEGMENTS),

@@ -180,6 +180,62 @@ describe('user-segments', () => {
     ]);
   });
 
+  it("show in the users reports with segments=true: each user's, by the same rules", async () => {
+    const want = expected(RANGE.from, RANGE.to, PREVIOUS.from);
+    const segmentOf = (user: string) => want[user]?.segment ?? null;
+    const users = (route: string, query: Record<string, string>) =>
+      callProduct(deps, 'GET', route, { query: { ...query, segments: 'true' } });
+
+    // users/top and users/list?active_only over the range: its active users.
+    const top = await users('users/top', { ...RANGE, limit: '500' });
+    expect(top.status).toBe(200);
+    const active = Object.keys(ACTIVITY).filter((u) =>
+      ACTIVITY[u]?.some(([d]) => d >= RANGE.from && d <= RANGE.to),
+    );
+    expect(top.body.users.map((u: { userId: string }) => u.userId).sort()).toEqual(active.sort());
+    for (const u of top.body.users) expect(u.segment, u.userId).toBe(segmentOf(u.userId));
+    // Written out: n1, n2 new; n3, r1 at-risk; p1, p2 power; c1 casual.
+    expect(
+      Object.fromEntries(
+        top.body.users.map((u: { userId: string; segment: string }) => [u.userId, u.segment]),
+      ),
+    ).toEqual({
+      n1: 'new',
+      n2: 'new',
+      n3: 'at-risk',
+      p1: 'power',
+      p2: 'power',
+      c1: 'casual',
+      r1: 'at-risk',
+    });
+    const page = await users('users/list', { ...RANGE, active_only: 'true', limit: '3' });
+    expect(
+      page.body.users.map((u: { userId: string; segment: string }) => [u.userId, u.segment]),
+    ).toEqual([
+      ['c1', 'casual'],
+      ['n1', 'new'],
+      ['n2', 'new'],
+    ]);
+
+    // The profile list: the last 30 days (user-segments' default) and the 30 before them.
+    const last30 = expected('2026-10-24', '2026-11-22', '2026-09-24');
+    const all = await users('users/list', { limit: '500' });
+    expect(all.status).toBe(200);
+    expect(all.body.users.length).toBe(Object.keys(ACTIVITY).length);
+    for (const u of all.body.users) {
+      expect(u.segment, u.userId).toBe(last30[u.userId]?.segment ?? null);
+    }
+    // o1 (10-20) lies in the 30 days before: dormant; d2 (10-26) in the range, not recent: at-risk.
+    const byUser = Object.fromEntries(
+      all.body.users.map((u: { userId: string; segment: string }) => [u.userId, u.segment]),
+    );
+    expect(byUser).toMatchObject({ o1: 'dormant', d2: 'at-risk', p1: 'power' });
+
+    // Without the parameter, no segment field: the rows as before.
+    const plain = await callProduct(deps, 'GET', 'users/top', { query: RANGE });
+    expect(plain.body.users[0]).not.toHaveProperty('segment');
+  });
+
   it('are empty over a range nobody was active in', async () => {
     const res = await call({ from: '2026-01-01', to: '2026-01-07' });
     expect(res.body.users).toBe(0);
