@@ -17,6 +17,7 @@ import {
   CORS_ALLOW_HEADERS,
   CORS_ALLOW_METHODS,
   CORS_MAX_AGE_SECONDS,
+  TRACK_CORS_ALLOW_HEADERS,
 } from '../lambdas/contract/cors.ts';
 import type { FunctionName } from '../lambdas/contract/route-def.ts';
 import { FALLBACK_ROUTES, ROUTES } from '../lambdas/contract/routes.ts';
@@ -54,12 +55,15 @@ export class TallyHttpApi extends Construct {
       description: 'Tally tracking and admin API',
       // The default stage is made below, with an access log (HttpApi's own has none).
       createDefaultStage: false,
-      // API Gateway answers the preflight itself and adds the headers to the functions' answers.
+      // Without it, a preflight reaches the path's ANY route and the track function answers its
+      // routes' CORS for any origin (lambdas/track/cors.ts). With it, API Gateway answers every
+      // preflight itself and sets the headers of every answer, tracking routes included, for
+      // these origins only (docs/tracking.md: list the tracked sites too).
       ...(origins.length
         ? {
             corsPreflight: {
               allowOrigins: [...origins],
-              allowHeaders: CORS_ALLOW_HEADERS,
+              allowHeaders: [...new Set([...CORS_ALLOW_HEADERS, ...TRACK_CORS_ALLOW_HEADERS])],
               allowMethods: CORS_ALLOW_METHODS.map(
                 (m) => CorsHttpMethod[m as keyof typeof CorsHttpMethod],
               ),

@@ -99,13 +99,17 @@ export async function startServer(
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    const cors = corsHeaders(req.headers.origin, options.corsOrigins ?? [], method === 'OPTIONS');
-    // API Gateway answers a CORS preflight itself, before any route.
+    // Like API Gateway: the route of the method, else the path's ANY route (the function's 405).
+    const match = dispatchRoute(method, url.pathname);
+    // The track function answers its routes' CORS itself (lambdas/track/cors.ts), as in AWS
+    // without -c corsOrigins; the admin API's is answered here, as API Gateway does.
+    const cors =
+      match?.route.fn === 'track'
+        ? {}
+        : corsHeaders(req.headers.origin, options.corsOrigins ?? [], method === 'OPTIONS');
     if (method === 'OPTIONS' && cors['access-control-allow-origin'])
       return send(res, 204, cors, '');
     for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
-    // Like API Gateway: the route of the method, else the path's ANY route (the function's 405).
-    const match = dispatchRoute(method, url.pathname);
     if (match) {
       const body = await readBody(req, maxBody);
       if (!body)

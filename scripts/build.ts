@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_ENTRIES, LAMBDA_ESBUILD, type LambdaName } from '../lib/bundling.ts';
 import { BUDGET_GZIP_BYTES, buildWeb, initialLoad } from '../web/build.ts';
+import { TRACKER_BUDGET_GZIP_BYTES, writeTracker } from './tracker.ts';
 
 export interface BundleInfo {
   name: LambdaName;
@@ -39,6 +40,8 @@ export async function buildLambdas(outDir = 'dist/lambdas'): Promise<BundleInfo[
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // First: the track function's bundle embeds the generated tracker module.
+  const tracker = writeTracker();
   const bundles = await buildLambdas();
   await buildWeb('dist/web');
   console.log('Lambda bundles (minified, source maps alongside):');
@@ -56,6 +59,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   );
   const panel = statSync('dist/web/tally-panel.js').size;
   console.log(`Side panel element: ${kb(panel)} minified  dist/web/tally-panel.js`);
+  console.log(
+    `Browser tracker (GET /t.js): ${tracker.gzip} B gzipped of a ${TRACKER_BUDGET_GZIP_BYTES} B budget, ${tracker.bytes} B minified${tracker.changed ? ' (lambdas/track/tracker-script.ts regenerated: commit it)' : ''}`,
+  );
+  if (tracker.gzip > TRACKER_BUDGET_GZIP_BYTES) {
+    console.error('The browser tracker is over its budget.');
+    process.exitCode = 1;
+  }
   if (load.total > BUDGET_GZIP_BYTES) {
     console.error('The dashboard is over its budget.');
     process.exitCode = 1;

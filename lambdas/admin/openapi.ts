@@ -215,6 +215,14 @@ const SERVICE_OPERATIONS: Record<string, () => Json> = {
       },
     },
   }),
+  'GET /t.js': () => ({
+    responses: {
+      '200': {
+        description: 'The browser tracker script, under 1 KB gzipped (docs/tracking.md)',
+        content: { 'text/javascript': { schema: { type: 'string' } } },
+      },
+    },
+  }),
   'GET /openapi.json': () => ({
     responses: {
       '200': {

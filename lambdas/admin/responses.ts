@@ -61,6 +61,18 @@ const writeKey = {
   projectId: v.string(),
   prefix: v.string(),
   name: v.string(),
+  kind: v.optional(
+    v.pipe(
+      v.picklist(['server', 'browser']),
+      v.description('browser: page and track calls only (absent: server, any call)'),
+    ),
+  ),
+  origins: v.optional(
+    v.pipe(
+      v.array(v.string()),
+      v.description('The only origins (Origin header) the key is accepted from'),
+    ),
+  ),
   createdAt: instant,
   revokedAt: v.optional(instant),
   rateLimit: v.optional(rateLimit),

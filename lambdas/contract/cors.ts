@@ -50,3 +50,33 @@ export function corsHeaders(
       : {}),
   };
 }
+
+/**
+ * The tracking routes' CORS, answered by the track function itself (and by the local twin through
+ * it): any page may send events, so a preflight from any origin is answered and every answer
+ * names the caller's origin. That is not the access control: write keys are, and a key limited
+ * to origins refuses the others with 403 (lambdas/track/track.ts). No credentials (cookies) are
+ * ever allowed. The tracker's own beacons are CORS-simple requests (text/plain, no header) and
+ * need no preflight; Segment's analytics.js sends JSON with a preflight.
+ */
+export const TRACK_CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'content-encoding'];
+export const TRACK_CORS_ALLOW_METHODS = ['POST', 'GET'];
+
+/** The headers of a tracking route's answer to `origin` (none without one). */
+export function trackCorsHeaders(
+  origin: string | undefined,
+  preflight: boolean,
+): Record<string, string> {
+  if (!origin) return {};
+  return {
+    'access-control-allow-origin': origin,
+    vary: 'origin',
+    ...(preflight
+      ? {
+          'access-control-allow-methods': TRACK_CORS_ALLOW_METHODS.join(','),
+          'access-control-allow-headers': TRACK_CORS_ALLOW_HEADERS.join(','),
+          'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
+        }
+      : {}),
+  };
+}

@@ -53,6 +53,9 @@ export const keys = {
     sk: commitSortKey(version),
   }),
 
+  /** The random salt of one UTC day's visitor ids (store/visitor-salts.ts); deleted after it. */
+  visitorSalt: (day: string): Key => ({ pk: 'VSALT', sk: day }),
+
   /**
    * One fixed window of a write key's traffic: the requests and events its containers accepted,
    * summed in DynamoDB (lambdas/track/rate-limit.ts). One partition per key: no item is shared

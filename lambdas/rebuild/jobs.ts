@@ -1,8 +1,10 @@
 /** Rollup jobs: what the schedules, the refresh endpoint and the CLI ask for. */
+
 import { ValidationError } from '../model/errors.ts';
 import { addDays, dayOf, daysBetween, isIsoDay } from '../model/time.ts';
 import { mapLimit } from '../store/dynamo.ts';
 import { listProjects } from '../store/projects.ts';
+import { deletePastSalts } from '../store/visitor-salts.ts';
 import { runDeletions } from './deletion.ts';
 import type { DayResult, RollupDeps } from './fold.ts';
 import { compactDay, rollupDay } from './rollup.ts';
@@ -92,6 +94,13 @@ export async function runJob(
     job.projects ??
     (await listProjects(deps.ddb, deps.storage.tableName, undefined)).map((p) => p.projectId);
   const result: JobResult = { days: [], failed: [] };
+  // Yesterday's visitor salt goes at the first run of a day (its TTL is the backstop).
+  try {
+    const today = new Date(deps.now()).toISOString().slice(0, 10);
+    await deletePastSalts(deps.ddb, deps.storage.tableName, today);
+  } catch (error) {
+    deps.log.error('deleting past visitor salts failed; the next run retries', { error });
+  }
   await mapLimit(projects, PROJECT_CONCURRENCY, async (projectId) => {
     // Due user deletions first: they rebuild the days they touch themselves.
     try {

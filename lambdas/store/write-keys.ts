@@ -23,21 +23,42 @@ export function generateWriteKey(): string {
   return WRITE_KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** `browser`: public by nature, so it may only send page and track calls (docs/tracking.md). */
+export type WriteKeyKind = 'server' | 'browser';
+
 export interface WriteKeyRecord {
   keyId: string;
   projectId: string;
   /** The first characters of the secret, enough to recognise it in a list. */
   prefix: string;
   name: string;
+  /** @default 'server' */
+  kind?: WriteKeyKind;
+  /** The only origins (`Origin` header) it is accepted from; absent for any. */
+  origins?: string[];
   createdAt: string;
   revokedAt?: string;
+}
+
+/** What a secret grants its caller: the project, and the key's limits. */
+export interface WriteKeyGrant {
+  projectId: string;
+  kind?: WriteKeyKind | undefined;
+  origins?: readonly string[] | undefined;
 }
 
 /** Stores a new key: the lookup item (by hash) and the project's listing item, atomically. */
 export async function putWriteKey(
   ddb: DynamoDBDocumentClient,
   tableName: string,
-  input: { projectId: string; secret: string; name: string; now: Date },
+  input: {
+    projectId: string;
+    secret: string;
+    name: string;
+    now: Date;
+    kind?: WriteKeyKind | undefined;
+    origins?: readonly string[] | undefined;
+  },
 ): Promise<WriteKeyRecord> {
   const hash = hashWriteKey(input.secret);
   const record: WriteKeyRecord = {
@@ -45,6 +66,8 @@ export async function putWriteKey(
     projectId: input.projectId,
     prefix: input.secret.slice(0, WRITE_KEY_PREFIX.length + 6),
     name: input.name,
+    ...(input.kind === 'browser' ? { kind: input.kind } : {}),
+    ...(input.origins?.length ? { origins: [...input.origins] } : {}),
     createdAt: input.now.toISOString(),
   };
   await ddb.send(
@@ -69,7 +92,16 @@ export async function putWriteKey(
   return record;
 }
 
-const RECORD_FIELDS = ['keyId', 'projectId', 'prefix', 'name', 'createdAt', 'revokedAt'] as const;
+const RECORD_FIELDS = [
+  'keyId',
+  'projectId',
+  'prefix',
+  'name',
+  'kind',
+  'origins',
+  'createdAt',
+  'revokedAt',
+] as const;
 
 function toRecord(item: Record<string, unknown>): WriteKeyRecord {
   const out: Record<string, unknown> = {};
@@ -124,7 +156,7 @@ export async function revokeWriteKey(
 
 /** Resolves a write-key secret to its project, or undefined for an unknown or revoked key. */
 export class WriteKeyResolver {
-  private readonly cache = new Map<string, { projectId: string | undefined; until: number }>();
+  private readonly cache = new Map<string, { grant: WriteKeyGrant | undefined; until: number }>();
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -134,17 +166,28 @@ export class WriteKeyResolver {
   ) {}
 
   async resolve(secret: string): Promise<string | undefined> {
+    return (await this.grant(secret))?.projectId;
+  }
+
+  /** The project and the key's limits (kind, origins), or undefined. */
+  async grant(secret: string): Promise<WriteKeyGrant | undefined> {
     const hash = hashWriteKey(secret);
     const t = this.now();
     const hit = this.cache.get(hash);
-    if (hit && hit.until > t) return hit.projectId;
+    if (hit && hit.until > t) return hit.grant;
     const { Item } = await this.ddb.send(
       new GetCommand({ TableName: this.tableName, Key: keys.writeKeyByHash(hash) }),
     );
-    const projectId =
-      Item && !Item.revokedAt && typeof Item.projectId === 'string' ? Item.projectId : undefined;
+    const grant: WriteKeyGrant | undefined =
+      Item && !Item.revokedAt && typeof Item.projectId === 'string'
+        ? {
+            projectId: Item.projectId,
+            kind: Item.kind === 'browser' ? 'browser' : undefined,
+            origins: Array.isArray(Item.origins) ? (Item.origins as string[]) : undefined,
+          }
+        : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { projectId, until: t + this.cacheMs });
-    return projectId;
+    this.cache.set(hash, { grant, until: t + this.cacheMs });
+    return grant;
   }
 }

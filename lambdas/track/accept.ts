@@ -12,11 +12,12 @@ import { MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
 import { isRecord } from '../model/values.ts';
 import { type DomainEndpoint, translate } from './domain.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';
+import { namesNoUser } from './visitor.ts';
 
 export interface Rejection {
   index: number;
   messageId?: string;
-  code: 'invalid' | 'too_large' | 'too_many' | 'bot';
+  code: 'invalid' | 'too_large' | 'too_many' | 'bot' | 'forbidden';
   reason: string;
 }
 
@@ -94,6 +95,24 @@ function withBatchContext(
   return { ...item, context: { ...context, ...(item.context as Record<string, unknown>) } };
 }
 
+/**
+ * A browser's item as the tracker sends it (no user, no user agent: lambdas/track/visitor.ts):
+ * its visitor id as `anonymousId`, and the request's `User-Agent` as `context.userAgent`.
+ */
+function fromBrowser(
+  item: Record<string, unknown>,
+  spec: ItemSpec,
+  req: RequestFacts,
+): Record<string, unknown> {
+  let out = item;
+  if (req.visitorId && namesNoUser(item, spec.type)) out = { ...out, anonymousId: req.visitorId };
+  const context = out.context;
+  if (req.browserUserAgent && (context === undefined || isRecord(context)) && !context?.userAgent) {
+    out = { ...out, context: { ...context, userAgent: req.browserUserAgent } };
+  }
+  return out;
+}
+
 function judgeOne(
   raw: unknown,
   spec: ItemSpec,
@@ -103,7 +122,7 @@ function judgeOne(
     return { code: 'invalid', reason: 'each event must be a JSON object' };
   }
   const withId = <T extends object>(r: T) => ({ ...idOf(raw), ...r });
-  const item = withBatchContext(raw, req.context);
+  const item = fromBrowser(withBatchContext(raw, req.context), spec, req);
 
   // Structure first, without recursion: only then can the item be serialised to be sized.
   const problem = structuralProblem(item);
@@ -118,6 +137,12 @@ function judgeOne(
 
   const message = parse(item, spec);
   if ('reason' in message) return withId({ code: 'invalid' as const, reason: message.reason });
+  if (req.allowedTypes && !req.allowedTypes.includes(message.type)) {
+    return withId({
+      code: 'forbidden' as const,
+      reason: `a browser write key may send only ${req.allowedTypes.join(' and ')} calls, not ${message.type}`,
+    });
+  }
   const measure =
     message.type === 'track'
       ? measureProblem(message.parsed.event, message.parsed.properties)

@@ -7,10 +7,11 @@
 import { createHash } from 'node:crypto';
 import { looksLikeJwt, resolveProject, TRACK_SCOPE, type Verifier } from '../http/jwt.ts';
 import { ForbiddenError, UnauthorizedError } from '../model/errors.ts';
-import { keyIdOf } from '../store/write-keys.ts';
+import { keyIdOf, type WriteKeyGrant } from '../store/write-keys.ts';
 
 export interface TrackAuth {
-  resolveWriteKey: (secret: string) => Promise<string | undefined>;
+  /** The key's project (a string) or its grant with the key's limits; undefined when unknown. */
+  resolveWriteKey: (secret: string) => Promise<string | WriteKeyGrant | undefined>;
   /** Verifies service tokens; absent when the deployment accepts write keys only. */
   verifyServiceToken?: Verifier | undefined;
 }
@@ -20,6 +21,10 @@ export interface Caller {
   projectId: string;
   /** A write key's id, or `svc-…` (a hash of the subject) for a service token. */
   keyId: string;
+  /** A browser key: page and track calls only. */
+  browser?: boolean;
+  /** The origins a write key is limited to, if any. */
+  origins?: readonly string[] | undefined;
 }
 
 type Credential = { kind: 'writeKey'; secret: string } | { kind: 'jwt'; token: string };
@@ -62,9 +67,15 @@ export async function authenticate(
   if (!credential) throw new UnauthorizedError('no write key or token');
 
   if (credential.kind === 'writeKey') {
-    const projectId = await auth.resolveWriteKey(credential.secret);
-    if (!projectId) throw new UnauthorizedError('unknown or revoked write key');
-    return { projectId, keyId: keyIdOf(credential.secret) };
+    const resolved = await auth.resolveWriteKey(credential.secret);
+    if (!resolved) throw new UnauthorizedError('unknown or revoked write key');
+    const grant = typeof resolved === 'string' ? { projectId: resolved } : resolved;
+    return {
+      projectId: grant.projectId,
+      keyId: keyIdOf(credential.secret),
+      ...(grant.kind === 'browser' ? { browser: true } : {}),
+      ...(grant.origins?.length ? { origins: grant.origins } : {}),
+    };
   }
 
   if (!auth.verifyServiceToken) throw new UnauthorizedError('service tokens are not configured');

@@ -10,7 +10,9 @@ import { routerFor } from '../http/router.ts';
 import { RATE_WINDOW_SECONDS } from '../model/limits.ts';
 import { addUsage } from '../store/rate-limits.ts';
 import { RateLimitResolver } from '../store/settings.ts';
+import { DailySalts } from '../store/visitor-salts.ts';
 import { WriteKeyResolver } from '../store/write-keys.ts';
+import { trackCors } from './cors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { trackRoutes } from './routes.ts';
 
@@ -27,11 +29,13 @@ const limits = new RateLimitResolver(
   cacheMs,
 );
 
+const salts = new DailySalts(ddb, tableName);
+
 const route = routerFor(
   'track',
   trackRoutes({
     auth: {
-      resolveWriteKey: (secret) => resolver.resolve(secret),
+      resolveWriteKey: (secret) => resolver.grant(secret),
       verifyServiceToken: config.jwt ? createVerifier(config.jwt) : undefined,
     },
     privacy: config.privacy,
@@ -44,6 +48,7 @@ const route = routerFor(
     }),
     eventBridge: eventBridgeClient(config.eventBridgeEndpoint),
     busName: config.eventBusName,
+    visitorSalt: (day) => salts.of(day),
     now: Date.now,
     log: logger,
   }),
@@ -51,5 +56,6 @@ const route = routerFor(
 
 export const handler = middy<HttpEvent, HttpResult>()
   .use(logger.context())
+  .use(trackCors())
   .use(httpErrors(logger))
   .handler(route);

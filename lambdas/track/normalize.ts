@@ -20,6 +20,12 @@ export interface RequestFacts {
   context?: Record<string, unknown> | undefined;
   /** IP and bot policy. */
   privacy: EnrichOptions;
+  /** The browser's visitor id, given to its page and track calls that name no user. */
+  visitorId?: string | undefined;
+  /** A browser's `User-Agent`, for its calls that carry no `context.userAgent`. */
+  browserUserAgent?: string | undefined;
+  /** The only types accepted (a browser key's); any when absent. */
+  allowedTypes?: readonly EventType[] | undefined;
 }
 
 export interface Normalized {

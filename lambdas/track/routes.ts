@@ -8,6 +8,7 @@ import { LIMITS, structuralProblem } from '../model/limits.ts';
 import { batchSchema } from '../model/schemas.ts';
 import type { DomainEndpoint } from './domain.ts';
 import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
+import { TRACKER_SCRIPT } from './tracker-script.ts';
 
 /** A Segment single-message endpoint: the body is one message of `type`. */
 const single =
@@ -61,6 +62,16 @@ export function trackRoutes(deps: TrackDeps): Record<string, RouteLogic> {
       statusCode: 200,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'ok' }),
+    }),
+    'GET /t.js': async () => ({
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/javascript; charset=utf-8',
+        // An hour: a new version reaches pages within it, and most page loads hit the cache.
+        'cache-control': 'public, max-age=3600',
+        'x-content-type-options': 'nosniff',
+      },
+      body: TRACKER_SCRIPT,
     }),
     'POST /v1/track': endpoint(single('track')),
     'POST /v1/identify': endpoint(single('identify')),

@@ -13,12 +13,14 @@ import {
   UnavailableError,
   ValidationError,
 } from '../model/errors.ts';
+import type { EventType } from '../model/events.ts';
 import { LIMITS } from '../model/limits.ts';
 import { type ItemSpec, judge, type Rejection } from './accept.ts';
 import { authenticate, type Caller, type TrackAuth } from './auth.ts';
 import type { EnrichOptions } from './enrich.ts';
 import { publish } from './publish.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { namesNoUser, visitorId } from './visitor.ts';
 
 export interface TrackDeps {
   auth: TrackAuth;
@@ -30,6 +32,8 @@ export interface TrackDeps {
   log: Log;
   /** Per-key rate limits; none when absent (unit tests of other concerns). */
   limiter?: RateLimiter | undefined;
+  /** The day's visitor-id salt (store/visitor-salts.ts); without it no visitor ids are given. */
+  visitorSalt?: ((day: string) => Promise<Buffer>) | undefined;
   /** Retry pacing of PutEvents; tests shorten it. */
   publishBaseDelayMs?: number;
 }
@@ -79,14 +83,43 @@ export function trackingEndpoint(
       bodyWriteKey: bodyWriteKey(body),
       project: event.queryStringParameters?.project,
     });
+    checkOrigin(caller, event.headers.origin);
     const parsed = body ?? parseBody(event);
     checkTenant(caller.projectId, event.queryStringParameters?.tenant_id, parsed);
     const incoming = read(parsed);
+    checkBrowserEndpoint(caller, incoming);
     // Before anything is judged or published: a refused request changes nothing, so its retry
     // is counted once, when it is accepted.
     await deps.limiter?.admit(caller.projectId, caller.keyId, incoming.items.length);
     return acceptMessages(deps, caller, event, incoming);
   };
+}
+
+/** The calls a browser key may send: nothing that changes who a user is or their traits. */
+export const BROWSER_TYPES: readonly EventType[] = ['page', 'track'];
+
+/**
+ * A key limited to origins is accepted only from a request whose `Origin` is one of them (a
+ * browser sets it on every POST; a request without one is not from a page of the site).
+ */
+function checkOrigin(caller: Caller, origin: string | undefined): void {
+  if (!caller.origins?.length || (origin && caller.origins.includes(origin))) return;
+  throw new ForbiddenError(
+    origin
+      ? `origin ${origin} is not allowed for this write key (allowed: ${caller.origins.join(', ')})`
+      : `this write key is limited to origins (${caller.origins.join(', ')}) and the request has no Origin header`,
+  );
+}
+
+/** A browser key on an endpoint that carries no page or track call: refused whole. */
+function checkBrowserEndpoint(caller: Caller, { spec }: Incoming): void {
+  if (!caller.browser) return;
+  const type = spec.domain ? `the ${spec.domain} endpoint` : spec.type;
+  if (spec.domain || (spec.type && !BROWSER_TYPES.includes(spec.type))) {
+    throw new ForbiddenError(
+      `a browser write key may send only ${BROWSER_TYPES.join(' and ')} calls, not ${type}`,
+    );
+  }
 }
 
 const tenantOf = (value: unknown): unknown =>
@@ -115,13 +148,18 @@ function checkTenant(projectId: string, query: string | undefined, body: unknown
 /** Accepts the messages of one request and answers with the outcome of each. */
 async function acceptMessages(
   deps: TrackDeps,
-  { projectId }: Caller,
+  { projectId, browser }: Caller,
   event: HttpEvent,
   { items, spec, sentAt, context }: Incoming,
 ): Promise<HttpResult> {
+  const receivedAt = deps.now();
   const judged = judge(items, spec, {
     projectId,
-    receivedAt: deps.now(),
+    visitorId: await browserVisitor(deps, projectId, event, items, spec, receivedAt),
+    // A request with an Origin comes from a page: its User-Agent is the visitor's browser.
+    browserUserAgent: event.headers.origin ? event.headers['user-agent'] : undefined,
+    allowedTypes: browser ? BROWSER_TYPES : undefined,
+    receivedAt,
     sourceIp: event.requestContext?.http?.sourceIp,
     sentAt,
     context,
@@ -186,6 +224,26 @@ async function acceptMessages(
     ...duplicates,
     ...(rejected.length ? { rejected } : {}),
   });
+}
+
+/**
+ * The visitor id for a browser's calls that name no user (lambdas/track/visitor.ts). Only a
+ * request with an `Origin` comes from a page: a server's call without a user stays invalid.
+ */
+async function browserVisitor(
+  deps: TrackDeps,
+  projectId: string,
+  event: HttpEvent,
+  items: unknown[],
+  spec: ItemSpec,
+  receivedAt: number,
+): Promise<string | undefined> {
+  const ip = event.requestContext?.http?.sourceIp;
+  const userAgent = event.headers['user-agent'];
+  if (!deps.visitorSalt || !event.headers.origin || !ip || !userAgent) return undefined;
+  if (spec.domain || !items.some((item) => namesNoUser(item, spec.type))) return undefined;
+  const day = new Date(receivedAt).toISOString().slice(0, 10);
+  return visitorId(await deps.visitorSalt(day), projectId, ip, userAgent);
 }
 
 function describeRejections(rejected: Rejection[], total: number): string {

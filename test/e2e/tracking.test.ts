@@ -247,6 +247,34 @@ describe('write keys through the admin API', () => {
     expect((await summary('shop')).totalEvents).toBe(1);
   });
 
+  it('creates a browser key limited to origins, lists both, and refuses a bad origin by name', async () => {
+    const admin = bearer(stack.credentials.adminToken);
+    const url = `${stack.baseUrl}/api/v1/analytics/write-keys?project=site`;
+    const created = await request(url, {
+      headers: admin,
+      body: { name: 'www', kind: 'browser', origins: ['https://www.example.com'] },
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { kind: 'browser', origins: ['https://www.example.com'] },
+    });
+    const listed = await request(url, { headers: admin });
+    expect(listed.body).toMatchObject({
+      keys: [{ name: 'www', kind: 'browser', origins: ['https://www.example.com'] }],
+    });
+    const bad = await request(url, {
+      headers: admin,
+      body: { kind: 'browser', origins: ['https://ok.example', 'https://www.example.com/shop'] },
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { message: string }).message).toBe(
+      'invalid key: origins.1: must be an origin such as https://www.example.com (no path)',
+    );
+    const kind = await request(url, { headers: admin, body: { kind: 'public' } });
+    expect(kind.status).toBe(400);
+    expect((kind.body as { message: string }).message).toMatch(/^invalid key: kind: /);
+  });
+
   it('refuses key management to a token without the admin role or outside its projects', async () => {
     const viewer = await stack.issuer.mint({ role: 'viewer' });
     expect(

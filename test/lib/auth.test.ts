@@ -150,11 +150,19 @@ describe('dashboard sign-in', () => {
     cognito.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.absent(),
     });
+    // Without an API-wide CORS configuration a tracking route's preflight reaches the track
+    // function through the path's ANY route (lambdas/track/cors.ts answers it).
+    cognito.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /v1/page',
+    });
+    cognito.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /t.js',
+    });
     const cors = synth({ corsOrigins: ['https://admin.example.com'] });
     cors.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
         AllowOrigins: ['https://admin.example.com'],
-        AllowHeaders: ['authorization', 'content-type'],
+        AllowHeaders: ['authorization', 'content-type', 'content-encoding'],
         AllowMethods: ['GET', 'POST', 'DELETE'],
         MaxAge: 600,
       },

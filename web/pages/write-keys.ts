@@ -18,6 +18,12 @@ export const writeKeysPage: PageDef = {
     exportAs('write-keys', params);
     const created = h('div', { id: 'new-key', role: 'status' });
     const nameInput = h('input', { id: 'key-name', name: 'name', maxlength: 100, required: true });
+    const browserBox = h('input', { id: 'key-browser', name: 'browser', type: 'checkbox' });
+    const originsInput = h('input', {
+      id: 'key-origins',
+      name: 'origins',
+      placeholder: 'https://www.example.com',
+    });
     const problem = h('p', { class: 'error', role: 'alert' });
     const form = h(
       'form',
@@ -32,7 +38,11 @@ export const writeKeysPage: PageDef = {
               'POST',
               'write-keys',
               params,
-              { name: nameInput.value.trim() },
+              {
+                name: nameInput.value.trim(),
+                ...(browserBox.checked ? { kind: 'browser' } : {}),
+                origins: originsInput.value.split(/[\s,]+/).filter(Boolean),
+              },
             );
             const secret = h('code', { id: 'new-key-secret' }, key.writeKey);
             created.replaceChildren(
@@ -59,12 +69,15 @@ export const writeKeysPage: PageDef = {
               ),
             );
             nameInput.value = '';
+            originsInput.value = '';
           } catch (error) {
             problem.textContent = `Could not create the key: ${(error as Error).message}`;
           }
         },
       },
       h('label', { for: 'key-name' }, 'Name', nameInput),
+      h('label', { for: 'key-origins' }, 'Allowed origins (optional)', originsInput),
+      h('label', { for: 'key-browser' }, browserBox, ' Browser key (page and track only)'),
       h('button', { type: 'submit' }, 'Create key'),
     );
     const revoke = (k: WriteKeyRecord) =>
@@ -104,6 +117,10 @@ export const writeKeysPage: PageDef = {
           [
             { label: 'Name', cell: (k) => k.name },
             { label: 'Key', cell: (k) => h('code', {}, `${k.prefix}…`) },
+            {
+              label: 'Limits',
+              cell: (k) => [k.kind, ...(k.origins ?? [])].filter(Boolean).join(' · ') || 'none',
+            },
             { label: 'Created', cell: (k) => dateTime(k.createdAt) },
             { label: 'State', cell: revoke },
           ],

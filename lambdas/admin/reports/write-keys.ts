@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { readJson } from '../../http/json.ts';
 import { ValidationError } from '../../model/errors.ts';
+import { describeIssues } from '../../model/issues.ts';
 import { ensureProject } from '../../store/projects.ts';
 import {
   generateWriteKey,
@@ -19,7 +20,17 @@ import {
 /** Bodies of admin requests are small. */
 const MAX_BODY = 16 * 1024;
 
-/** The body of a key creation: an optional name (default "unnamed"). */
+/** An origin as a browser sends it: scheme, host and port only. */
+const isOrigin = (text: string) => {
+  try {
+    const url = new URL(text);
+    return url.origin === text && (url.protocol === 'https:' || url.protocol === 'http:');
+  } catch {
+    return false;
+  }
+};
+
+/** The body of a key creation: an optional name (default "unnamed"), kind and origins. */
 const createBody = v.optional(
   v.object({
     name: v.optional(
@@ -27,6 +38,28 @@ const createBody = v.optional(
         v.string(),
         v.maxLength(100),
         v.description('What the key is for (default "unnamed")'),
+      ),
+    ),
+    kind: v.optional(
+      v.pipe(
+        v.picklist(['server', 'browser']),
+        v.description(
+          'browser: for the tracker on public pages, page and track calls only (default server)',
+        ),
+      ),
+    ),
+    origins: v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(
+            v.string(),
+            v.check(isOrigin, 'must be an origin such as https://www.example.com (no path)'),
+          ),
+        ),
+        v.maxLength(50),
+        v.description(
+          'Accept the key only from requests whose Origin is one of these (default: any)',
+        ),
       ),
     ),
   }),
@@ -52,16 +85,17 @@ export const writeKeyReports = [
     run: async ({ deps, projectId, event }) => {
       const body = readJson(event, MAX_BODY, true);
       const parsed = v.safeParse(createBody, body);
-      if (!parsed.success) {
-        throw new ValidationError('name must be a string of at most 100 characters');
-      }
-      const name = parsed.output?.name;
+      if (!parsed.success)
+        throw new ValidationError(`invalid key: ${describeIssues(parsed.issues)}`);
+      const { name, kind, origins } = parsed.output ?? {};
       await ensureProject(deps.ddb, deps.tableName, projectId, projectId);
       const secret = generateWriteKey();
       const record = await putWriteKey(deps.ddb, deps.tableName, {
         projectId,
         secret,
         name: name || 'unnamed',
+        kind,
+        origins,
         now: new Date(deps.now()),
       });
       return { ...record, writeKey: secret };

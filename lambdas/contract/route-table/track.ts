@@ -4,6 +4,13 @@ import type { RouteDef } from '../route-def.ts';
 export const TRACK_ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/health', fn: 'track', auth: 'public', summary: 'Liveness check' },
   {
+    method: 'GET',
+    path: '/t.js',
+    fn: 'track',
+    auth: 'public',
+    summary: 'The browser tracker: one script tag with a write key (docs/tracking.md)',
+  },
+  {
     method: 'POST',
     path: '/v1/track',
     fn: 'track',

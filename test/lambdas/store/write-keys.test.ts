@@ -49,6 +49,27 @@ describe('write keys', () => {
       expect(Object.keys(k).sort()).toEqual(['createdAt', 'keyId', 'name', 'prefix', 'projectId']);
   });
 
+  it("keeps a browser key's kind and origins, and the resolver grants them", async () => {
+    const secret = generateWriteKey();
+    const record = await putWriteKey(t.ddb, t.tableName, {
+      projectId: 'b',
+      secret,
+      name: 'site',
+      kind: 'browser',
+      origins: ['https://www.example.com'],
+      now: new Date('2026-11-03T00:00:00Z'),
+    });
+    expect(record).toMatchObject({ kind: 'browser', origins: ['https://www.example.com'] });
+    expect(await listWriteKeys(t.ddb, t.tableName, 'b')).toEqual([record]);
+    const resolver = new WriteKeyResolver(t.ddb, t.tableName, 0);
+    expect(await resolver.grant(secret)).toEqual({
+      projectId: 'b',
+      kind: 'browser',
+      origins: ['https://www.example.com'],
+    });
+    expect(await resolver.resolve(secret)).toBe('b');
+  });
+
   it('stops resolving a revoked key once the cache entry expires (within a minute)', async () => {
     const secret = generateWriteKey();
     const { keyId } = await putWriteKey(t.ddb, t.tableName, {
