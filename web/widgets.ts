@@ -219,3 +219,34 @@ export function viewLink(page: string, params: Record<string, string>, text: Chi
     text,
   );
 }
+
+/** A row of buttons choosing one value of a filter (`aria-pressed` on the chosen), kept in the URL. */
+export function choice(
+  view: View,
+  name: string,
+  label: string,
+  options: [value: string, text: string][],
+): HTMLElement {
+  const current = view.params.get(name) ?? options[0]?.[0];
+  return h(
+    'div',
+    { class: 'toggle', role: 'group', 'aria-label': label, 'data-choice': name },
+    ...options.map(([value, text]) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-value': value,
+          'aria-pressed': String(value === current),
+          onclick: () => {
+            const params = new URLSearchParams(view.params);
+            params.set(name, value);
+            params.delete('cursor');
+            navigate({ params });
+          },
+        },
+        text,
+      ),
+    ),
+  );
+}

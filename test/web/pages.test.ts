@@ -19,11 +19,15 @@ import type { TopUsersBody, UserListBody } from '../../lambdas/admin/reports/peo
 import type {
   ExperimentResult,
   FeatureAdoptionResponse,
+  FunnelResponse,
+  RetentionResponse,
+  Segment,
+  SegmentsResponse,
   UsageTrendsResponse,
 } from '../../lambdas/admin/reports/product/types.ts';
 import type { WriteKeyRecord } from '../../lambdas/store/write-keys.ts';
 import type { LocalStack } from '../../local/stack.ts';
-import { fmt, ms, pct, usd } from '../../web/format.ts';
+import { duration, fmt, ms, pct, usd } from '../../web/format.ts';
 import type { ApiUsageBody } from '../../web/pages/api-usage.ts';
 import type { MessagesBody } from '../../web/pages/messages.ts';
 import type { TokensBody } from '../../web/pages/tokens.ts';
@@ -326,6 +330,180 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     await expectAccessible();
   });
 
+  it('funnels: the list, a funnel’s steps as the API, one declared through the page and deleted', async () => {
+    await open('funnels', 'range=30d');
+    const list = await adminGet<{ funnels: { name: string; standard: boolean }[] }>(
+      stack,
+      'funnels',
+    );
+    expect(await column('main', 0)).toEqual(list.funnels.map((f) => f.name));
+    expect(list.funnels.every((f) => f.standard)).toBe(true);
+    await expectAccessible();
+
+    // The demo month has services created and deployed (not signups): the `deployment` funnel.
+    await page.click('main a:text-is("deployment")');
+    await loaded(page, 'funnels');
+    const seconds = (s: number | null | undefined) =>
+      duration(s === null || s === undefined ? s : s * 1000);
+    const expectFunnel = async (f: FunnelResponse) => {
+      expect(await figureOf('users')).toBe(fmt(f.users));
+      expect(await figureOf('converted')).toBe(fmt(f.converted));
+      expect(await figureOf('conversionRate')).toBe(pct(f.conversionRate));
+      expect(await figureOf('median')).toBe(seconds(f.timeToConvert.median));
+      expect(await figureOf('p90')).toBe(seconds(f.timeToConvert.p90));
+      expect(await rows('main')).toEqual(
+        f.steps.map((s) => [
+          String(s.step),
+          s.event,
+          fmt(s.entered),
+          fmt(s.completed),
+          pct(s.completionRate),
+          pct(s.dropOffRate),
+          pct(s.conversionRate),
+          seconds(s.timeToConvert?.median),
+          seconds(s.timeToConvert?.p90),
+        ]),
+      );
+    };
+    const onboarding = await adminGet<FunnelResponse>(stack, 'funnels/deployment?range=30d');
+    expect(onboarding.users).toBeGreaterThan(0);
+    expect(onboarding.converted).toBeGreaterThan(0);
+    await expectFunnel(onboarding);
+    await expectAccessible();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-export="csv"]'),
+    ]);
+    const csv = readFileSync((await download.path()) as string, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv.length - 1).toBe(onboarding.steps.length);
+
+    // Declared through the page: POST …/funnels, then its own view.
+    await open('funnels', 'range=30d');
+    await page.fill('#funnel-name', 'chat-activation');
+    await page.fill('#funnel-steps', 'conversation.started\nmessage.sent\nconversation.ended');
+    await page.fill('#funnel-hours', '48');
+    await page.click('#create-funnel button[type=submit]');
+    await page.waitForURL(/funnel=chat-activation/);
+    await loaded(page, 'funnels');
+    expect(new URL(page.url()).searchParams.get('funnel')).toBe('chat-activation');
+    const declared = await adminGet<{ funnels: { name: string; windowSeconds: number }[] }>(
+      stack,
+      'funnels',
+    );
+    expect(declared.funnels.find((f) => f.name === 'chat-activation')?.windowSeconds).toBe(
+      48 * 3600,
+    );
+    await expectFunnel(await adminGet<FunnelResponse>(stack, 'funnels/chat-activation?range=30d'));
+
+    // A bad declaration is refused with the API's reason, and nothing is saved.
+    await open('funnels', 'range=30d');
+    await page.fill('#funnel-name', 'one-step');
+    await page.fill('#funnel-steps', 'signup.completed');
+    await page.click('#create-funnel button[type=submit]');
+    await page.waitForSelector('#create-funnel + .error:not(:empty)');
+    expect(await page.textContent('#create-funnel + .error')).toContain('Could not save');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-delete="chat-activation"]');
+    await page.waitForSelector('[data-delete="chat-activation"]', { state: 'detached' });
+    await loaded(page, 'funnels');
+    const after = await adminGet<{ funnels: { name: string }[] }>(stack, 'funnels');
+    expect(after.funnels.map((f) => f.name)).toEqual(list.funnels.map((f) => f.name));
+    expect(await column('main', 0)).toEqual(list.funnels.map((f) => f.name));
+  });
+
+  it('user segments: sizes, shares and engagement, and a segment’s members paged', async () => {
+    await open('segments', 'range=30d');
+    const s = await adminGet<SegmentsResponse>(stack, 'user-segments?range=30d');
+    expect(await figureOf('users')).toBe(fmt(s.users));
+    expect((await rows('main')).map((r) => [r[0], r[2], r[3], r[4]])).toEqual(
+      s.segments.map((x) => [
+        x.name,
+        fmt(x.size),
+        pct(x.share),
+        x.engagement === null ? '–' : x.engagement.toFixed(1),
+      ]),
+    );
+    await expectAccessible();
+
+    await page.click('main a:text-is("power")');
+    await page.waitForURL(/segment=power/);
+    await loaded(page, 'segments');
+    const power = await adminGet<SegmentsResponse>(
+      stack,
+      'user-segments?range=30d&segment=power&limit=50',
+    );
+    expect((await rows('[aria-labelledby="s-members-power"]')).map((r) => r[0])).toEqual(
+      power.members?.users.map((m) => m.actor),
+    );
+    // The biggest segment, 5 a page (the URL's limit): more than one page.
+    const biggest = [...s.segments].sort((a, b) => b.size - a.size)[0] as Segment;
+    expect(biggest.size).toBeGreaterThan(5);
+    await open('segments', `range=30d&segment=${biggest.name}&limit=5`);
+    const members = `[aria-labelledby="s-members-${biggest.name}"]`;
+    const first = await adminGet<SegmentsResponse>(
+      stack,
+      `user-segments?range=30d&segment=${biggest.name}&limit=5`,
+    );
+    const memberRows = (body: SegmentsResponse) =>
+      (body.members?.users ?? []).map((m) => [m.actor, fmt(m.activeDays), fmt(m.events)]);
+    expect((await rows(members)).map((r) => r.slice(0, 3))).toEqual(memberRows(first));
+    expect(first.members?.nextCursor).toBeTruthy();
+    await page.click('[data-page="next"]');
+    await loaded(page, 'segments');
+    const second = await adminGet<SegmentsResponse>(
+      stack,
+      `user-segments?range=30d&segment=${biggest.name}&limit=5&cursor=${encodeURIComponent(first.members?.nextCursor as string)}`,
+    );
+    expect((await rows(members)).map((r) => r.slice(0, 3))).toEqual(memberRows(second));
+    expect(memberRows(second).length).toBe(Math.min(5, biggest.size - 5));
+    await expectAccessible();
+  });
+
+  it('retention: the cohort grid by day and by week, on and on-or-after, as the API', async () => {
+    const grid = async () =>
+      page.$$eval('table.cohorts tbody tr, table.cohorts tfoot tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent ?? '')),
+      );
+    const expected = (r: RetentionResponse) => {
+      const width = Math.max(0, ...r.average.map((a) => a.period + 1));
+      const cells = (ps: { period: number; rate: number | null }[]) =>
+        Array.from({ length: width }, (_, k) => {
+          const p = ps.find((x) => x.period === k);
+          return p ? pct(p.rate) : '';
+        });
+      return [
+        ...r.cohorts.map((c) => [c.cohort, fmt(c.size), ...cells(c.periods)]),
+        ['All cohorts', fmt(r.average[0]?.size ?? 0), ...cells(r.average)],
+      ];
+    };
+    await open('retention', 'range=30d');
+    const byDay = await adminGet<RetentionResponse>(stack, 'retention?range=30d');
+    expect(byDay.cohorts.length).toBeGreaterThan(7);
+    expect(await grid()).toEqual(expected(byDay));
+    await expectAccessible();
+
+    await page.click('[data-choice="cohort"] button[data-value="week"]');
+    await loaded(page, 'retention');
+    expect(new URL(page.url()).searchParams.get('cohort')).toBe('week');
+    expect(await grid()).toEqual(
+      expected(await adminGet<RetentionResponse>(stack, 'retention?range=30d&cohort=week')),
+    );
+    await page.click('[data-choice="mode"] button[data-value="on_or_after"]');
+    await loaded(page, 'retention');
+    expect(
+      await page.getAttribute('[data-choice="mode"] [aria-pressed="true"]', 'data-value'),
+    ).toBe('on_or_after');
+    const after = await adminGet<RetentionResponse>(
+      stack,
+      'retention?range=30d&cohort=week&mode=on_or_after',
+    );
+    expect(await grid()).toEqual(expected(after));
+    await expectAccessible();
+  });
+
   it('write keys: creates one (secret shown once), lists it by prefix, revokes it', async () => {
     await open('write-keys');
     expect(await page.isVisible('#range')).toBe(false);
@@ -400,7 +578,7 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     const ids = await narrow.$$eval('#nav a', (as) =>
       as.map((a) => new URL((a as HTMLAnchorElement).href).searchParams.get('page') ?? 'overview'),
     );
-    expect(ids.length).toBeGreaterThanOrEqual(12);
+    expect(ids.length).toBeGreaterThanOrEqual(15);
     for (const id of ids) {
       await narrow.goto(`${stack.baseUrl}/?page=${id}&project=default&range=30d`);
       await loaded(narrow, id);

@@ -1,6 +1,6 @@
 /**
  * Every page, in navigation order; the navigation groups them by `group`. A new report's page is
- * one entry here: funnels, segments and retention join `Product` when their reports exist.
+ * one entry here.
  */
 import type { PageDef } from '../page.ts';
 import { apiUsagePage } from './api-usage.ts';
@@ -8,9 +8,12 @@ import { conversationsPage } from './conversations.ts';
 import { eventsPage } from './events.ts';
 import { experimentsPage } from './experiments.ts';
 import { featureAdoptionPage } from './feature-adoption.ts';
+import { funnelsPage } from './funnels.ts';
 import { messagesPage } from './messages.ts';
 import { overviewPage } from './overview.ts';
 import { resourcesPage } from './resources.ts';
+import { retentionPage } from './retention.ts';
+import { segmentsPage } from './segments.ts';
 import { tokensPage } from './tokens.ts';
 import { usageTrendsPage } from './usage-trends.ts';
 import { usersPage } from './users.ts';
@@ -28,5 +31,8 @@ export const PAGES: PageDef[] = [
   usageTrendsPage,
   featureAdoptionPage,
   experimentsPage,
+  funnelsPage,
+  segmentsPage,
+  retentionPage,
   writeKeysPage,
 ];
