@@ -25,6 +25,11 @@ export interface Api {
   send<T>(method: string, path: string, params?: URLSearchParams, body?: unknown): Promise<T>;
   /** The raw response (exports). */
   raw(path: string, params?: URLSearchParams): Promise<Response>;
+  /**
+   * Starts a GET now, while other requests are under way; the next `get` of the same path and
+   * parameters takes its answer instead of asking again.
+   */
+  prefetch(path: string, params?: URLSearchParams): void;
 }
 
 export function createApi(options: ApiOptions): Api {
@@ -57,9 +62,23 @@ export function createApi(options: ApiOptions): Api {
     }
     return res;
   }
+  const early = new Map<string, Promise<unknown>>();
+  const keyOf = (path: string, params?: URLSearchParams) => `${path}?${params ?? ''}`;
+  const get = async <T>(path: string, params?: URLSearchParams, signal?: AbortSignal) =>
+    (await call('GET', path, params, undefined, signal)).json() as Promise<T>;
   return {
-    get: async <T>(path: string, params?: URLSearchParams, signal?: AbortSignal) =>
-      (await call('GET', path, params, undefined, signal)).json() as Promise<T>,
+    get: <T>(path: string, params?: URLSearchParams, signal?: AbortSignal) => {
+      const key = keyOf(path, params);
+      const started = early.get(key);
+      early.delete(key);
+      return (started as Promise<T> | undefined) ?? get<T>(path, params, signal);
+    },
+    prefetch: (path, params) => {
+      const started = get(path, params);
+      // An answer nobody takes (the admin moved on) must not surface as an unhandled rejection.
+      started.catch(() => {});
+      early.set(keyOf(path, params), started);
+    },
     send: async <T>(method: string, path: string, params?: URLSearchParams, body?: unknown) => {
       const res = await call(method, path, params, body);
       return (res.status === 204 ? undefined : await res.json()) as T;

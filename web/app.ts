@@ -123,6 +123,9 @@ function showNoAccess() {
 
 /** After sign-in: the projects, then the page in the URL. */
 async function enter() {
+  // A link that names its project: the page's data is asked for now, not after the projects.
+  const asked = readView();
+  if (asked.project) PAGES.find((p) => p.id === asked.page)?.prefetch?.(api, asked);
   try {
     ({ projects } = await api.get<{ projects: Project[] }>('projects'));
   } catch (error) {

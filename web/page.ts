@@ -22,6 +22,8 @@ export interface PageDef {
   /** Whether the range picker applies to the page. @default true */
   ranged?: boolean;
   render(ctx: PageContext): Promise<Node>;
+  /** Starts the page's first request at sign-in, beside the projects list (`Api.prefetch`). */
+  prefetch?(api: Api, view: View): void;
 }
 
 /** A titled panel section. */

@@ -20,6 +20,41 @@ export interface ReportDeps {
   tableName: string;
   storage: StorageConfig;
   now: () => number;
+  /** Days already read in this request, shared by the reports it runs (see `dayMemo`). */
+  days?: DayMemo;
+}
+
+/** Reads a day once per request, whichever report asks first. */
+export interface DayMemo {
+  read(deps: ReportDeps, projectId: string, day: string, need: Need): Promise<DayView>;
+}
+
+/**
+ * A request's day memo: every day is read with `floor` added to what is asked, so reports that
+ * ask the same days with different needs (the dashboard's overview, daily series and top users)
+ * read each day once. Each caller gets its own copy, since reports merge into what they read.
+ */
+export function dayMemo(floor: Need = {}): DayMemo {
+  const seen = new Map<string, Promise<DayView>>();
+  return {
+    read: async (deps, projectId, day, need) => {
+      const merged: Need = { ...floor };
+      for (const [k, on] of Object.entries(need)) if (on) merged[k as keyof Need] = true;
+      const key = [
+        projectId,
+        day,
+        ...Object.keys(merged)
+          .filter((k) => merged[k as keyof Need])
+          .sort(),
+      ].join('|');
+      let view = seen.get(key);
+      if (!view) {
+        view = readDay({ ddb: deps.ddb, tableName: deps.tableName }, projectId, day, merged);
+        seen.set(key, view);
+      }
+      return structuredClone(await view);
+    },
+  };
 }
 
 export interface RangeView {
@@ -38,7 +73,9 @@ export async function readRange(
   need: Need = {},
 ): Promise<RangeView> {
   const views = await mapLimit(days, DAY_CONCURRENCY, (day) =>
-    readDay({ ddb: deps.ddb, tableName: deps.tableName }, projectId, day, need),
+    deps.days
+      ? deps.days.read(deps, projectId, day, need)
+      : readDay({ ddb: deps.ddb, tableName: deps.tableName }, projectId, day, need),
   );
   const total = emptyParts();
   for (const v of views) mergeParts(total, v.parts);

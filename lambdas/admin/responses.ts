@@ -164,6 +164,16 @@ export const overviewResponse = v.strictObject({
   apiCalls: metric,
   apiErrorRate: metric,
   errors: metric,
+  peakUsage: v.pipe(
+    v.strictObject({
+      events: v.pipe(
+        v.array(v.pipe(v.array(count), v.length(24))),
+        v.length(7),
+        v.description('events[weekday][hour]: Monday first, UTC hours 0–23, summed over the range'),
+      ),
+    }),
+    v.description("Events per weekday and hour of the range (from the days' hourly aggregates)"),
+  ),
 });
 
 export const dailyRow = v.strictObject({
@@ -485,6 +495,10 @@ export const dashboardResponse = v.strictObject({
   topUsers: topUsersResponse,
   recentActivity: activitiesResponse,
   api: apiUsageResponse,
+  health: v.pipe(
+    apiUsageResponse,
+    v.description('API usage of the last 24 hours with latency percentiles (system health)'),
+  ),
 });
 
 /** The dashboard's body: the one type web/ takes from the admin API (type only, no code). */

@@ -30,6 +30,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import { duration, fmt, ms, pct, usd } from '../../web/format.ts';
 import type { ApiUsageBody } from '../../web/pages/api-usage.ts';
 import type { MessagesBody } from '../../web/pages/messages.ts';
+import type { DashboardBody } from '../../web/pages/overview.ts';
 import type { TokensBody } from '../../web/pages/tokens.ts';
 import { seriousViolations } from '../helpers/axe.ts';
 import { launchChromium } from '../helpers/browser.ts';
@@ -87,13 +88,25 @@ async function expectAccessible() {
 describe('dashboard pages', { timeout: 90_000 }, () => {
   it('overview: figures as the API, accessible in light and dark, screenshot for the README', async () => {
     await open('overview');
-    const { overview } = await adminGet<{ overview: Record<string, { value: number }> }>(
-      stack,
-      'dashboard?range=7d',
-    );
+    const d = await adminGet<DashboardBody>(stack, 'dashboard?range=7d');
     expect(await page.textContent('[data-metric="totalEvents"] .value')).toBe(
-      fmt(overview.totalEvents?.value),
+      fmt(d.overview.totalEvents?.value),
     );
+    // Peak usage: the weekday × hour grid as the API's, which sums to the range's events.
+    const grid = await page.$$eval('table.heatmap tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    expect(grid).toEqual(d.overview.peakUsage.events.map((row) => row.map((n) => fmt(n))));
+    expect(d.overview.peakUsage.events.flat().reduce((a, b) => a + b, 0)).toBe(
+      d.overview.totalEvents.value,
+    );
+    // System health: the last 24 hours' latency percentiles and error rate.
+    const health = await adminGet<ApiUsageBody>(stack, 'api-usage?range=24h');
+    expect(health.totals.count).toBeGreaterThan(0);
+    expect(await figureOf('p50Ms')).toBe(ms(health.totals.p50Ms));
+    expect(await figureOf('p95Ms')).toBe(ms(health.totals.p95Ms));
+    expect(await figureOf('p99Ms')).toBe(ms(health.totals.p99Ms));
+    expect(await figureOf('errorRate')).toBe(pct(health.totals.errorRate));
     await expectAccessible();
     await screenshot(page, 'overview-demo-1280');
     // The README's picture of the overview is this run's (docs/dashboard-overview.png).

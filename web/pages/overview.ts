@@ -10,16 +10,69 @@ import { h, table } from '../dom.ts';
 import { ago, changeText, fmt, ms, POLARITY, pct, toneOf } from '../format.ts';
 import { type PageDef, section } from '../page.ts';
 import { apiParams } from '../view.ts';
+import { figure } from '../widgets.ts';
 
 export interface DashboardBody {
   project: string;
   asOf: string;
   summary: Summary;
-  overview: Record<OverviewMetric, Metric>;
+  overview: Record<OverviewMetric, Metric> & { peakUsage: { events: number[][] } };
   daily: { days: DailyRow[] };
   topUsers: TopUsersBody;
   recentActivity: ActivitiesBody;
   api: { endpoints: EndpointUsage[] };
+  health: { totals: Omit<EndpointUsage, 'method' | 'endpoint'> };
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** Events per weekday and UTC hour: a table whose cells are shaded by their count. */
+function heatMap(events: number[][]): HTMLElement {
+  const max = Math.max(1, ...events.flat());
+  const hours = Array.from({ length: 24 }, (_, h) => h);
+  return h(
+    'div',
+    { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Peak usage grid' },
+    h(
+      'table',
+      { class: 'heatmap' },
+      h('caption', { class: 'sr-only' }, 'Events per weekday and hour (UTC)'),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Day'),
+          ...hours.map((hr) =>
+            h('th', { scope: 'col', class: 'num' }, String(hr).padStart(2, '0')),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...events.map((row, d) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, WEEKDAYS[d]),
+            ...row.map((n, hr) =>
+              h(
+                'td',
+                {
+                  class: 'num heat',
+                  style: `--heat:${(n / max).toFixed(3)}`,
+                  title: `${WEEKDAYS[d]} ${String(hr).padStart(2, '0')}:00 UTC: ${fmt(n)} events`,
+                },
+                fmt(n),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 const METRICS: [key: OverviewMetric, label: string, show: (n: number | null) => string][] = [
@@ -110,6 +163,7 @@ export const overviewPage: PageDef = {
   id: 'overview',
   title: 'Overview',
   group: 'Analytics',
+  prefetch: (api, view) => api.prefetch('dashboard', apiParams(view)),
   render: async ({ api, view, signal, exportAs }) => {
     const params = apiParams(view);
     const d = await api.get<DashboardBody>('dashboard', params, signal);
@@ -159,8 +213,23 @@ export const overviewPage: PageDef = {
             : h('p', { class: 'muted' }, 'No activity in the last 24 hours'),
         ),
       ),
+      section('Peak usage', heatMap(d.overview.peakUsage.events)),
       section(
-        'API health',
+        'System health',
+        h(
+          'p',
+          { class: 'muted' },
+          'Latency percentiles and error rate of the API calls of the last 24 hours; below, each endpoint over the range.',
+        ),
+        h(
+          'div',
+          { class: 'cards', 'data-health': '' },
+          figure('p50Ms', 'API p50', ms(d.health.totals.p50Ms)),
+          figure('p95Ms', 'API p95', ms(d.health.totals.p95Ms)),
+          figure('p99Ms', 'API p99', ms(d.health.totals.p99Ms)),
+          figure('errorRate', 'Error rate, 24 h', pct(d.health.totals.errorRate)),
+          figure('calls', 'API calls, 24 h', fmt(d.health.totals.count)),
+        ),
         table(
           'API health per endpoint',
           [

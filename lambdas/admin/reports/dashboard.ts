@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { NotFoundError } from '../../model/errors.ts';
+import { dayMemo } from '../read.ts';
 import { projectParam, type Report, type ReportRequest, rangeParams, report } from '../report.ts';
 import { dashboardResponse } from '../responses.ts';
 
@@ -18,6 +19,9 @@ const PARTS = {
   recentActivity: ['GET /api/v1/analytics/users/activities', { range: '24h', limit: '10' }],
   // Calls and error rates: the latency distributions grow with traffic, the dashboard must not.
   api: ['GET /api/v1/analytics/api-usage', { range: '24h', limit: '5', latency: 'false' }],
+  // System health: latency percentiles and error rate of the last 24 hours only, so the read is
+  // one day's latency sketches (bounded per endpoint), whatever the range or the stored events.
+  health: ['GET /api/v1/analytics/api-usage', { range: '24h', limit: '1' }],
 } as const satisfies Record<string, readonly [string, Record<string, string>]>;
 
 /** The parts that follow the requested range (recent activity stays the last 24 hours). */
@@ -34,6 +38,8 @@ export const dashboardReport = (reports: () => Report<unknown>[]) =>
         Object.entries({ range, from, to }).filter(([, value]) => value !== undefined),
       );
       const byRoute = new Map(reports().map((r) => [r.route, r]));
+      // The overview, the daily series and the top users read the same days: once, with users.
+      const deps = { ...request.deps, days: dayMemo({ users: true }) };
       const entries = await Promise.all(
         Object.entries(PARTS).map(async ([name, [route, query]]) => {
           const part = byRoute.get(route);
@@ -42,7 +48,7 @@ export const dashboardReport = (reports: () => Report<unknown>[]) =>
           const { range: _default, ...rest } = query as Record<string, string>;
           const own = RANGED.has(name) && Object.keys(asked).length ? { ...rest, ...asked } : query;
           const parsed = v.parse(part.query, { ...own, project: request.projectId });
-          return [name, await part.run({ ...request, query: parsed })] as const;
+          return [name, await part.run({ ...request, deps, query: parsed })] as const;
         }),
       );
       return {

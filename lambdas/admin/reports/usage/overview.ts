@@ -69,6 +69,22 @@ export function overviewOf(
   return out;
 }
 
+/**
+ * Events per UTC weekday (Monday first) and hour over the range's days, from each day's hourly
+ * aggregate: the days are read for the metrics anyway, so the grid costs no read of its own.
+ */
+export function peakUsageOf({ days }: RangeView): number[][] {
+  const grid = Array.from({ length: 7 }, () => Array<number>(24).fill(0));
+  for (const d of days) {
+    const weekday = (new Date(`${d.day}T00:00:00Z`).getUTCDay() + 6) % 7;
+    const row = grid[weekday] as number[];
+    d.parts.agg.hours.events.forEach((n, hour) => {
+      row[hour] = (row[hour] ?? 0) + n;
+    });
+  }
+  return grid;
+}
+
 /** A period read with its users: their map's keys are the distinct users of the period. */
 const figuresOf = ({ total }: RangeView): PeriodFigures => ({
   counters: total.counters,
@@ -93,6 +109,7 @@ export const overviewReport = report({
         previous: { from: range.previous.from, to: range.previous.to },
       },
       ...overviewOf(figuresOf(current), figuresOf(previous)),
+      peakUsage: { events: peakUsageOf(current) },
     };
   },
   rows: (body: Record<OverviewMetric, Metric>) =>
