@@ -611,5 +611,6 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
       await screenshot(narrow, `${id}-390`);
     }
     await narrow.close();
-  });
+    // Fifteen pages, each loaded and measured: ~60 s on a loaded 2-core machine.
+  }, 240_000);
 });

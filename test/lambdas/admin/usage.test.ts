@@ -289,8 +289,15 @@ async function expectOverview() {
     // 2 / 5 (the 500 and the 404) vs 0 / 1
     apiErrorRate: { value: 0.4, previous: 0, change: null },
     errors: { value: 2, previous: 0, change: null },
+    // Per weekday (Monday first) × UTC hour: Fri 11-20 08h 5, 14h 1 (the page); Sat 11-21 08h 1,
+    // 14h 5 (with the identify); Sun 11-22 10h 5.
+    peakUsage: { events: weekHours({ 4: { 8: 5, 14: 1 }, 5: { 8: 1, 14: 5 }, 6: { 10: 5 } }) },
   });
 }
+
+/** A 7 × 24 grid of zeros but the given `{ weekday: { hour: n } }`. */
+const weekHours = (cells: Record<number, Record<number, number>>) =>
+  Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => cells[d]?.[h] ?? 0));
 
 const row = (r: Record<string, unknown>) => ({ responseTimeExact: true, ...r });
 
