@@ -18,7 +18,7 @@ import type { RouteLogic } from '../http/router.ts';
 import { NotFoundError } from '../model/errors.ts';
 import { dayOf } from '../model/time.ts';
 import { type ApiStats, parseApiKey } from '../store/aggregate.ts';
-import { COUNTER, type Counters, tokensOfModel } from '../store/contributions.ts';
+import { COUNTER, type Counters, eventsOfType, tokensOfModel } from '../store/contributions.ts';
 import { readTotals } from '../store/counters.ts';
 import { readDay } from '../store/day-store.ts';
 import { countAtMost } from '../store/distribution.ts';
@@ -29,6 +29,7 @@ import { addProductFamilies, type ProjectProduct } from './product-metrics.ts';
 import { type AdminDeps, parseQuery, projectParam } from './report.ts';
 import { compareText, countOf } from './reports/numbers.ts';
 import { currentSnapshot } from './reports/product/snapshot.ts';
+import { type TrafficTotals, trafficTotals, visitorDaysOf } from './reports/product/web-traffic.ts';
 
 /** A token with this role may read /metrics and nothing else. */
 export const METRICS_ROLE = 'metrics';
@@ -71,6 +72,8 @@ export interface ProjectMetrics extends ProjectProduct {
   api: ApiTotal[];
   /** Today's (UTC) ingestion lag of the events counted. */
   lag: LagHistogram;
+  /** Today's (UTC) web traffic (reports/product/web-traffic.ts). */
+  web: TrafficTotals;
 }
 
 /** The query string of `/metrics` (the OpenAPI document lists it). */
@@ -87,7 +90,7 @@ async function readProjectMetrics(
 ): Promise<ProjectMetrics> {
   const [totals, day, lag, product] = await Promise.all([
     readTotals(deps.ddb, deps.tableName, projectId),
-    readDay(deps, projectId, today, { api: true, apiLatency: true }),
+    readDay(deps, projectId, today, { api: true, apiLatency: true, users: true }),
     readIngestLag(deps.ddb, deps.tableName, projectId, today),
     currentSnapshot(deps, projectId),
   ]);
@@ -98,6 +101,7 @@ async function readProjectMetrics(
     api: Object.entries(day.parts.api).map(([key, stats]) => apiTotal(key, stats)),
     lag,
     product,
+    web: trafficTotals(visitorDaysOf(today, day.parts.users)),
   };
 }
 
@@ -194,6 +198,7 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
     labelNames: ['project', 'endpoint', 'method', 'status'] as const,
     registers,
   });
+  const web = webTrafficFamilies(registers);
   const latency: HistogramSample[] = [];
   const latencyName = 'analytics_api_response_time_seconds';
   const lag: HistogramSample[] = [];
@@ -207,6 +212,7 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
     conversations.inc(labels, countOf(t, COUNTER.conversations));
     messages.inc(labels, countOf(t, COUNTER.messages));
     events.inc(labels, countOf(t, COUNTER.events));
+    web(labels, t, p.web);
 
     const models = Object.keys(t)
       .filter((k) => k.startsWith(TOKENS_PREFIX))
@@ -250,6 +256,41 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
   );
   addProductFamilies(registry, projects);
   return registry;
+}
+
+/** The web-traffic families (docs/api-insights-and-metrics.md); a setter per project. */
+function webTrafficFamilies(registers: Registry[]) {
+  const project = ['project'] as const;
+  const pageViews = new Counter({
+    name: 'analytics_page_views_total',
+    help: 'Page views stored (all time)',
+    labelNames: project,
+    registers,
+  });
+  const visitors = new Gauge({
+    name: 'analytics_unique_visitors',
+    help: 'Distinct visitors with a page view today (UTC day)',
+    labelNames: project,
+    registers,
+  });
+  const duration = new Gauge({
+    name: 'analytics_avg_session_duration_seconds',
+    help: 'Mean session duration today (UTC day; 30-minute idle rule), seconds; 0 without sessions',
+    labelNames: project,
+    registers,
+  });
+  const bounce = new Gauge({
+    name: 'analytics_bounce_rate_percentage',
+    help: "Sessions of one page view and no other event, percent of today's sessions (UTC day); 0 without sessions",
+    labelNames: project,
+    registers,
+  });
+  return (labels: { project: string }, totals: Counters, today: TrafficTotals) => {
+    pageViews.inc(labels, countOf(totals, eventsOfType('page')));
+    visitors.set(labels, today.visitors);
+    duration.set(labels, today.avgSessionDurationSeconds ?? 0);
+    bounce.set(labels, today.bounceRate ?? 0);
+  };
 }
 
 /** The `GET /metrics` logic: auth, the projects the token may see, one registry per request. */

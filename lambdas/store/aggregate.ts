@@ -9,6 +9,7 @@ import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
 import { addCounters, type Counters, contributions } from './contributions.ts';
 import { addValue, type Distribution, emptyDistribution } from './distribution.ts';
 import { counted, type Fact, resourcesOf } from './facts.ts';
+import { addHit, type WebStats } from './web.ts';
 
 /** A day's (or any period's) small aggregates, stored in the period's rollup item. */
 export interface Aggregate {
@@ -54,6 +55,8 @@ export interface UserStats {
   firstAt?: Record<string, number>;
   /** The first exposure to each experiment that day. */
   exposures?: Record<string, Exposure>;
+  /** Its web sessions, page views per path, browsers, OS and devices that day (store/web.ts). */
+  web?: WebStats;
 }
 
 /** A user's first exposure to an experiment in a period. */
@@ -251,6 +254,8 @@ export function addFact(p: Parts, fact: Fact): void {
         at: f.time,
       });
     }
+    const web = addHit(u.web, f);
+    if (web) u.web = web;
     if (isMessage) u.messages++;
     u.tokens += tokens;
     u.first = Math.min(u.first, f.time);

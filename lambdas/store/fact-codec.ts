@@ -35,6 +35,14 @@ export const FACT_CODES = {
   error: 'err',
   experimentId: 'xi',
   variant: 'xv',
+  path: 'pa',
+  referrerHost: 'rh',
+  utmSource: 'us',
+  utmMedium: 'um',
+  utmCampaign: 'uc',
+  browser: 'br',
+  os: 'os',
+  device: 'dv',
   capped: 'cap',
 } as const satisfies Record<keyof Fact, string>;
 

@@ -56,6 +56,16 @@ export interface Fact {
   /** An experiment exposure (`experiment.exposure`): the experiment and the variant shown. */
   experimentId?: string;
   variant?: string;
+  // Web traffic (store/web.ts): a page's path, external referrer host and UTM tags; the
+  // browser, OS and device type its user agent names (page and track calls).
+  path?: string;
+  referrerHost?: string;
+  utmSource?: string;
+  utmMedium?: string;
+  utmCampaign?: string;
+  browser?: string;
+  os?: string;
+  device?: string;
   /** Its labels past the day's cap (store/labels.ts): it is counted under "(other)" for them. */
   capped?: LabelKind[];
 }
@@ -245,7 +255,52 @@ export function factOf(e: TallyEvent): Fact {
       f.variant = variant;
     }
   }
+  if (e.type === 'page' || e.type === 'track') addWebFields(f, e);
   return f;
+}
+
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  try {
+    return new URL(url).hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the web-traffic report needs of a page or track call, from the fields track's enrichment
+ * filled in (lambdas/track/enrich.ts): a referrer on the page's own host is no referrer (a
+ * multi-page site's own links).
+ */
+function addWebFields(f: Fact, e: TallyEvent): void {
+  const p = e.properties ?? {};
+  const c = e.context ?? {};
+  if (e.type === 'page') {
+    const path = str(p.path);
+    if (path) f.path = path;
+    const referrerHost = str(p.referrerHost);
+    const own = hostOf(p.url) ?? hostOf(record(c.page)?.url);
+    if (referrerHost && referrerHost !== own) f.referrerHost = referrerHost;
+    const campaign = record(c.campaign);
+    const source = str(campaign?.source);
+    const medium = str(campaign?.medium);
+    const name = str(campaign?.name);
+    if (source) f.utmSource = source;
+    if (medium) f.utmMedium = medium;
+    if (name) f.utmCampaign = name;
+  }
+  const browser = str(record(c.browser)?.name);
+  if (browser) f.browser = browser;
+  const os = str(record(c.os)?.name);
+  if (os) f.os = os;
+  const device = str(record(c.device)?.type);
+  if (device) f.device = device;
 }
 
 /** The resources a fact belongs to, as `type#id`. */

@@ -2,6 +2,7 @@
  * Merging aggregates: the days of a range into one, and a day's rebuilt figures with its live
  * facts. Every merge is associative, so the order days are read in does not matter.
  */
+
 import {
   type Aggregate,
   type ApiStats,
@@ -15,6 +16,7 @@ import {
 } from './aggregate.ts';
 import { addCounters } from './contributions.ts';
 import { emptyDistribution, mergeDistribution } from './distribution.ts';
+import { mergeWeb } from './web.ts';
 
 const addInto = (a: Record<string, number>, b: Record<string, number>) => {
   for (const [k, v] of Object.entries(b)) inc(a, k, v);
@@ -65,6 +67,7 @@ export function mergeUser(a: UserStats | undefined, b: UserStats): UserStats {
     ...mergeOptional('lastAt', a.lastAt, b.lastAt, Math.max),
     ...mergeOptional('firstAt', a.firstAt, b.firstAt, Math.min),
     ...mergeOptional('exposures', a.exposures, b.exposures, mergeExposure),
+    ...(a.web || b.web ? { web: mergeWeb(a.web, b.web) } : {}),
   };
 }
 

@@ -158,6 +158,19 @@ describe('the tracker on a page of another origin', () => {
       browser: { name: 'Chrome' },
       library: { name: 'tally.js' },
     });
+    // The web-traffic report: one visitor, one session (no gap over 30 minutes), four page
+    // views, entered on / with the two track calls as other events: no bounce.
+    const traffic = await admin<Record<string, unknown>>('web-traffic?project=site&range=24h');
+    expect(traffic).toMatchObject({
+      pageViews: 4,
+      visitors: 1,
+      sessions: 1,
+      bounces: 0,
+      liveVisitors: 1,
+      entryPages: [{ path: '/', entries: 1 }],
+      exitPages: [{ path: '/', exits: 1 }],
+      browsers: [{ value: 'Chrome', visitors: 1, sessions: 1 }],
+    });
     await page.context().close();
   }, 120_000);
 

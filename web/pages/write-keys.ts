@@ -77,7 +77,12 @@ export const writeKeysPage: PageDef = {
       },
       h('label', { for: 'key-name' }, 'Name', nameInput),
       h('label', { for: 'key-origins' }, 'Allowed origins (optional)', originsInput),
-      h('label', { for: 'key-browser' }, browserBox, ' Browser key (page and track only)'),
+      h(
+        'label',
+        { for: 'key-browser', class: 'check' },
+        browserBox,
+        ' Browser key (page and track only)',
+      ),
       h('button', { type: 'submit' }, 'Create key'),
     );
     const revoke = (k: WriteKeyRecord) =>

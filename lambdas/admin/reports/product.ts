@@ -6,9 +6,11 @@ import { funnelReports } from './product/funnels.ts';
 import { retentionReports } from './product/retention.ts';
 import { segmentReports } from './product/segments.ts';
 import { usageTrendsReport } from './product/usage-trends.ts';
+import { webTrafficReport } from './product/web-traffic.ts';
 
 /** The product reports, for the admin function's registry. */
 export const productReports = [
+  webTrafficReport,
   usageTrendsReport,
   ...featureReports,
   ...experimentReports,

@@ -13,6 +13,11 @@ const product = (method: RouteDef['method'], path: string, summary: string): Rou
 export const PRODUCT_ROUTES: readonly RouteDef[] = [
   product(
     'GET',
+    'web-traffic',
+    'Page views, visitors, sessions, bounce rate, session duration, pages (entry, exit), referrers, UTM tags, browsers, OS, devices, visitors in the last 5 minutes',
+  ),
+  product(
+    'GET',
     'usage-trends',
     'DAU, WAU, MAU and stickiness per day; usage figures per hour, day, week or month against the previous period',
   ),

@@ -83,6 +83,22 @@ beforeAll(async () => {
       event: 'message.sent',
       properties: { tokens: 7, model: 'odd "quoted" model' },
     }),
+    // Web traffic: one visitor's two page views 10 minutes apart (a 600 s session), another's one
+    // (a bounce).
+    ...[
+      ['v1', '2026-11-22T10:00:00.000Z'],
+      ['v1', '2026-11-22T10:10:00.000Z'],
+      ['v2', '2026-11-22T10:05:00.000Z'],
+    ].map(([visitor, timestamp]) =>
+      event('p2', {
+        type: 'page',
+        event: undefined,
+        userId: undefined,
+        anonymousId: visitor,
+        timestamp,
+        properties: { path: '/' },
+      }),
+    ),
   ];
   const res = await ingest(ingestDeps(t, now), [sqsRecord(events), sqsRecord(p2)]);
   expect(res.batchItemFailures).toEqual([]);
@@ -122,6 +138,10 @@ const P1_SAMPLES = [
   'analytics_tokens_total{project="p1",model="gpt-4o"} 100',
   'analytics_tokens_total{project="p1",model="unknown"} 30',
   'analytics_events_total{project="p1"} 9',
+  'analytics_page_views_total{project="p1"} 0',
+  'analytics_unique_visitors{project="p1"} 0',
+  'analytics_avg_session_duration_seconds{project="p1"} 0',
+  'analytics_bounce_rate_percentage{project="p1"} 0',
   'analytics_api_requests_total{project="p1",endpoint="/chat",method="POST",status="200"} 2',
   'analytics_api_requests_total{project="p1",endpoint="/chat",method="POST",status="500"} 1',
   'analytics_api_requests_total{project="p1",endpoint="/health",method="GET",status="200"} 1',
@@ -169,18 +189,22 @@ const P1_SAMPLES = [
 ];
 
 const P2_SAMPLES = [
-  'analytics_total_users{project="p2"} 1',
-  'analytics_active_users{project="p2"} 1',
+  'analytics_total_users{project="p2"} 3',
+  'analytics_active_users{project="p2"} 3',
   'analytics_conversations_total{project="p2"} 0',
   'analytics_messages_total{project="p2"} 1',
   'analytics_tokens_total{project="p2",model="odd \\"quoted\\" model"} 7',
-  'analytics_events_total{project="p2"} 1',
+  'analytics_events_total{project="p2"} 4',
+  'analytics_page_views_total{project="p2"} 3',
+  'analytics_unique_visitors{project="p2"} 2',
+  'analytics_avg_session_duration_seconds{project="p2"} 300',
+  'analytics_bounce_rate_percentage{project="p2"} 50',
   ...['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '60', '300', '900'].map(
     (le) => `analytics_ingest_lag_seconds_bucket{project="p2",le="${le}"} 0`,
   ),
-  'analytics_ingest_lag_seconds_bucket{project="p2",le="+Inf"} 1',
-  'analytics_ingest_lag_seconds_sum{project="p2"} 7200',
-  'analytics_ingest_lag_seconds_count{project="p2"} 1',
+  'analytics_ingest_lag_seconds_bucket{project="p2",le="+Inf"} 4',
+  'analytics_ingest_lag_seconds_sum{project="p2"} 28800',
+  'analytics_ingest_lag_seconds_count{project="p2"} 4',
 ];
 
 // A project with no events yet shows zeros, not gaps.
@@ -190,6 +214,10 @@ const P3_SAMPLES = [
   'analytics_conversations_total{project="p3"} 0',
   'analytics_messages_total{project="p3"} 0',
   'analytics_events_total{project="p3"} 0',
+  'analytics_page_views_total{project="p3"} 0',
+  'analytics_unique_visitors{project="p3"} 0',
+  'analytics_avg_session_duration_seconds{project="p3"} 0',
+  'analytics_bounce_rate_percentage{project="p3"} 0',
 ];
 
 // The product families have a test of their own (product-metrics.test.ts).
@@ -210,6 +238,10 @@ const grouped = (lines: string[]) => {
     'analytics_tokens_total',
     'analytics_events_total',
     'analytics_api_requests_total',
+    'analytics_page_views_total',
+    'analytics_unique_visitors',
+    'analytics_avg_session_duration_seconds',
+    'analytics_bounce_rate_percentage',
     'analytics_api_response_time_seconds',
     'analytics_ingest_lag_seconds',
   ];
@@ -232,6 +264,10 @@ describe('GET /metrics', () => {
       analytics_messages_total: 'counter',
       analytics_tokens_total: 'counter',
       analytics_events_total: 'counter',
+      analytics_page_views_total: 'counter',
+      analytics_unique_visitors: 'gauge',
+      analytics_avg_session_duration_seconds: 'gauge',
+      analytics_bounce_rate_percentage: 'gauge',
       analytics_api_requests_total: 'counter',
       analytics_api_response_time_seconds: 'histogram',
       analytics_ingest_lag_seconds: 'histogram',
