@@ -63,6 +63,43 @@ export const DEMO_EXPERIMENT = {
 };
 
 /** The demo's events, oldest first, stamped within the `days` days ending at `now`. */
+const PAGE_PATHS: Record<string, string> = { Home: '/', Docs: '/docs', Pricing: '/pricing' };
+const REFERRERS = [
+  '',
+  'https://www.google.com/',
+  'https://news.ycombinator.com/',
+  'https://github.com/',
+];
+const CAMPAIGNS = [
+  '',
+  '?utm_source=newsletter&utm_medium=email&utm_campaign=launch',
+  '?utm_source=twitter&utm_medium=social',
+];
+const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+];
+
+/**
+ * What a browser adds to a page call (URL with UTM tags, referrer, user agent), chosen from the
+ * user's and the day's number rather than the random stream, so the rest of the month stays as it
+ * was: the web-traffic report has pages, referrers, campaigns and browsers to show.
+ */
+function webPage(name: string, user: number, day: number) {
+  const path = PAGE_PATHS[name] ?? '/';
+  const referrer = REFERRERS[(user + day) % REFERRERS.length] as string;
+  const search = CAMPAIGNS[(user * 7 + day) % 5] ?? '';
+  return {
+    properties: {
+      url: `https://app.example.com${path}${search}`,
+      ...(referrer ? { referrer } : {}),
+    },
+    context: { userAgent: USER_AGENTS[user % USER_AGENTS.length] as string },
+  };
+}
+
 export function demoEvents(random: () => number, now: number, days = 30): Event[] {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
   const weighted = <T>(xs: [T, number][]) => {
@@ -98,12 +135,29 @@ export function demoEvents(random: () => number, now: number, days = 30): Event[
       };
       const hour = 7 + Math.floor(random() * 12);
       out.push({ type: 'track', userId, event: 'activity.login', timestamp: at(hour) });
+      const pageName = pick(['Home', 'Docs', 'Pricing']);
+      const pageAt = at(hour);
+      const u = USERS.indexOf(userId);
       out.push({
         type: 'page',
         userId,
-        name: pick(['Home', 'Docs', 'Pricing']),
-        timestamp: at(hour),
+        name: pageName,
+        ...webPage(pageName, u, d),
+        timestamp: pageAt,
       });
+      // Every third visit reads on (no bounce): the docs, four minutes later.
+      if ((u + d) % 3 === 0) {
+        const next = Math.min(Date.parse(pageAt) + 240_000, now - 60_000);
+        const { context } = webPage('Docs', u, d);
+        out.push({
+          type: 'page',
+          userId,
+          name: 'Docs',
+          properties: { url: 'https://app.example.com/docs' },
+          context,
+          timestamp: new Date(next).toISOString(),
+        });
+      }
       const id = `c${++conversation}`;
       const agentId = pick(['support-bot', 'coder']);
       const channel = pick(['web', 'slack']);
@@ -192,6 +246,7 @@ export function demoEvents(random: () => number, now: number, days = 30): Event[
         type: 'page',
         anonymousId: `v${d}`,
         name: 'Pricing',
+        ...webPage('Pricing', d, d),
         timestamp: new Date(Math.min(day + 10 * 3_600_000, now - 60_000)).toISOString(),
       });
   }
