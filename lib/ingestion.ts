@@ -42,6 +42,8 @@ export class TallyIngestion extends Construct {
   readonly bus: EventBus;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Every item a tracking request rejected, with its reason (apart from the dead letters). */
+  readonly rejectedQueue: Queue;
   readonly trackFunction: TallyFunction;
   readonly ingestFunction: TallyFunction;
 
@@ -74,6 +76,13 @@ export class TallyIngestion extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    // Not the dead-letter queue: its alarm means accepted events were not stored, and a redrive
+    // sends its messages back to ingest; a client's invalid items are neither (docs/architecture.md).
+    this.rejectedQueue = new Queue(this, 'RejectedQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
     this.queue = new Queue(this, 'IngestQueue', {
       // AWS's advice for Lambda consumers: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),
@@ -85,7 +94,7 @@ export class TallyIngestion extends Construct {
 
     new Rule(this, 'IngestRule', {
       eventBus: this.bus,
-      description: 'Chunks of accepted events to the ingest queue',
+      description: 'Chunks of accepted events, and of rejected items, to the ingest queue',
       eventPattern: {
         source: [...INGEST_PATTERN.source],
         detailType: [...INGEST_PATTERN['detail-type']],
@@ -117,6 +126,7 @@ export class TallyIngestion extends Construct {
       environment: {
         ...envOf(INGEST.deadLetterQueueUrl, this.deadLetterQueue.queueUrl),
         ...envOf(INGEST.queueUrl, this.queue.queueUrl),
+        ...envOf(INGEST.rejectedQueueUrl, this.rejectedQueue.queueUrl),
         ...envOf(INGEST.maxReceiveCount, maxReceiveCount),
         ...envOf(INGEST.timeoutSeconds, INGEST_TIMEOUT.toSeconds()),
         // Its IngestLag metric, in the namespace of the rollup's (lib/rollup.ts).
@@ -127,6 +137,8 @@ export class TallyIngestion extends Construct {
     props.storage.connect(this.ingestFunction, 'readWrite');
     // Records that can never be stored are dead-lettered by ingest itself, with their reason.
     this.deadLetterQueue.grantSendMessages(this.ingestFunction);
+    // Each rejected item, counted for the rejections report, goes to its own sink.
+    this.rejectedQueue.grantSendMessages(this.ingestFunction);
     // Records an invocation did not attempt for want of time go back to the queue, fresh.
     this.queue.grantSendMessages(this.ingestFunction);
     this.ingestFunction.addEventSource(

@@ -107,6 +107,7 @@ export class TallyStack extends Stack {
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
     new CfnOutput(this, 'RollupFunctionName', { value: rollup.rollupFunction.functionName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: ingestion.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'RejectedQueueUrl', { value: ingestion.rejectedQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: operations.topic.topicArn });
     new CfnOutput(this, 'OperationsDashboard', {
       value: operations.dashboard.dashboardName,

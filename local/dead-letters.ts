@@ -1,4 +1,7 @@
-/** The local dead-letter queue: one JSON line per message, with why it failed. */
+/**
+ * The local dead-letter queue: one JSON line per message, with why it failed. Beside it, the
+ * rejections sink: one JSON line per item a tracking request rejected, with its reason.
+ */
 import {
   closeSync,
   existsSync,
@@ -11,6 +14,8 @@ import { join } from 'node:path';
 import type { DeadLetter } from './queue.ts';
 
 const DLQ_FILE = 'dlq.jsonl';
+/** The local rejections sink (the RejectedQueue in AWS). */
+export const REJECTED_FILE = 'rejected.jsonl';
 
 function deadLetterFile(dataDir: string): string {
   return join(dataDir, DLQ_FILE);
@@ -21,22 +26,44 @@ function deadLetterFile(dataDir: string): string {
  * letter must be on disk first. Synchronous: dead letters are rare, and this keeps them in order.
  */
 export function appendDeadLetter(dataDir: string, letter: DeadLetter): void {
-  const fd = openSync(deadLetterFile(dataDir), 'a');
+  appendLines(deadLetterFile(dataDir), [letter]);
+}
+
+export function readDeadLetters(dataDir: string): DeadLetter[] {
+  return readLines(deadLetterFile(dataDir)) as DeadLetter[];
+}
+
+/** An entry of the rejections sink: the message ingest sent, and its reason. */
+export interface RejectedEntry {
+  reason: string;
+  body: Record<string, unknown>;
+}
+
+/** Appends entries of the rejections sink, fsync'd as dead letters are. */
+export function appendRejected(dataDir: string, entries: RejectedEntry[]): void {
+  appendLines(join(dataDir, REJECTED_FILE), entries);
+}
+
+export function readRejected(dataDir: string): RejectedEntry[] {
+  return readLines(join(dataDir, REJECTED_FILE)) as RejectedEntry[];
+}
+
+function appendLines(file: string, values: unknown[]): void {
+  const fd = openSync(file, 'a');
   try {
-    writeFileSync(fd, `${JSON.stringify(letter)}\n`);
+    writeFileSync(fd, values.map((v) => `${JSON.stringify(v)}\n`).join(''));
     fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-export function readDeadLetters(dataDir: string): DeadLetter[] {
-  const file = deadLetterFile(dataDir);
+function readLines(file: string): unknown[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as DeadLetter);
+    .map((line) => JSON.parse(line));
 }
 
 export function writeDeadLetters(dataDir: string, letters: DeadLetter[]): void {

@@ -1,7 +1,7 @@
 /**
- * The local SQS endpoint: the `SendMessage` action of the SQS JSON protocol, so the ingest
- * handler's real SDK client can dead-letter records with their reason, and the redrive tool can
- * put them back on the ingest queue. A message is acknowledged once its queue took it (for the
+ * The local SQS endpoint: the `SendMessage` and `SendMessageBatch` actions of the SQS JSON
+ * protocol, so the ingest handler's real SDK client can dead-letter records with their reason and
+ * send rejected items to their sink, and the redrive tool can put records back on the ingest queue. A message is acknowledged once its queue took it (for the
  * ingest queue: once it is on disk); a full queue answers `RequestThrottled`, which the SDK
  * retries.
  */
@@ -20,7 +20,7 @@ export interface LocalSqsEndpoint {
   stop(): Promise<void>;
 }
 
-/** Serves SendMessage for the named queues; the message is sent once `deliver` resolves. */
+/** Serves SendMessage(Batch) for the named queues; a message is sent once `deliver` resolves. */
 export async function startSqsEndpoint(
   queues: Record<string, (message: SqsMessage) => unknown>,
 ): Promise<LocalSqsEndpoint> {
@@ -34,16 +34,15 @@ export async function startSqsEndpoint(
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const target = req.headers['x-amz-target'];
-    if (target !== 'AmazonSQS.SendMessage') {
+    if (target !== 'AmazonSQS.SendMessage' && target !== 'AmazonSQS.SendMessageBatch') {
       return reply(res, 400, {
         __type: 'com.amazonaws.sqs#UnsupportedOperation',
-        message: `The local SQS endpoint serves SendMessage only, not ${String(target)}`,
+        message: `The local SQS endpoint serves SendMessage and SendMessageBatch only, not ${String(target)}`,
       });
     }
-    const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Sent & {
       QueueUrl?: string;
-      MessageBody?: string;
-      MessageAttributes?: Record<string, { StringValue?: string }>;
+      Entries?: (Sent & { Id: string })[];
     };
     const name = input.QueueUrl?.split('/').pop() ?? '';
     const deliver = queues[name];
@@ -53,12 +52,23 @@ export async function startSqsEndpoint(
         message: `No queue ${input.QueueUrl}`,
       });
     }
-    const body = input.MessageBody ?? '';
-    const attributes = Object.fromEntries(
-      Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
-    );
+    if (input.Entries) {
+      // Each entry on its own, as SQS does: a refused one is listed in `Failed`.
+      const Successful: Record<string, string>[] = [];
+      const Failed: Record<string, unknown>[] = [];
+      for (const entry of input.Entries) {
+        try {
+          await deliver(messageOf(entry));
+          Successful.push({ Id: entry.Id, ...receipt(entry.MessageBody ?? '') });
+        } catch (error) {
+          if (!(error instanceof BacklogFullError)) throw error;
+          Failed.push({ Id: entry.Id, SenderFault: false, Code: 'RequestThrottled' });
+        }
+      }
+      return reply(res, 200, { Successful, Failed });
+    }
     try {
-      await deliver({ body, attributes });
+      await deliver(messageOf(input));
     } catch (error) {
       if (!(error instanceof BacklogFullError)) throw error;
       return reply(res, 400, {
@@ -66,10 +76,7 @@ export async function startSqsEndpoint(
         message: error.message,
       });
     }
-    reply(res, 200, {
-      MessageId: randomUUID(),
-      MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
-    });
+    reply(res, 200, receipt(input.MessageBody ?? ''));
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,6 +88,23 @@ export async function startSqsEndpoint(
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+interface Sent {
+  MessageBody?: string;
+  MessageAttributes?: Record<string, { StringValue?: string }>;
+}
+
+const messageOf = (sent: Sent): SqsMessage => ({
+  body: sent.MessageBody ?? '',
+  attributes: Object.fromEntries(
+    Object.entries(sent.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+  ),
+});
+
+const receipt = (body: string) => ({
+  MessageId: randomUUID(),
+  MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
+});
 
 function reply(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });

@@ -15,10 +15,17 @@ import { ROLLUP } from '../lambdas/contract/config/rollup.ts';
 import { STORAGE } from '../lambdas/contract/config/storage.ts';
 import { TRACK } from '../lambdas/contract/config/track.ts';
 import { DEAD_LETTER_ATTRIBUTES } from '../lambdas/ingest/dead-letter.ts';
+import { REJECTED_ATTRIBUTES } from '../lambdas/ingest/rejections.ts';
 import { buildWeb } from '../web/build.ts';
 import { bootstrapCredentials, type LocalCredentials } from './bootstrap.ts';
 import { ENDPOINTS_FILE } from './data-dir.ts';
-import { appendDeadLetter, readDeadLetters } from './dead-letters.ts';
+import {
+  appendDeadLetter,
+  appendRejected,
+  type RejectedEntry,
+  readDeadLetters,
+  readRejected,
+} from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalEventBus, startEventBus } from './eventbridge.ts';
 import { invoke } from './invoke.ts';
@@ -72,6 +79,8 @@ export interface LocalStack {
   journal: Journal;
   /** Messages in the local dead-letter queue, with their reasons. */
   deadLetters(): DeadLetter[];
+  /** Entries of the local rejections sink: each rejected item, with its reason. */
+  rejected(): RejectedEntry[];
   issuer: LocalIssuer;
   ddb: DynamoDBDocumentClient;
   /** Resolves when every accepted event has been through ingest. */
@@ -83,6 +92,7 @@ export interface LocalStack {
 export const JOURNAL_DIR = 'queue-journal';
 const INGEST_QUEUE = 'tally-ingest';
 const DEAD_LETTER_QUEUE = 'tally-ingest-dlq';
+const REJECTED_QUEUE = 'tally-rejected';
 /** The queue's receive limit, as the ingest function reads it by default (and as CDK sets it). */
 const MAX_RECEIVE_COUNT = INGEST.maxReceiveCount.fallback;
 /** Ingest's lifetime here: no write later than this after an invocation started. */
@@ -168,6 +178,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         reason: m.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? 'no reason given',
         failedAt: m.attributes[DEAD_LETTER_ATTRIBUTES.failedAt] ?? new Date().toISOString(),
       }),
+    [REJECTED_QUEUE]: (m) =>
+      appendRejected(dataDir, [
+        {
+          reason: m.attributes[REJECTED_ATTRIBUTES.reason] ?? 'no reason given',
+          body: JSON.parse(m.body) as Record<string, unknown>,
+        },
+      ]),
   });
   const bus = await startEventBus({
     busName,
@@ -186,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     [INGEST.sqsEndpoint.env]: sqs.endpoint,
     [INGEST.deadLetterQueueUrl.env]: sqs.queueUrl(DEAD_LETTER_QUEUE),
     [INGEST.queueUrl.env]: sqs.queueUrl(INGEST_QUEUE),
+    [INGEST.rejectedQueueUrl.env]: sqs.queueUrl(REJECTED_QUEUE),
     [INGEST.maxReceiveCount.env]: String(MAX_RECEIVE_COUNT),
     // Short buckets, folded soon after they close: a bucket may be folded only once no ingest
     // can still commit into it, so the settle time exceeds the ingest lifetime (as in lib/).
@@ -243,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queue,
     journal,
     deadLetters: () => readDeadLetters(dataDir),
+    rejected: () => readRejected(dataDir),
     issuer,
     ddb,
     idle: () => queue.idle(),

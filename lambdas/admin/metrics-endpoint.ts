@@ -25,6 +25,7 @@ import { countAtMost } from '../store/distribution.ts';
 import { mapLimit } from '../store/dynamo.ts';
 import { LAG_BUCKETS, type LagHistogram, readIngestLag } from '../store/ingest-lag.ts';
 import { listProjects } from '../store/projects.ts';
+import { readRejectionTotals } from '../store/rejections.ts';
 import { addProductFamilies, type ProjectProduct } from './product-metrics.ts';
 import { type AdminDeps, parseQuery, projectParam } from './report.ts';
 import { compareText, countOf } from './reports/numbers.ts';
@@ -74,6 +75,8 @@ export interface ProjectMetrics extends ProjectProduct {
   lag: LagHistogram;
   /** Today's (UTC) web traffic (reports/product/web-traffic.ts). */
   web: TrafficTotals;
+  /** All-time rejected items by reason (store/rejections.ts); optional for callers that lack it. */
+  rejections?: Record<string, number>;
 }
 
 /** The query string of `/metrics` (the OpenAPI document lists it). */
@@ -88,11 +91,12 @@ async function readProjectMetrics(
   projectId: string,
   today: string,
 ): Promise<ProjectMetrics> {
-  const [totals, day, lag, product] = await Promise.all([
+  const [totals, day, lag, product, rejections] = await Promise.all([
     readTotals(deps.ddb, deps.tableName, projectId),
     readDay(deps, projectId, today, { api: true, apiLatency: true, users: true }),
     readIngestLag(deps.ddb, deps.tableName, projectId, today),
     currentSnapshot(deps, projectId),
+    readRejectionTotals(deps.ddb, deps.tableName, projectId),
   ]);
   return {
     projectId,
@@ -102,6 +106,7 @@ async function readProjectMetrics(
     lag,
     product,
     web: trafficTotals(visitorDaysOf(today, day.parts.users)),
+    rejections,
   };
 }
 
@@ -199,6 +204,12 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
     registers,
   });
   const web = webTrafficFamilies(registers);
+  const rejections = new Counter({
+    name: 'analytics_tracking_rejections_total',
+    help: 'Items tracking requests rejected, by reason (each distinct item once, however often resent)',
+    labelNames: ['project', 'reason'] as const,
+    registers,
+  });
   const latency: HistogramSample[] = [];
   const latencyName = 'analytics_api_response_time_seconds';
   const lag: HistogramSample[] = [];
@@ -213,6 +224,11 @@ export function metricsRegistry(projects: ProjectMetrics[]): Registry {
     messages.inc(labels, countOf(t, COUNTER.messages));
     events.inc(labels, countOf(t, COUNTER.events));
     web(labels, t, p.web);
+    for (const [reason, n] of Object.entries(p.rejections ?? {}).sort(([a], [b]) =>
+      compareText(a, b),
+    )) {
+      rejections.inc({ ...labels, reason }, n);
+    }
 
     const models = Object.keys(t)
       .filter((k) => k.startsWith(TOKENS_PREFIX))

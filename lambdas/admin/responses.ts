@@ -139,6 +139,40 @@ export const refreshResponse = v.strictObject({
   tookMs: count,
 });
 
+// ---- rejections ----
+
+/** A rejection code, as track answers it in `rejected[].code`. */
+const rejectionCode = v.picklist(['invalid', 'too_large', 'too_many', 'bot']);
+const rejectionCounts = v.record(v.string(), count);
+
+export const rejectionsResponse = v.strictObject({
+  ...scoped,
+  /** Distinct rejected items of the range (a resend of one is not counted again). */
+  total: count,
+  byReason: v.pipe(rejectionCounts, v.description('Rejected items by code')),
+  byWriteKey: v.array(
+    v.strictObject({ keyId: v.string(), total: count, byReason: rejectionCounts }),
+  ),
+  samplesKeptDays: count,
+  samples: v.array(
+    v.strictObject({
+      receivedAt: instant,
+      keyId: v.string(),
+      route: v.string(),
+      index: count,
+      code: rejectionCode,
+      reason: v.string(),
+      messageId: v.optional(v.string()),
+      sample: v.pipe(
+        v.string(),
+        v.description(
+          'What was sent, as JSON cut to 4 levels, 20 members, strings of 200 and 1,000 characters in all; credentials and IP addresses replaced by "[redacted]"',
+        ),
+      ),
+    }),
+  ),
+});
+
 // ---- usage ----
 
 /** A figure against the previous period. */

@@ -27,6 +27,7 @@ import { exportReport } from './reports/export.ts';
 import { insightsReports } from './reports/insights.ts';
 import { peopleReports } from './reports/people.ts';
 import { productReports } from './reports/product.ts';
+import { rejectionsReports } from './reports/rejections.ts';
 import { settingsReports } from './reports/settings.ts';
 import { summaryReport } from './reports/summary.ts';
 import { usageReports } from './reports/usage.ts';
@@ -42,6 +43,7 @@ export const REPORTS: Report<unknown>[] = [
   ...writeKeyReports,
   ...settingsReports,
   ...userDeletionReports,
+  ...rejectionsReports,
   ...usageReports,
   ...peopleReports,
   ...insightsReports,

@@ -133,6 +133,27 @@ export const keys = {
   }),
 
   /**
+   * That a rejected item (by its id: write key and content) was counted: the dedupe record of the
+   * rejections report, sharded like raw events.
+   */
+  rejection: (projectId: string, id: string, shards: number): Key => ({
+    pk: `RJ#${projectId}#${shardOf(id, shards)}`,
+    sk: id,
+  }),
+
+  /** A rejected item's sample, newest last within its day (by receipt time, then id). */
+  rejectionSample: (projectId: string, day: string, receivedAt: number, id: string): Key => ({
+    pk: rejectionSamplePartition(projectId, day),
+    sk: `${String(receivedAt).padStart(13, '0')}#${id}`,
+  }),
+
+  /** A project's rejection counts of a day (`YYYY-MM-DD`) or of all time (`ALL`). */
+  rejectionCounts: (projectId: string, scope: string): Key => ({
+    pk: rejectionCountsPartition(projectId),
+    sk: scope,
+  }),
+
+  /**
    * One chunk of a rollup side map (`kind`: users, conversations, …) of a day, in the generation
    * named by the rollup's watermark.
    */
@@ -141,6 +162,14 @@ export const keys = {
     sk: `${sideGeneration(generation, kind)}${String(chunk).padStart(4, '0')}`,
   }),
 } as const;
+
+export function rejectionSamplePartition(projectId: string, day: string): string {
+  return `RJS#${projectId}#${day}`;
+}
+
+export function rejectionCountsPartition(projectId: string): string {
+  return `RJC#${projectId}`;
+}
 
 export function rawEventPartition(projectId: string, shard: number): string {
   return `E#${projectId}#${shard}`;

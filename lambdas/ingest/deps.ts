@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import type { StorageConfig } from '../contract/config/storage.ts';
 import type { Log } from '../http/logger.ts';
+import type { RejectionRecord } from '../store/rejections.ts';
 
 export interface IngestDeps {
   ddb: DynamoDBDocumentClient;
@@ -20,6 +21,11 @@ export interface IngestDeps {
    * wait spends one of their receives.
    */
   requeue?: ((record: SQSRecord) => Promise<void>) | undefined;
+  /**
+   * The rejections sink: each rejected item not counted before, with its reason (AWS: an SQS
+   * queue of its own; locally `rejected.jsonl`). Without it, rejections are only counted.
+   */
+  rejectedSink?: ((records: readonly RejectionRecord[]) => Promise<void>) | undefined;
   /** The queue's receive limit: the receive on which a failing record is dead-lettered. */
   maxReceiveCount: number;
   /**

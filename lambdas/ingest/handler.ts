@@ -11,6 +11,7 @@ import { RetentionResolver } from '../store/settings.ts';
 import { sqsDeadLetter, sqsRequeue } from './dead-letter.ts';
 import type { IngestDeps } from './deps.ts';
 import { ingest } from './ingest.ts';
+import { sqsRejectedSink } from './rejections.ts';
 
 const config = ingestConfig(process.env);
 const log = createLogger('ingest');
@@ -31,6 +32,7 @@ const deps: IngestDeps = {
   lifetimeMs: config.timeoutSeconds * 1000,
   deadLetter: config.deadLetterQueueUrl ? sqsDeadLetter(sqs, config.deadLetterQueueUrl) : undefined,
   requeue: config.queueUrl ? sqsRequeue(sqs, config.queueUrl) : undefined,
+  rejectedSink: config.rejectedQueueUrl ? sqsRejectedSink(sqs, config.rejectedQueueUrl) : undefined,
 };
 
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (one per stack, set by lib/ingestion.ts).

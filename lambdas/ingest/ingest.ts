@@ -38,6 +38,7 @@ import { type Fact, factOf } from '../store/facts.ts';
 import { lagCounters } from '../store/ingest-lag.ts';
 import { type CapDecision, capLabels } from '../store/labels.ts';
 import { claimOf, eventDay, RAW, rawTtl, toRawItem } from '../store/raw-events.ts';
+import type { RejectionRecord } from '../store/rejections.ts';
 import {
   cancellationReasons,
   MAX_TRANSACTION_ITEMS,
@@ -45,6 +46,7 @@ import {
 } from '../store/transactions.ts';
 import { markActiveUsers } from './active-users.ts';
 import type { IngestDeps } from './deps.ts';
+import { ingestRejections, parseRejections, recordsOf } from './rejections.ts';
 import { saveTraits } from './traits.ts';
 
 export interface IngestStats {
@@ -55,6 +57,8 @@ export interface IngestStats {
   deadLettered: number;
   /** Records not attempted for want of time, sent back to the queue as new messages. */
   requeued: number;
+  /** Rejected items (of `tally.rejections` records) counted for the first time. */
+  rejectionsCounted?: number;
 }
 
 /** Time kept free before the end of an invocation's lifetime: a write sent then lands in time. */
@@ -167,7 +171,20 @@ export async function ingest(
   let received = 0;
   let duplicates = 0;
 
+  const rejectionRecords: { recordId: string; records: RejectionRecord[] }[] = [];
   for (const record of records) {
+    const rejections = parseRejections(record);
+    if (typeof rejections === 'string') {
+      failures.set(record.messageId, {
+        reason: `unreadable record: ${rejections}`,
+        permanent: true,
+      });
+      continue;
+    }
+    if (rejections) {
+      rejectionRecords.push({ recordId: record.messageId, records: recordsOf(rejections) });
+      continue;
+    }
     const detail = parseRecord(record);
     if (typeof detail === 'string') {
       failures.set(record.messageId, { reason: `unreadable record: ${detail}`, permanent: true });
@@ -255,6 +272,23 @@ export async function ingest(
     }),
   );
 
+  let rejectionsCounted = 0;
+  if (rejectionRecords.length) {
+    try {
+      const outcome = await ingestRejections(
+        deps,
+        rejectionRecords.flatMap((r) => r.records),
+      );
+      rejectionsCounted = outcome.counted;
+    } catch (error) {
+      for (const { recordId } of rejectionRecords) {
+        failures.set(recordId, {
+          reason: `counting rejections failed: ${(error as Error).message}`,
+        });
+      }
+    }
+  }
+
   // The failing records' sends (requeue, dead letter) go out together, not one after another.
   const outcomes = await Promise.all(
     records.map(async (record) => {
@@ -299,6 +333,7 @@ export async function ingest(
     failedRecords: retry.length,
     deadLettered,
     requeued,
+    ...(rejectionRecords.length ? { rejectionsCounted } : {}),
   };
   deps.log.info('ingested', { ...stats });
   return {

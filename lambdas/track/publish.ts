@@ -1,6 +1,6 @@
 /**
  * Publishes accepted events to the bus: one entry per chunk (not per event, since EventBridge and
- * SQS charge per entry), requests within PutEvents' limits, failed entries retried with backoff.
+ * SQS charge per entry), and a request's rejected items the same way; requests within PutEvents' limits, failed entries retried with backoff.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -15,6 +15,9 @@ import {
   MAX_DETAIL_BYTES,
   PUT_EVENTS_MAX_BYTES,
   PUT_EVENTS_MAX_ENTRIES,
+  REJECTIONS_DETAIL_TYPE,
+  type RejectedItem,
+  type RejectionsDetail,
 } from '../contract/bus.ts';
 import type { Normalized } from './normalize.ts';
 
@@ -41,12 +44,10 @@ interface Chunk {
 }
 
 /**
- * Packs events into details of at most MAX_DETAIL_BYTES each, in order. Each event is serialised
- * once, for both its size and the detail: the detail is written as `JSON.stringify` of an
- * `EventsDetail` would write it (keys v, projectId, events), from the parts.
+ * Packs serialised items into details `head + items.join(',') + ']}'` of at most MAX_DETAIL_BYTES
+ * each, in order (an item larger than that gets a chunk of its own).
  */
-export function chunkEvents(projectId: string, events: Normalized[]): Chunk[] {
-  const head = `{"v":1,"projectId":${JSON.stringify(projectId)},"events":[`;
+function chunkDetails(head: string, serialised: string[]): Chunk[] {
   // The head, and `]}`.
   const emptyBytes = Buffer.byteLength(head) + 2;
   const chunks: Chunk[] = [];
@@ -60,17 +61,41 @@ export function chunkEvents(projectId: string, events: Normalized[]): Chunk[] {
     json = [];
     size = emptyBytes;
   };
-  events.forEach((n, i) => {
-    const event = JSON.stringify(n.event);
-    // The event and its comma.
-    const bytes = Buffer.byteLength(event) + 1;
+  serialised.forEach((item, i) => {
+    // The item and its comma.
+    const bytes = Buffer.byteLength(item) + 1;
     if (indexes.length > 0 && size + bytes > MAX_DETAIL_BYTES) flush();
     indexes.push(i);
-    json.push(event);
+    json.push(item);
     size += bytes;
   });
   flush();
   return chunks;
+}
+
+/**
+ * Packs events into details of at most MAX_DETAIL_BYTES each, in order. Each event is serialised
+ * once, for both its size and the detail: the detail is written as `JSON.stringify` of an
+ * `EventsDetail` would write it (keys v, projectId, events), from the parts.
+ */
+export function chunkEvents(projectId: string, events: Normalized[]): Chunk[] {
+  return chunkDetails(
+    `{"v":1,"projectId":${JSON.stringify(projectId)},"events":[`,
+    events.map((n) => JSON.stringify(n.event)),
+  );
+}
+
+/** Packs a request's rejected items into `RejectionsDetail`s, as `chunkEvents` does events. */
+export function chunkRejections(
+  about: Omit<RejectionsDetail, 'v' | 'rejections'>,
+  rejections: readonly RejectedItem[],
+): Chunk[] {
+  const { projectId, keyId, receivedAt, route } = about;
+  const head = `{"v":1,${JSON.stringify({ projectId, keyId, receivedAt, route }).slice(1, -1)},"rejections":[`;
+  return chunkDetails(
+    head,
+    rejections.map((r) => JSON.stringify(r)),
+  );
 }
 
 /** Groups chunks into PutEvents requests within the entry-count and byte limits. */
@@ -95,16 +120,35 @@ function requests(chunks: Chunk[]): Chunk[][] {
   return out;
 }
 
-export async function publish(
+/** Publishes accepted events (detail-type `tally.events`). */
+export function publish(
   client: EventBridgeClient,
   projectId: string,
   events: Normalized[],
   options: PublishOptions,
 ): Promise<PublishResult> {
+  return publishChunks(client, DETAIL_TYPE, chunkEvents(projectId, events), options);
+}
+
+/** Publishes a request's rejected items (detail-type `tally.rejections`). */
+export function publishRejections(
+  client: EventBridgeClient,
+  about: Omit<RejectionsDetail, 'v' | 'rejections'>,
+  rejections: readonly RejectedItem[],
+  options: PublishOptions,
+): Promise<PublishResult> {
+  return publishChunks(client, REJECTIONS_DETAIL_TYPE, chunkRejections(about, rejections), options);
+}
+
+async function publishChunks(
+  client: EventBridgeClient,
+  detailType: string,
+  chunks: Chunk[],
+  options: PublishOptions,
+): Promise<PublishResult> {
   const attempts = options.attempts ?? 3;
   const baseDelayMs = options.baseDelayMs ?? 50;
   const sleep = options.sleep ?? delay;
-  const chunks = chunkEvents(projectId, events);
   let pending = chunks;
   let lastErrorCode: string | undefined;
 
@@ -115,7 +159,7 @@ export async function publish(
       const entries: PutEventsRequestEntry[] = group.map((c) => ({
         EventBusName: options.busName,
         Source: EVENT_SOURCE,
-        DetailType: DETAIL_TYPE,
+        DetailType: detailType,
         Detail: c.detail,
       }));
       try {

@@ -18,8 +18,9 @@ import { LIMITS } from '../model/limits.ts';
 import { type ItemSpec, judge, type Rejection } from './accept.ts';
 import { authenticate, type Caller, type TrackAuth } from './auth.ts';
 import type { EnrichOptions } from './enrich.ts';
-import { publish } from './publish.ts';
+import { publish, publishRejections } from './publish.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { rejectedItems } from './rejections.ts';
 import { namesNoUser, visitorId } from './visitor.ts';
 
 export interface TrackDeps {
@@ -148,10 +149,11 @@ function checkTenant(projectId: string, query: string | undefined, body: unknown
 /** Accepts the messages of one request and answers with the outcome of each. */
 async function acceptMessages(
   deps: TrackDeps,
-  { projectId, browser }: Caller,
+  caller: Caller,
   event: HttpEvent,
   { items, spec, sentAt, context }: Incoming,
 ): Promise<HttpResult> {
+  const { projectId, browser } = caller;
   const receivedAt = deps.now();
   const judged = judge(items, spec, {
     projectId,
@@ -173,7 +175,14 @@ async function acceptMessages(
     [TRACKED_LOG.rejected]: rejected.length,
   });
 
+  // On the bus beside the events, whatever the answer: every refused item reaches the
+  // rejections report, the metrics and the rejections sink (docs/tracking.md "Rejected items").
+  const reported = rejected.length
+    ? reportRejections(deps, caller, event, items, rejected, receivedAt)
+    : undefined;
+
   if (judged.accepted.length === 0) {
+    await reported;
     throw new ValidationError(describeRejections(rejected, items.length), { rejected });
   }
 
@@ -193,14 +202,10 @@ async function acceptMessages(
     }
   }
 
-  const result = await publish(
-    deps.eventBridge,
-    projectId,
-    unique,
-    deps.publishBaseDelayMs === undefined
-      ? { busName: deps.busName }
-      : { busName: deps.busName, baseDelayMs: deps.publishBaseDelayMs },
-  );
+  const [result] = await Promise.all([
+    publish(deps.eventBridge, projectId, unique, publishOptions(deps)),
+    reported,
+  ]);
   if (result.failed.length) {
     const failed = result.failed.flatMap((i) => copies[i] ?? []).sort((a, b) => a - b);
     throw new UnavailableError(
@@ -245,6 +250,52 @@ async function browserVisitor(
   const day = new Date(receivedAt).toISOString().slice(0, 10);
   return visitorId(await deps.visitorSalt(day), projectId, ip, userAgent);
 }
+
+const publishOptions = (deps: TrackDeps) =>
+  deps.publishBaseDelayMs === undefined
+    ? { busName: deps.busName }
+    : { busName: deps.busName, baseDelayMs: deps.publishBaseDelayMs };
+
+/**
+ * Publishes a request's rejected items. It never fails the request: the caller is told of each
+ * rejected item in the answer either way, and a bus that refuses them after retries is logged
+ * as an error with their count, so an operator sees what the report missed.
+ */
+async function reportRejections(
+  deps: TrackDeps,
+  { projectId, keyId }: Caller,
+  event: HttpEvent,
+  items: readonly unknown[],
+  rejected: readonly Rejection[],
+  receivedAt: number,
+): Promise<void> {
+  const about = {
+    projectId,
+    keyId,
+    receivedAt: new Date(receivedAt).toISOString(),
+    route: event.routeKey,
+  };
+  try {
+    const result = await publishRejections(
+      deps.eventBridge,
+      about,
+      rejectedItems(keyId, items, rejected),
+      publishOptions(deps),
+    );
+    if (result.failed.length) {
+      deps.log.error(REJECTIONS_UNPUBLISHED, {
+        projectId,
+        rejected: result.failed.length,
+        errorCode: result.lastErrorCode,
+      });
+    }
+  } catch (error) {
+    deps.log.error(REJECTIONS_UNPUBLISHED, { projectId, rejected: rejected.length, error });
+  }
+}
+
+/** The log line of rejections the bus refused (they are in the answer, not in the report). */
+const REJECTIONS_UNPUBLISHED = 'rejections not published';
 
 function describeRejections(rejected: Rejection[], total: number): string {
   if (total === 1 && rejected[0]) return rejected[0].reason;

@@ -66,6 +66,8 @@ beforeAll(async () => {
           properties: { endpoint: '/v1/items', method: 'GET', statusCode: 500, durationMs: 20 },
         },
         { type: 'page', name: 'Home', category: null, userId: 'ada', timestamp: at('00:00:05') },
+        // Rejected (no event name): the rejections report has a sample to answer with.
+        { type: 'track', userId: 'ada', timestamp: at('00:00:05'), writeKey: 'tk_not_kept' },
       ],
     },
   });

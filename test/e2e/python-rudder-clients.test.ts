@@ -9,7 +9,8 @@
  *   body has `code` and `message` is given up at once, anything else (5xx, 429, a body without
  *   `code`) is retried, up to 11 tries.
  * - RudderStack's Node SDK with its defaults (gzip on).
- * Each event must be counted exactly once, no client left retrying.
+ * Each event must be counted exactly once, no client left retrying, and each item Tally rejects
+ * must be in the rejections report and the rejections sink, once, however often it is resent.
  */
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -139,6 +140,31 @@ const admin = async (path: string) =>
     })
   ).body as Record<string, unknown>;
 
+interface Sample {
+  messageId?: string;
+  code: string;
+  reason: string;
+  sample: string;
+}
+
+/** The rejections report, once every rejection sent so far is counted. */
+async function rejections(): Promise<{ total: number; samples: Sample[] }> {
+  await stack.idle();
+  return (await admin('rejections?range=24h&limit=100')) as never;
+}
+
+/** The rejected item is in the report and the sink, with its reason, exactly once. */
+async function expectReported(messageId: unknown, code: string): Promise<void> {
+  const report = await rejections();
+  const samples = report.samples.filter((s) => s.messageId === messageId);
+  expect(samples).toEqual([
+    expect.objectContaining({ code, reason: expect.any(String), sample: expect.any(String) }),
+  ]);
+  const sunk = stack.rejected().filter((e) => e.body.messageId === messageId);
+  expect(sunk).toHaveLength(1);
+  expect(sunk[0]?.reason).toBe(samples[0]?.reason);
+}
+
 async function totalEvents(): Promise<number> {
   await stack.idle();
   return (await admin('summary')).totalEvents as number;
@@ -181,6 +207,7 @@ describe("Segment's Python client, replayed", () => {
 
   it('a batch with an invalid item: the valid ones are kept, the bad one named, nothing retried', async () => {
     const before = await totalEvents();
+    const rejectedBefore = (await rejections()).total;
     const batch = [
       ...pyCalls('2.3.4', 'py-cy').slice(0, 2),
       // Valid to the client (a string event), too long for Tally.
@@ -200,6 +227,11 @@ describe("Segment's Python client, replayed", () => {
       rejected: [{ index: 2, messageId: batch[2]?.messageId, code: 'invalid' }],
     });
     expect(await totalEvents()).toBe(before + 2);
+    // The admin sees the rejected item, once, however often the client resends the batch.
+    await expectReported(batch[2]?.messageId, 'invalid');
+    await Promise.all([pySend('2.3.4', batch, true), pySend('2.3.4', batch, false)]);
+    expect((await rejections()).total).toBe(rejectedBefore + 1);
+    await expectReported(batch[2]?.messageId, 'invalid');
   });
 
   it('a batch with nothing valid: a 400 with a top-level code, given up at once (not retried ten times)', async () => {
@@ -218,6 +250,7 @@ describe("Segment's Python client, replayed", () => {
       status: 400,
       body: { code: 'validation_failed', message: expect.any(String) },
     });
+    await expectReported(batch[0]?.messageId, 'invalid');
   });
 
   it('a zip bomb gets 413 with a JSON reason, and the service stays up', async () => {
@@ -244,8 +277,9 @@ describe("Segment's Python client, replayed", () => {
 });
 
 describe("RudderStack's Node SDK, default settings (gzip on)", () => {
-  it('delivers every event once', async () => {
+  it('delivers every event once, and the one Tally rejects is in the rejections report', async () => {
     const before = await totalEvents();
+    const rejectedBefore = (await rejections()).total;
     const errors: unknown[] = [];
     const client = new RudderAnalytics(stack.credentials.writeKey, {
       dataPlaneUrl: stack.baseUrl,
@@ -263,8 +297,15 @@ describe("RudderStack's Node SDK, default settings (gzip on)", () => {
       else if (i % 11 === 4) client.alias({ userId, previousId: `anon-${i}` });
       else client.track({ userId, event: 'message.sent', properties: { tokens: 10, i } });
     }
+    // An event name over Tally's 200 characters: taken by the SDK, rejected by Tally.
+    client.track({ userId: 'rs-0', event: 'z'.repeat(300) });
     await client.flush();
     expect(errors).toEqual([]);
     expect(await totalEvents()).toBe(before + SENT);
+    const report = await rejections();
+    expect(report.total).toBe(rejectedBefore + 1);
+    const [rejected] = report.samples.filter((s) => s.sample.includes('z'.repeat(100)));
+    expect(rejected).toMatchObject({ code: 'invalid', messageId: expect.any(String) });
+    await expectReported(rejected?.messageId, 'invalid');
   });
 });

@@ -1,7 +1,12 @@
 /** Builders for the events the handlers receive: API Gateway 2.0 requests and SQS records. */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
-import type { EventsDetail } from '../../lambdas/contract/bus.ts';
+import {
+  DETAIL_TYPE,
+  type EventsDetail,
+  REJECTIONS_DETAIL_TYPE,
+  type RejectionsDetail,
+} from '../../lambdas/contract/bus.ts';
 import type { TallyEvent } from '../../lambdas/model/events.ts';
 
 export function httpEvent(
@@ -66,27 +71,34 @@ export function tallyEvent(overrides: Partial<TallyEvent> = {}): TallyEvent {
   };
 }
 
+interface RecordOptions {
+  messageId?: string;
+  receiveCount?: number;
+}
+
 /** An SQS record as EventBridge delivers a `tally.events` entry. */
-export function sqsRecord(
-  events: TallyEvent[],
-  options: {
-    messageId?: string;
-    receiveCount?: number;
-  } = {},
-): SQSRecord {
+export function sqsRecord(events: TallyEvent[], options: RecordOptions = {}): SQSRecord {
   const projectId = events[0]?.projectId ?? 'p1';
-  const detail: EventsDetail = {
-    v: 1,
-    projectId,
-    events,
-  };
+  const detail: EventsDetail = { v: 1, projectId, events };
+  return busRecord(DETAIL_TYPE, detail, options);
+}
+
+/** An SQS record as EventBridge delivers a `tally.rejections` entry. */
+export function rejectionsRecord(
+  detail: Omit<RejectionsDetail, 'v'>,
+  options: RecordOptions = {},
+): SQSRecord {
+  return busRecord(REJECTIONS_DETAIL_TYPE, { v: 1, ...detail }, options);
+}
+
+function busRecord(detailType: string, detail: unknown, options: RecordOptions): SQSRecord {
   return {
     messageId: options.messageId ?? randomUUID(),
     receiptHandle: 'rh',
     body: JSON.stringify({
       version: '0',
       id: randomUUID(),
-      'detail-type': 'tally.events',
+      'detail-type': detailType,
       source: 'tally.track',
       account: '000000000000',
       time: new Date().toISOString(),

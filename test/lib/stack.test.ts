@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPE, EVENT_SOURCE } from '../../lambdas/contract/bus.ts';
+import { DETAIL_TYPE, EVENT_SOURCE, REJECTIONS_DETAIL_TYPE } from '../../lambdas/contract/bus.ts';
 import { FALLBACK_ROUTES, ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
 import { synthTally as synth } from '../helpers/cdk.ts';
 
@@ -45,7 +45,10 @@ describe('TallyStack', () => {
 
   it('feeds the ingest queue from the bus with the shared pattern, with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPE] },
+      EventPattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [DETAIL_TYPE, REJECTIONS_DETAIL_TYPE],
+      },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
@@ -60,6 +63,18 @@ describe('TallyStack', () => {
       EventPattern: { source: [EVENT_SOURCE], 'detail-type': [DETAIL_TYPE] },
       RetentionDays: 30,
     });
+  });
+
+  it('gives ingest a rejections sink of its own, apart from the dead-letter queue', () => {
+    const fns = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { REJECTED_QUEUE_URL: Match.anyValue() } } },
+      }),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+    expect(fns).toHaveLength(1);
+    const vars = fns[0]?.Properties.Environment.Variables ?? {};
+    expect(vars.REJECTED_QUEUE_URL).not.toEqual(vars.DEAD_LETTER_QUEUE_URL);
+    template.hasOutput('RejectedQueueUrl', Match.anyValue());
   });
 
   it('tells ingest its own timeout, the bound its exactness rests on', () => {

@@ -5,6 +5,8 @@ import { type StorageConfig, storageConfig } from './storage.ts';
 export const INGEST = {
   /** Where records that can never be stored go, with their reason. */
   deadLetterQueueUrl: text('DEAD_LETTER_QUEUE_URL'),
+  /** Where each item a tracking request rejected goes, with its reason (docs/tracking.md). */
+  rejectedQueueUrl: text('REJECTED_QUEUE_URL'),
   /** The ingest queue itself: records not attempted for want of time are sent back to it. */
   queueUrl: text('INGEST_QUEUE_URL'),
   /** The local twin's SQS endpoint; unset in AWS. */

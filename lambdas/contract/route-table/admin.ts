@@ -63,6 +63,14 @@ export const ADMIN_ROUTES: readonly RouteDef[] = [
   },
   {
     method: 'GET',
+    path: '/api/v1/analytics/rejections',
+    fn: 'admin',
+    auth: 'admin',
+    summary:
+      'Items tracking requests rejected: distinct items by reason and write key over a range, and the newest samples',
+  },
+  {
+    method: 'GET',
     path: '/api/v1/analytics/settings',
     fn: 'admin',
     auth: 'admin',

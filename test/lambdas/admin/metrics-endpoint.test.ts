@@ -14,7 +14,7 @@ import type { TallyEvent } from '../../../lambdas/model/events.ts';
 import { ensureProject } from '../../../lambdas/store/projects.ts';
 import { adminDeps, ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
-import { httpEvent, sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { httpEvent, rejectionsRecord, sqsRecord, tallyEvent } from '../../helpers/events.ts';
 import { PRODUCT_FAMILIES, parseExposition } from '../../helpers/exposition.ts';
 import { es256Key } from '../../helpers/jwt.ts';
 import { respond } from '../../helpers/route.ts';
@@ -100,8 +100,30 @@ beforeAll(async () => {
       }),
     ),
   ];
-  const res = await ingest(ingestDeps(t, now), [sqsRecord(events), sqsRecord(p2)]);
+  // Two distinct invalid items and one too large, each rejected twice (a client's resend).
+  const rejected = (id: string, code: string) => ({
+    index: 0,
+    code,
+    reason: `${code} item`,
+    id,
+    sample: '{}',
+  });
+  const rejections = rejectionsRecord({
+    projectId: 'p1',
+    keyId: 'k1',
+    receivedAt: new Date(now).toISOString(),
+    route: 'POST /v1/batch',
+    rejections: [rejected('a', 'invalid'), rejected('b', 'invalid'), rejected('c', 'too_large')],
+  });
+  const resend = { ...rejections, messageId: 'resend' };
+  const res = await ingest(ingestDeps(t, now), [
+    sqsRecord(events),
+    sqsRecord(p2),
+    rejections,
+    resend,
+  ]);
   expect(res.batchItemFailures).toEqual([]);
+  expect(res.stats.rejectionsCounted).toBe(3);
 });
 
 function token(
@@ -142,6 +164,8 @@ const P1_SAMPLES = [
   'analytics_unique_visitors{project="p1"} 0',
   'analytics_avg_session_duration_seconds{project="p1"} 0',
   'analytics_bounce_rate_percentage{project="p1"} 0',
+  'analytics_tracking_rejections_total{project="p1",reason="invalid"} 2',
+  'analytics_tracking_rejections_total{project="p1",reason="too_large"} 1',
   'analytics_api_requests_total{project="p1",endpoint="/chat",method="POST",status="200"} 2',
   'analytics_api_requests_total{project="p1",endpoint="/chat",method="POST",status="500"} 1',
   'analytics_api_requests_total{project="p1",endpoint="/health",method="GET",status="200"} 1',
@@ -242,6 +266,7 @@ const grouped = (lines: string[]) => {
     'analytics_unique_visitors',
     'analytics_avg_session_duration_seconds',
     'analytics_bounce_rate_percentage',
+    'analytics_tracking_rejections_total',
     'analytics_api_response_time_seconds',
     'analytics_ingest_lag_seconds',
   ];
@@ -269,6 +294,7 @@ describe('GET /metrics', () => {
       analytics_avg_session_duration_seconds: 'gauge',
       analytics_bounce_rate_percentage: 'gauge',
       analytics_api_requests_total: 'counter',
+      analytics_tracking_rejections_total: 'counter',
       analytics_api_response_time_seconds: 'histogram',
       analytics_ingest_lag_seconds: 'histogram',
       // The product families (test/lambdas/admin/product-metrics.test.ts).

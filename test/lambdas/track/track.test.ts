@@ -130,11 +130,24 @@ describe('GET /health', () => {
   });
 });
 
-const published = () =>
+const entriesOf = (detailType: string) =>
   eb
     .commandCalls(PutEventsCommand)
     .flatMap((c) => c.args[0].input.Entries ?? [])
-    .flatMap((e) => JSON.parse(e.Detail as string).events as Record<string, unknown>[]);
+    .filter((e) => e.DetailType === detailType)
+    .map((e) => JSON.parse(e.Detail as string));
+const published = () =>
+  entriesOf('tally.events').flatMap((d) => d.events as Record<string, unknown>[]);
+/** The rejected items published on the bus, with the request facts of their entry. */
+const publishedRejections = () =>
+  entriesOf('tally.rejections').flatMap((d) =>
+    (d.rejections as Record<string, unknown>[]).map((r) => ({
+      projectId: d.projectId,
+      keyId: d.keyId,
+      route: d.route,
+      ...r,
+    })),
+  );
 
 describe('Segment endpoints', () => {
   it.each([
@@ -187,6 +200,71 @@ describe('Segment endpoints', () => {
       timestamp: '2026-11-22T11:59:50.000Z',
       context: { library: { name: 'analytics-node' } },
     });
+    // The rejected items go on the bus too, for the rejections report.
+    expect(publishedRejections()).toEqual([
+      expect.objectContaining({
+        projectId: 'p1',
+        route: 'POST /v1/batch',
+        index: 2,
+        code: 'invalid',
+        sample: '{"type":"track","userId":"u1"}',
+      }),
+      expect.objectContaining({ index: 3, code: 'invalid', reason: res.body.rejected[1].reason }),
+    ]);
+  });
+
+  it('publishes each rejected item with an id its resend repeats and a safe, cut copy of it', async () => {
+    const bad = {
+      type: 'track',
+      userId: 'u1',
+      writeKey: 'tk_secret',
+      context: { ip: '203.0.113.7', note: 'x'.repeat(5000) },
+      properties: { a: { b: { c: { d: { e: 1 } } } } },
+    };
+    const send = () =>
+      call(
+        httpEvent('POST /v1/batch', {
+          headers: basic('tk_good'),
+          body: { batch: [{ type: 'track', userId: 'u1', event: 'ok' }, bad] },
+        }),
+      );
+    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(200);
+    const [first, again] = publishedRejections();
+    expect(first?.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(again?.id).toBe(first?.id);
+    const sample = String(first?.sample);
+    expect(sample).not.toContain('tk_secret');
+    expect(sample).not.toContain('203.0.113');
+    expect(sample).toContain('"writeKey":"[redacted]"');
+    expect(sample).toContain('"c":"[Object]"');
+    expect(sample.length).toBeLessThanOrEqual(1000);
+    expect(sample).not.toContain('x'.repeat(201));
+  });
+
+  it('publishes the items of a request with nothing valid, and answers even when the bus refuses them', async () => {
+    const res = await call(
+      httpEvent('POST /v1/batch', {
+        headers: basic('tk_good'),
+        body: { batch: [{ type: 'track', userId: 'u1' }] },
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect(publishedRejections()).toHaveLength(1);
+
+    eb.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'x' }],
+    });
+    const refused = await call(
+      httpEvent('POST /v1/batch', {
+        headers: basic('tk_good'),
+        body: { batch: [{ type: 'track', userId: 'u1' }] },
+      }),
+    );
+    // The answer still names the item; the operator's log says the report missed it.
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.rejected).toHaveLength(1);
   });
 
   it('publishes a messageId repeated within one request once, and says so', async () => {
