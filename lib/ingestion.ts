@@ -9,6 +9,7 @@ import { INGEST } from '../lambdas/contract/config/ingest.ts';
 import { envOf, resolve } from '../lambdas/contract/config/setting.ts';
 import { type BotMode, type IpMode, PRIVACY, TRACK } from '../lambdas/contract/config/track.ts';
 import type { TallyAuth } from './auth.ts';
+import { acknowledge } from './nag.ts';
 import type { LogSettings } from './stage.ts';
 import type { TallyStorage } from './storage.ts';
 import { TallyFunction } from './tally-function.ts';
@@ -83,6 +84,11 @@ export class TallyIngestion extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    acknowledge(
+      this.rejectedQueue,
+      'The rejections sink is itself the end of the line, like the dead-letter queue: nothing consumes it but an operator reading it',
+      'SQS3',
+    );
     this.queue = new Queue(this, 'IngestQueue', {
       // AWS's advice for Lambda consumers: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),

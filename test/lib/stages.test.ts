@@ -93,7 +93,11 @@ describe('stages', () => {
       userPool: ['AuthUserPool8115E87F'],
       bus: ['IngestionBus3E30EA7C'],
       archive: ['IngestionBusArchiveD3A2CA0C'],
-      queues: ['IngestionDeadLetterQueueEB97306D', 'IngestionIngestQueue6FC9FC20'],
+      queues: [
+        'IngestionDeadLetterQueueEB97306D',
+        'IngestionIngestQueue6FC9FC20',
+        'IngestionRejectedQueueB8C1DCBB',
+      ],
       buckets: ['DashboardBucketA782FB5B', 'DashboardLogs23743279'],
     });
   });

@@ -139,7 +139,7 @@ const entriesOf = (detailType: string) =>
 const published = () =>
   entriesOf('tally.events').flatMap((d) => d.events as Record<string, unknown>[]);
 /** The rejected items published on the bus, with the request facts of their entry. */
-const publishedRejections = () =>
+const publishedRejections = (): Record<string, unknown>[] =>
   entriesOf('tally.rejections').flatMap((d) =>
     (d.rejections as Record<string, unknown>[]).map((r) => ({
       projectId: d.projectId,
