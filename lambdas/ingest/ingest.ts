@@ -58,7 +58,7 @@ export interface IngestStats {
   /** Records not attempted for want of time, sent back to the queue as new messages. */
   requeued: number;
   /** Rejected items (of `tally.rejections` records) counted for the first time. */
-  rejectionsCounted?: number;
+  rejectionsCounted: number;
 }
 
 /** Time kept free before the end of an invocation's lifetime: a write sent then lands in time. */
@@ -333,7 +333,7 @@ export async function ingest(
     failedRecords: retry.length,
     deadLettered,
     requeued,
-    ...(rejectionRecords.length ? { rejectionsCounted } : {}),
+    rejectionsCounted,
   };
   deps.log.info('ingested', { ...stats });
   return {

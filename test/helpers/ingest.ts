@@ -25,6 +25,7 @@ export async function ingestAll(deps: IngestDeps, records: SQSRecord[]): Promise
     failedRecords: 0,
     deadLettered: 0,
     requeued: 0,
+    rejectionsCounted: 0,
   };
   let pending = records;
   for (let receive = 1; pending.length; receive++) {

@@ -55,6 +55,7 @@ describe('ingest', () => {
       failedRecords: 0,
       deadLettered: 0,
       requeued: 0,
+      rejectionsCounted: 0,
     });
 
     const { totals, day } = await summaryOf('p1', '2026-11-20');

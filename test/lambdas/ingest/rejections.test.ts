@@ -83,7 +83,7 @@ describe('the rejections of tracking requests', () => {
     const redelivered = await ingest(ingestWithSink(), [record('rj', 'k1', NOW, k1)]);
     expect(redelivered.stats.rejectionsCounted).toBe(0);
 
-    const counted = outcomes.reduce((n, o) => n + (o.stats.rejectionsCounted ?? 0), 0);
+    const counted = outcomes.reduce((n, o) => n + o.stats.rejectionsCounted, 0);
     expect(counted).toBe(125);
     // At least once, each with its reason: concurrent first sightings may both send.
     expect(new Set(sunk.map((r) => r.id)).size).toBe(125);
