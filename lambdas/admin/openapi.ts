@@ -156,6 +156,35 @@ function seedParameters(query: Json[], names: CompatRoute['query'] = SEED_QUERY)
     }));
 }
 
+/**
+ * A response schema with a compat row's seed field names beside Tally's: each has its Tally
+ * field's schema (a duration in seconds is a number like the ms it comes from). A map naming a
+ * field the schema lacks fails at cold start, as the document is built then.
+ */
+function withSeedFieldSchemas(schema: Json, maps: CompatRoute['fields']): Json {
+  if (!maps) return schema;
+  const copy = structuredClone(schema);
+  for (const map of maps) {
+    let place = (map.at === undefined ? copy : (copy.properties as Json)?.[map.at]) as Json;
+    if (place?.type === 'array') place = place.items as Json;
+    const properties = place?.properties as Record<string, Json> | undefined;
+    if (!properties) throw new Error(`seed field map: no object at ${map.at ?? 'the answer'}`);
+    const required = (place.required ?? []) as string[];
+    for (const [name, spec] of Object.entries(map.fields)) {
+      const from = typeof spec === 'string' ? spec : spec.from;
+      const source = properties[from];
+      if (!source)
+        throw new Error(`seed field map: ${name} names ${from}, which is not in the answer`);
+      properties[name] = {
+        ...source,
+        description: `The seed's name for \`${from}\`${typeof spec === 'string' ? '' : ', in seconds'}`,
+      };
+      if (required.includes(from)) required.push(name);
+    }
+  }
+  return copy;
+}
+
 function reportOperation(
   route: RouteDef,
   report: Report<unknown> | undefined,
@@ -180,7 +209,7 @@ function reportOperation(
       content: Object.fromEntries(
         Object.entries(media).map(([type, schema]) => [
           type,
-          { schema: jsonSchemaOf(schema, 'output') },
+          { schema: withSeedFieldSchemas(jsonSchemaOf(schema, 'output'), compat?.fields) },
         ]),
       ),
     },

@@ -3,7 +3,7 @@
  * rewritten into its target's (route key, path, path parameters, query names and values) and
  * answered by the target's own logic.
  */
-import type { ValueMap } from '../contract/route-table/compat.ts';
+import type { FieldMap, SeedField, ValueMap } from '../contract/route-table/compat.ts';
 import { COMPAT_ROUTE_DEFS, type CompatRouteDef, routeKey } from '../contract/routes.ts';
 import type { HttpEvent, HttpResult } from './json.ts';
 
@@ -67,6 +67,43 @@ function rewrite(def: CompatRouteDef, event: HttpEvent): HttpEvent {
   };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const sourceOf = (spec: SeedField) => (typeof spec === 'string' ? spec : spec.from);
+
+/** The objects a field map names in an answer. */
+export function placesOf(body: unknown, at: string | undefined): Record<string, unknown>[] {
+  const place = at === undefined ? body : isObject(body) ? body[at] : undefined;
+  return (Array.isArray(place) ? place : [place]).filter(isObject);
+}
+
+/** The value a seed field has in an object: its Tally field's, in the seed's unit. */
+export function seedValue(place: Record<string, unknown>, spec: SeedField): unknown {
+  const value = place[sourceOf(spec)];
+  return typeof spec !== 'string' && typeof value === 'number' ? value / 1000 : value;
+}
+
+/** An answer with the seed's field names added beside Tally's (compat rows' `fields`). */
+export function withSeedFields(body: unknown, maps: readonly FieldMap[]): unknown {
+  for (const map of maps) {
+    for (const place of placesOf(body, map.at)) {
+      for (const [name, spec] of Object.entries(map.fields)) {
+        if (Object.hasOwn(place, sourceOf(spec))) place[name] = seedValue(place, spec);
+      }
+    }
+  }
+  return body;
+}
+
+/** A JSON answer of the target with the row's seed field names; anything else as it is. */
+function seedAnswer(result: HttpResult, maps: readonly FieldMap[] | undefined): HttpResult {
+  const type = String(result.headers?.['content-type'] ?? '');
+  if (!maps || result.statusCode !== 200 || !type.startsWith('application/json')) return result;
+  if (typeof result.body !== 'string') return result;
+  return { ...result, body: JSON.stringify(withSeedFields(JSON.parse(result.body), maps)) };
+}
+
 /**
  * Logic for `fn`'s seed routes that have a target, from the target's logic. Those without one
  * are the admin function's (a 501 behind the admin checks: admin/routes.ts).
@@ -79,7 +116,8 @@ export function compatLogic(
   for (const def of COMPAT_ROUTE_DEFS) {
     const target = logic[def.compat.target];
     if (def.fn !== fn || !def.targetRoute || !target) continue;
-    out[routeKey(def)] = (event) => target(rewrite(def, event));
+    out[routeKey(def)] = async (event) =>
+      seedAnswer(await target(rewrite(def, event)), def.compat.fields);
   }
   return out;
 }

@@ -8,7 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPAT_ROUTE_DEFS } from '../../lambdas/contract/routes.ts';
+import {
+  COMPAT_ROUTE_DEFS,
+  type CompatRouteDef,
+  matchRoute,
+} from '../../lambdas/contract/routes.ts';
+import { placesOf, seedValue } from '../../lambdas/http/compat.ts';
 import { addDays, dayOf } from '../../lambdas/model/time.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
@@ -181,6 +186,38 @@ describe('the seed services’ endpoints, at their own paths', () => {
       .filter((o) => !(o.status >= 200 && o.status < 300))
       .map((o) => `${o.call.method} ${o.call.path} → ${o.status} ${JSON.stringify(o.body)}`);
     expect(failed).toEqual([]);
+    // The seed's own field names, beside Tally's, where the row maps them.
+    const mapped = outcomes.flatMap((o) => {
+      const match = matchRoute(o.call.method, o.call.path.split('?')[0] as string)?.route;
+      const def = match && 'compat' in match ? (match as CompatRouteDef) : undefined;
+      return def?.compat.fields ? [{ o, maps: def.compat.fields }] : [];
+    });
+    const names = new Set<string>();
+    for (const { o, maps } of mapped) {
+      for (const map of maps) {
+        const places = placesOf(o.body, map.at);
+        expect(places.length, `${o.call.path} ${map.at}`).toBeGreaterThan(0);
+        for (const place of places) {
+          for (const [name, spec] of Object.entries(map.fields)) {
+            expect(place, `${o.call.path}: ${name}`).toHaveProperty(name, seedValue(place, spec));
+            names.add(name);
+          }
+        }
+      }
+    }
+    console.log(
+      `seed field names: ${mapped.length} endpoints answer with them (${[...names].sort().join(', ')})`,
+    );
+    expect(mapped.map((m) => m.o.call.path.split('?')[0])).toEqual([
+      '/api/analytics/conversations',
+      '/api/analytics/daily-stats',
+      '/api/v1/analytics/agents/agent-uuid',
+      '/api/v1/analytics/top-agents',
+      '/api/v1/analytics/usage',
+    ]);
+    expect([...names]).toEqual(
+      expect.arrayContaining(['total_users', 'avg_response_time', 'agent_id']),
+    );
     // Every tracked event was accepted, nothing rejected.
     for (const o of outcomes.slice(0, TRACKING.length)) {
       expect(o.body, o.call.path).toMatchObject({ success: true });

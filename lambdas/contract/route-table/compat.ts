@@ -14,6 +14,19 @@ export type Seed = '000' | '001' | '002' | '003' | '004';
 /** A seed query value as Tally's: `period=week` → `range=7d`, a date-time → its day. */
 export type ValueMap = 'day' | 'period';
 
+/** A seed field: the Tally field it is, or a Tally duration in ms that the seed gave in seconds. */
+export type SeedField = string | { readonly from: string; readonly seconds: true };
+
+/**
+ * Seed field names added beside Tally's in a row's answer: at `at` (a top-level field of the
+ * answer, an object or an array of objects; absent: the answer itself), each seed name gets the
+ * value of the Tally field it maps to. Names only: no value is computed but a unit.
+ */
+export interface FieldMap {
+  readonly at?: string;
+  readonly fields: Readonly<Record<string, SeedField>>;
+}
+
 export interface CompatRoute {
   readonly seed: Seed;
   readonly method: HttpMethod;
@@ -27,6 +40,8 @@ export interface CompatRoute {
   readonly fixed?: Readonly<Record<string, string>>;
   /** Target path parameters: a fixed value, or `{name}` for one of the seed path's. */
   readonly pathParameters?: Readonly<Record<string, string>>;
+  /** The seed's own field names in the answer, where a seed document shows them. */
+  readonly fields?: readonly FieldMap[];
   readonly summary: string;
 }
 
@@ -37,12 +52,70 @@ const dates = {
 const timeRange = { time_range: { to: 'range' } } as const;
 const tenant = { tenant_id: { to: 'project' } } as const;
 
+const seconds = (from: string) => ({ from, seconds: true }) as const;
+
+/** 001's `daily_stats` table (the chat platform's; durations in seconds). */
+const CHAT_DAILY: FieldMap = {
+  at: 'days',
+  fields: {
+    total_users: 'totalUsers',
+    active_users: 'activeUsers',
+    new_users: 'newUsers',
+    total_conversations: 'totalConversations',
+    total_messages: 'totalMessages',
+    total_api_calls: 'totalApiCalls',
+    avg_response_time: seconds('avgResponseTimeMs'),
+    error_count: 'errorCount',
+  },
+};
+
+/** 001's `conversation_metrics` table. */
+const CHAT_CONVERSATIONS: FieldMap = {
+  at: 'conversations',
+  fields: {
+    conversation_id: 'conversationId',
+    user_id: 'userId',
+    message_count: 'messages',
+    total_tokens: 'tokens',
+    avg_response_time: seconds('avgResponseTimeMs'),
+    created_at: 'startedAt',
+    updated_at: 'lastActivityAt',
+  },
+};
+
+/** 002's `daily_metrics` table (the agent platform's; durations in ms, as it tracks them). */
+const AGENT_DAILY: FieldMap = {
+  at: 'days',
+  fields: {
+    total_messages: 'totalMessages',
+    total_conversations: 'totalConversations',
+    total_tokens: 'totalTokens',
+    unique_users: 'activeUsers',
+    avg_response_time: 'avgResponseTimeMs',
+  },
+};
+
+/** 002's `agent_metrics` table, at each place of an answer that holds an agent's figures. */
+const agentMetrics = (at: string, id = true): FieldMap => ({
+  at,
+  fields: {
+    ...(id ? { agent_id: 'id' } : { date: 'day' }),
+    conversation_count: 'conversations',
+    message_count: 'messages',
+    avg_response_time: 'avgResponseTimeMs',
+    total_tokens: 'tokens',
+    error_count: 'errors',
+    satisfaction_score: 'satisfaction',
+  },
+});
+
 /** `/api/analytics/<name>` of the chat platform's release notes (000). */
-const chat000 = (name: string, target: string): CompatRoute => ({
+const chat000 = (name: string, target: string, fields?: FieldMap): CompatRoute => ({
   seed: '000',
   method: 'GET',
   path: `/api/analytics/${name}`,
   target: `GET /api/v1/analytics/${target}`,
+  ...(fields ? { fields: [fields] } : {}),
   summary: `Seed 000's ${name} (Tally's ${target})`,
 });
 
@@ -79,11 +152,11 @@ const dashboard004 = (
 export const COMPAT_ROUTES: readonly CompatRoute[] = [
   chat000('overview', 'overview'),
   chat000('users', 'users/top'),
-  chat000('conversations', 'conversations'),
+  chat000('conversations', 'conversations', CHAT_CONVERSATIONS),
   chat000('messages', 'messages'),
   chat000('tokens', 'tokens'),
   chat000('api-usage', 'api-usage'),
-  chat000('daily-stats', 'daily-stats'),
+  chat000('daily-stats', 'daily-stats', CHAT_DAILY),
 
   public001('activity'),
   public001('api-usage'),
@@ -104,6 +177,7 @@ export const COMPAT_ROUTES: readonly CompatRoute[] = [
     target: 'GET /api/v1/analytics/resources/{type}/{id}',
     pathParameters: { type: 'agent', id: '{agentId}' },
     query: dates,
+    fields: [agentMetrics('resource'), agentMetrics('series', false)],
     summary: "Seed 002's agent analytics (Tally's resources/agent/{id})",
   },
   {
@@ -113,6 +187,7 @@ export const COMPAT_ROUTES: readonly CompatRoute[] = [
     target: 'GET /api/v1/analytics/resources/top',
     fixed: { type: 'agent' },
     query: dates,
+    fields: [agentMetrics('resources')],
     summary: "Seed 002's top agents (Tally's resources/top?type=agent)",
   },
   {
@@ -121,6 +196,7 @@ export const COMPAT_ROUTES: readonly CompatRoute[] = [
     path: '/api/v1/analytics/usage',
     target: 'GET /api/v1/analytics/daily-stats',
     query: dates,
+    fields: [AGENT_DAILY],
     summary: "Seed 002's usage trends (Tally's daily-stats)",
   },
 
