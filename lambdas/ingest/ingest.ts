@@ -220,6 +220,24 @@ export async function ingest(
   const fail = (list: Candidate[], reason: string, deferred = false) => {
     for (const c of list) failures.set(c.recordId, { reason, deferred });
   };
+  // Rejected items are counted beside the events, not after them; a batch without any costs
+  // nothing here (no request).
+  let rejectionsCounted = 0;
+  const countingRejections = rejectionRecords.length
+    ? ingestRejections(
+        deps,
+        rejectionRecords.flatMap((r) => r.records),
+      ).then(
+        (outcome) => {
+          rejectionsCounted = outcome.counted;
+        },
+        (error: Error) => {
+          for (const { recordId } of rejectionRecords) {
+            failures.set(recordId, { reason: `counting rejections failed: ${error.message}` });
+          }
+        },
+      )
+    : undefined;
   await Promise.all(
     [...byProject].map(async ([projectId, candidates]) => {
       const groups = groupsOf(candidates);
@@ -271,23 +289,7 @@ export async function ingest(
       }
     }),
   );
-
-  let rejectionsCounted = 0;
-  if (rejectionRecords.length) {
-    try {
-      const outcome = await ingestRejections(
-        deps,
-        rejectionRecords.flatMap((r) => r.records),
-      );
-      rejectionsCounted = outcome.counted;
-    } catch (error) {
-      for (const { recordId } of rejectionRecords) {
-        failures.set(recordId, {
-          reason: `counting rejections failed: ${(error as Error).message}`,
-        });
-      }
-    }
-  }
+  await countingRejections;
 
   // The failing records' sends (requeue, dead letter) go out together, not one after another.
   const outcomes = await Promise.all(
