@@ -16,6 +16,8 @@ import {
   healthResponseSchema,
 } from '../model/responses.ts';
 import { batchSchema, MESSAGE_SCHEMAS } from '../model/schemas.ts';
+import { ISO_DATE_TIME_JSON } from '../model/time.ts';
+import { domainJsonSchema } from '../track/domain.ts';
 import { metricsQuery } from './metrics-endpoint.ts';
 import { projectParam, type Report } from './report.ts';
 
@@ -43,14 +45,50 @@ const RETRY_AFTER = {
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
 };
 
+const EVENT_ITEM = domainJsonSchema('event');
+
+/** Bodies of the domain endpoints (track/domain.ts says what each item must hold). */
+const DOMAIN_BODIES: Record<string, Json> = {
+  '/v1/track/activity': domainJsonSchema('activity'),
+  '/v1/track/api-usage': domainJsonSchema('api-usage'),
+  '/v1/track/conversation': domainJsonSchema('conversation'),
+  '/v1/track/message': domainJsonSchema('message'),
+  '/v1/events': EVENT_ITEM,
+  '/v1/events/bulk': {
+    anyOf: [
+      {
+        type: 'object',
+        properties: { events: { type: 'array', items: EVENT_ITEM, minItems: 1 } },
+        required: ['events'],
+      },
+      { type: 'array', items: EVENT_ITEM, minItems: 1 },
+    ],
+  },
+};
+
 /** Request bodies of the tracking endpoints, by path. */
 function trackingBody(path: string): Json | undefined {
   const type = path.replace('/v1/', '');
   if (type in MESSAGE_SCHEMAS) {
     return jsonSchemaOf(MESSAGE_SCHEMAS[type as keyof typeof MESSAGE_SCHEMAS]);
   }
-  if (path === '/v1/batch') return jsonSchemaOf(batchSchema);
-  return undefined;
+  if (path === '/v1/batch') {
+    // Items are checked one by one (so the schema takes any), each as the message its type names.
+    const batch = jsonSchemaOf(batchSchema);
+    const items = Object.entries(MESSAGE_SCHEMAS).map(([type, schema]) => {
+      const message = jsonSchemaOf(schema);
+      const properties = { ...(message.properties as Json), type: { const: type } };
+      return {
+        ...message,
+        properties,
+        required: [...((message.required as string[]) ?? []), 'type'],
+      };
+    });
+    const properties = batch.properties as Record<string, Json>;
+    properties.batch = { ...properties.batch, items: { anyOf: items } };
+    return batch;
+  }
+  return DOMAIN_BODIES[path];
 }
 
 function tag(route: RouteDef): string {
@@ -121,7 +159,7 @@ function trackOperation(route: RouteDef): Json {
       description: 'JSON, or JSON sent with `Content-Encoding: gzip` or `deflate`',
       content: {
         'application/json': {
-          schema: body ?? { type: 'object', description: 'A domain payload: see docs/tracking.md' },
+          schema: body ?? { type: 'object' },
         },
       },
     },
@@ -142,18 +180,33 @@ function trackOperation(route: RouteDef): Json {
   };
 }
 
-/** The seeds' spellings of a query's parameters (SEED_QUERY, or a compat row's), beside Tally's. */
+/** 003's `period` values (http/compat.ts reads them without regard to case). */
+const SEED_PERIODS = ['hour', 'day', 'week', 'month'];
+
+/**
+ * The seeds' spellings of a query's parameters (SEED_QUERY, or a compat row's), beside Tally's,
+ * each taking what its Tally parameter takes (a day also as a date-time, a period by name).
+ */
 function seedParameters(query: Json[], names: CompatRoute['query'] = SEED_QUERY): Json[] {
   const present = new Map(query.map((p) => [p.name as string, p]));
   return Object.entries(names ?? {})
     .filter(([seed, { to }]) => present.has(to) && !present.has(seed))
-    .map(([seed, { to, value }]) => ({
-      name: seed,
-      in: 'query',
-      required: false,
-      description: `The seeds' spelling of \`${to}\`${value === 'day' ? ' (a date or date-time)' : value === 'period' ? ' (hour, day, week or month)' : ''}; \`${to}\` wins when both are sent`,
-      schema: { type: 'string', maxLength: 64 },
-    }));
+    .map(([seed, { to, value }]) => {
+      const target = present.get(to)?.schema as Json;
+      const schema =
+        value === 'day'
+          ? { anyOf: [target, { type: 'string', maxLength: 64, ...ISO_DATE_TIME_JSON }] }
+          : value === 'period'
+            ? { type: 'string', enum: SEED_PERIODS }
+            : target;
+      return {
+        name: seed,
+        in: 'query',
+        required: false,
+        description: `The seeds' spelling of \`${to}\`${value === 'day' ? ' (a date or date-time)' : value === 'period' ? ' (hour, day, week or month)' : ''}; \`${to}\` wins when both are sent`,
+        schema,
+      };
+    });
 }
 
 /**
@@ -190,8 +243,16 @@ function reportOperation(
   report: Report<unknown> | undefined,
   compat?: CompatRoute,
 ): Json {
-  // A seed route has its own path parameters; the target's are filled in from them.
-  const path = compat ? [] : parametersOf(report?.path, 'path');
+  // A seed route has its own path parameters; the target's are filled in from them, so each
+  // takes what its target parameter takes.
+  const targetPath = parametersOf(report?.path, 'path');
+  const path = compat
+    ? Object.entries(compat.pathParameters ?? {}).flatMap(([name, spec]) => {
+        const seedName = /^\{(.+)\}$/.exec(spec)?.[1];
+        const target = targetPath.find((p) => p.name === name);
+        return seedName && target ? [{ ...target, name: seedName }] : [];
+      })
+    : targetPath;
   const query = parametersOf(report?.query, 'query').filter(
     (p) => !compat?.fixed || !((p.name as string) in compat.fixed),
   );

@@ -11,11 +11,11 @@ import type { Principal, Verifier } from '../http/jwt.ts';
 import type { Log } from '../http/logger.ts';
 import { ValidationError } from '../model/errors.ts';
 import { describeIssues } from '../model/issues.ts';
-import { isIsoDay } from '../model/time.ts';
+import { ISO_DAY_JSON, isIsoDay } from '../model/time.ts';
 
 const DAY_EXPECTED = 'must be a real date, YYYY-MM-DD';
 
-import { RANGES } from './range.ts';
+import { MAX_RANGE_DAYS, RANGES } from './range.ts';
 import type { ReportDeps } from './read.ts';
 
 export interface AdminDeps extends ReportDeps {
@@ -112,12 +112,42 @@ export const rangeParams = {
     v.pipe(v.picklist(RANGES), v.description('Last 24 hours, or N days ending today (default 7d)')),
   ),
   from: v.optional(
-    v.pipe(v.string(), v.check(isIsoDay, DAY_EXPECTED), v.description('First day, UTC')),
+    v.pipe(
+      v.string(),
+      v.check(isIsoDay, DAY_EXPECTED),
+      v.metadata(ISO_DAY_JSON),
+      v.description(
+        `First day, UTC: not after \`to\` (default today), at most ${MAX_RANGE_DAYS} days before it`,
+      ),
+    ),
   ),
   to: v.optional(
-    v.pipe(v.string(), v.check(isIsoDay, DAY_EXPECTED), v.description('Last day, UTC')),
+    v.pipe(
+      v.string(),
+      v.check(isIsoDay, DAY_EXPECTED),
+      v.metadata(ISO_DAY_JSON),
+      v.description('Last day, UTC (default today; `from` when only `from` is given)'),
+    ),
   ),
 };
+
+/**
+ * A regular expression for the whole numbers 1..max (leading zeros allowed, as `Number` reads
+ * them): the numbers with fewer digits than `max`, then those with as many, digit by digit.
+ */
+export function wholeNumberPattern(max: number): string {
+  const digits = String(max);
+  const n = digits.length;
+  const parts: string[] = [];
+  if (n > 1) parts.push(`[1-9]\\d{0,${n - 2}}`);
+  for (let i = 0; i < n; i++) {
+    const d = Number(digits[i]);
+    const low = i === 0 ? 1 : 0;
+    if (d > low) parts.push(`${digits.slice(0, i)}[${low}-${d - 1}]\\d{${n - i - 1}}`);
+  }
+  parts.push(digits);
+  return `^0*(?:${parts.join('|')})$`;
+}
 
 /** A positive integer in a query string, with a default and a ceiling. */
 export const intParam = (fallback: number, max: number, description: string) =>
@@ -125,6 +155,8 @@ export const intParam = (fallback: number, max: number, description: string) =>
     v.pipe(
       v.string(),
       v.regex(/^\d+$/, 'must be a whole number'),
+      // The document's pattern: the numbers the checks below take (a string cannot say 1..max).
+      v.metadata({ pattern: wholeNumberPattern(max) }),
       v.transform(Number),
       v.minValue(1),
       v.maxValue(max),

@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import type { EventType } from './events.ts';
-import { ISO_TIME_EXPECTED, parseIsoTime } from './time.ts';
+import { ISO_DATE_TIME_JSON, ISO_TIME_EXPECTED, parseIsoTime } from './time.ts';
 
 /** An identifier: Segment clients send strings, some send numbers. */
 const identifier = v.pipe(
@@ -20,6 +20,7 @@ const isoDateTime = v.pipe(
   v.string(),
   v.maxLength(64, `must be ${ISO_TIME_EXPECTED}`),
   v.check((s) => parseIsoTime(s) !== undefined, `must be ${ISO_TIME_EXPECTED}`),
+  v.metadata(ISO_DATE_TIME_JSON),
 );
 
 const dictionary = v.record(v.string(), v.unknown());
@@ -51,6 +52,12 @@ interface Identity {
   anonymousId?: string | null | undefined;
 }
 
+/** The JSON Schema of "`name` is there and not null", for the OpenAPI document. */
+const named = (name: string) => ({
+  required: [name],
+  properties: { [name]: { not: { type: 'null' } } },
+});
+
 /** Segment's rule: every message names its user, by userId or anonymousId. */
 function withIdentity<T extends v.GenericSchema<unknown, Identity>>(schema: T) {
   return v.pipe(
@@ -59,6 +66,7 @@ function withIdentity<T extends v.GenericSchema<unknown, Identity>>(schema: T) {
       (m: Identity) => Boolean(m.userId) || Boolean(m.anonymousId),
       'userId or anonymousId is required',
     ),
+    v.metadata({ anyOf: ['userId', 'anonymousId'].map(named) }),
   );
 }
 

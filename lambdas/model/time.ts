@@ -61,6 +61,24 @@ export function parseIsoTime(text: string): number | undefined {
 /** What `parseIsoTime` accepts, to end "… must be". */
 export const ISO_TIME_EXPECTED = 'an ISO 8601 date-time on a real date, from 1970 to 9999';
 
+/**
+ * What the OpenAPI document declares for a date-time `parseIsoTime` reads (model/schemas.ts):
+ * RFC 3339 (`format`, which checks the calendar) in the shape the parser takes, from 1971 to 9998
+ * so that no zone offset moves it out of TIME_RANGE. The parser takes more (no zone, a space, no
+ * seconds); the document promises no more than this.
+ */
+export const ISO_DATE_TIME_JSON = {
+  format: 'date-time',
+  pattern:
+    '^(?:197[1-9]|19[89]\\d|[2-8]\\d{3}|9[0-8]\\d{2}|99[0-8]\\d)-\\d{2}-\\d{2}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)$',
+} as const;
+
+/** What the OpenAPI document declares for an ISO day (`isIsoDay`): a real date from 1970. */
+export const ISO_DAY_JSON = {
+  format: 'date',
+  pattern: '^(?:19[7-9]\\d|[2-9]\\d{3})-\\d{2}-\\d{2}$',
+} as const;
+
 /** True for `YYYY-MM-DD` naming a real date within TIME_RANGE. */
 export const isIsoDay = (text: string) => ISO_DAY.test(text) && parseIsoTime(text) !== undefined;
 

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
+import { ISO_DATE_TIME_JSON } from '../model/time.ts';
 import { readDefinitions } from './definitions.ts';
 
 /** Per-user metrics an experiment can compare (sums over the user's days from exposure on). */
@@ -16,6 +17,7 @@ export const EXPERIMENT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const isoDateTime = v.pipe(
   v.string(),
   v.check((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time'),
+  v.metadata(ISO_DATE_TIME_JSON),
 );
 
 export const experimentSchema = v.pipe(
@@ -35,14 +37,14 @@ export const experimentSchema = v.pipe(
         (vs) => new Set(vs.map((x) => x.name)).size === vs.length,
         'variant names must differ',
       ),
-      v.description('The first variant is the control'),
+      v.description('The first variant is the control; variant names differ'),
     ),
     goal: v.union([
       v.strictObject({ event: v.pipe(v.string(), v.minLength(1), v.maxLength(200)) }),
       v.strictObject({ metric: v.picklist(EXPERIMENT_METRICS) }),
     ]),
     start: isoDateTime,
-    stop: v.optional(isoDateTime),
+    stop: v.optional(v.pipe(isoDateTime, v.description('After `start`'))),
     alpha: v.optional(v.pipe(v.number(), v.minValue(0.0001), v.maxValue(0.5)), 0.05),
     power: v.optional(v.pipe(v.number(), v.minValue(0.5), v.maxValue(0.999)), 0.8),
     minimumDetectableEffect: v.optional(v.pipe(v.number(), v.minValue(0.001), v.maxValue(10)), 0.1),

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import { describeRange, inRange, MEASURES, type Measure } from '../model/measures.ts';
-import { parseIsoTime, TIME_RANGE } from '../model/time.ts';
+import { ISO_DATE_TIME_JSON, parseIsoTime, TIME_RANGE } from '../model/time.ts';
 import { finiteNumber, isRecord } from '../model/values.ts';
 import { CONVERSATION_EVENTS, DOMAIN_EVENTS } from '../model/vocabulary.ts';
 
@@ -32,15 +32,25 @@ interface Kind<T> {
   schema: v.GenericSchema<unknown, T>;
   /** Ends the sentence "<field> must be …". */
   expected: string;
+  /**
+   * The JSON Schema of values the OpenAPI document promises: what `schema` takes, or a part of it
+   * (numbers, not numbers in strings). The readers' transforms leave valibot's conversion nothing.
+   */
+  json: Readonly<Record<string, unknown>>;
 }
 
 const kind = <T>(
   expected: string,
+  json: Kind<T>['json'],
   schema: (m: string) => v.GenericSchema<unknown, T>,
 ): Kind<T> => ({
   expected,
+  json,
   schema: schema(expected),
 });
+
+/** A string with something in it once trimmed (a blank one counts as absent). */
+const TEXT_JSON = { type: 'string', minLength: 1, pattern: '\\S' } as const;
 
 /**
  * The spellings of a field, each with its kind; the first (snake) names it when it is missing.
@@ -78,12 +88,13 @@ const loose = v.transform(finiteNumber);
 
 const text = (max?: number): Kind<string> =>
   max === undefined
-    ? kind('a string', (m) => v.pipe(v.string(m), v.trim()))
-    : kind(`a string of at most ${max} characters`, (m) =>
+    ? kind('a string', TEXT_JSON, (m) => v.pipe(v.string(m), v.trim()))
+    : kind(`a string of at most ${max} characters`, { ...TEXT_JSON, maxLength: max }, (m) =>
         v.pipe(v.string(m), v.trim(), v.maxLength(max, m)),
       );
 
-const ID = kind('a string of at most 256 characters or a number', (m) =>
+const ID_JSON = { anyOf: [{ ...TEXT_JSON, maxLength: 256 }, { type: 'number' }] };
+const ID = kind('a string of at most 256 characters or a number', ID_JSON, (m) =>
   v.union(
     [
       v.pipe(v.number(m), v.finite(m), v.transform(String)),
@@ -103,7 +114,12 @@ const within = (name: Measure, unit?: { name: string; scale: number }) => {
   const expected = unit
     ? `a number of ${unit.name} from ${r.min / scale} to ${r.max / scale}`
     : describeRange(r);
-  return kind(expected, (m) =>
+  const json = {
+    type: r.integer && !unit ? 'integer' : 'number',
+    minimum: r.min / scale,
+    maximum: r.max / scale,
+  };
+  return kind(expected, json, (m) =>
     v.pipe(
       v.unknown(),
       loose,
@@ -120,15 +136,16 @@ const STATUS_CODE = within('statusCode');
 const SECONDS = within('durationMs', { name: 'seconds', scale: 1000 });
 const MILLIS = within('durationMs', { name: 'milliseconds', scale: 1 });
 
-const OBJECT = kind('a JSON object', (m) => v.custom<Item>(isRecord, m));
+const OBJECT = kind('a JSON object', { type: 'object' }, (m) => v.custom<Item>(isRecord, m));
 
-const TIME = kind('an ISO-8601 date-time or epoch seconds or milliseconds', (m) =>
+const TIME_JSON = { type: 'string', maxLength: 64, ...ISO_DATE_TIME_JSON };
+const TIME = kind('an ISO-8601 date-time or epoch seconds or milliseconds', TIME_JSON, (m) =>
   v.pipe(v.unknown(), v.transform(isoTime), v.string(m)),
 );
 
 /** Picks from a fixed list, case-insensitively, through a table of synonyms. */
 const oneOf = <T extends string>(synonyms: Readonly<Record<string, T>>, listed: string): Kind<T> =>
-  kind(`one of ${listed}`, (m) =>
+  kind(`one of ${listed}`, { type: 'string', enum: Object.keys(synonyms) }, (m) =>
     v.pipe(
       v.unknown(),
       v.transform((x) => (typeof x === 'string' ? x.trim().toLowerCase() : '')),
@@ -405,6 +422,73 @@ function genericEvent(item: Item): Translated {
     messageId: read(item, FIELDS.clientMessageId),
     // Seed 003 puts the user inside event_data.
     userId: peek(data, FIELDS.userId),
+  };
+}
+
+type FieldName = keyof typeof FIELDS;
+
+/**
+ * The fields each endpoint reads, as its translator above reads them (`need` and `read`), for
+ * the OpenAPI document; the property-based OpenAPI test sends what this says and fails on any
+ * item refused. Every endpoint also reads the user, time and context fields (COMMON_FIELDS).
+ */
+const ENDPOINT_FIELDS: Record<DomainEndpoint, { need: FieldName[]; read: FieldName[] }> = {
+  activity: { need: ['activityType'], read: ['extraData', 'username', 'clientMessageId'] },
+  'api-usage': {
+    need: ['endpoint', 'method', 'statusCode'],
+    read: ['durationMs', 'clientMessageId'],
+  },
+  conversation: {
+    need: ['conversationId'],
+    read: ['action', 'status', 'messageCount', 'totalTokens', 'avgResponseTimeMs'],
+  },
+  message: {
+    need: ['messageId', 'conversationId'],
+    read: [
+      'role',
+      'tokens',
+      'model',
+      'responseTimeMs',
+      'inputTokens',
+      'outputTokens',
+      'content',
+      'channel',
+      'agentId',
+    ],
+  },
+  // tenant_id is left out: it must name the key's own project (403 otherwise).
+  event: {
+    need: ['eventType'],
+    read: ['eventData', 'properties', 'clientMessageId', 'resourceType', 'resourceId', 'channel'],
+  },
+};
+const COMMON_FIELDS: FieldName[] = [
+  'userId',
+  'anonymousId',
+  'timestamp',
+  'context',
+  'ip',
+  'userAgent',
+];
+
+/**
+ * The JSON Schema of one item of `endpoint`: every spelling of every field it reads, each with
+ * its kind's schema; a needed field required in its first (snake) spelling. Other spellings of a
+ * needed field are taken too; the document promises the first.
+ */
+export function domainJsonSchema(endpoint: DomainEndpoint): Record<string, unknown> {
+  const { need, read } = ENDPOINT_FIELDS[endpoint];
+  const properties: Record<string, unknown> = {};
+  for (const name of [...need, ...read, ...COMMON_FIELDS]) {
+    for (const [spelling, k] of Object.entries(FIELDS[name] as Field<unknown>)) {
+      if (spelling in properties) throw new Error(`${endpoint}: ${spelling} is read twice`);
+      properties[spelling] = k.json;
+    }
+  }
+  return {
+    type: 'object',
+    properties,
+    required: need.map((name) => Object.keys(FIELDS[name])[0] as string),
   };
 }
 

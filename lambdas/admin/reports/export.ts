@@ -9,7 +9,7 @@ import type { RouteDef } from '../../contract/route-def.ts';
 import { matchRoute, routeKey } from '../../contract/routes.ts';
 import { json } from '../../http/json.ts';
 import { NotFoundError, ValidationError } from '../../model/errors.ts';
-import { type Report, rawResponse, report } from '../report.ts';
+import { projectParam, type Report, rawResponse, report } from '../report.ts';
 import { exportMedia } from '../responses.ts';
 
 const PREFIX = '/api/v1/analytics/';
@@ -71,7 +71,7 @@ export const exportReport = (reports: () => Report<unknown>[]) =>
         v.regex(/^[a-z0-9/_.-]+$/i, 'must be a report path such as users/top'),
         v.description('The report to export, e.g. users/top; its own parameters go alongside'),
       ),
-      project: v.optional(v.string()),
+      project: projectParam,
     }),
     path: v.object({
       format: v.pipe(v.picklist(['json', 'csv']), v.description('json, or csv (the main table)')),

@@ -14,7 +14,7 @@ const actorParam = (description: string) =>
  */
 export const userParams = {
   user_id: actorParam('Only this user: a userId, or anon:<anonymousId>'),
-  userId: actorParam('Same as user_id'),
+  userId: actorParam('Same as user_id; when both are sent they must name the same user'),
 };
 
 type UserQuery = { user_id?: string | undefined; userId?: string | undefined };

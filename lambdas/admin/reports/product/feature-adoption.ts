@@ -180,6 +180,8 @@ export const featureReports = [
         v.pipe(
           v.string(),
           v.regex(/^\d+(\.\d+)?$/, 'must be a number'),
+          // The document's pattern: the numbers from 0 to 10 the checks below take.
+          v.metadata({ pattern: '^0*(?:\\d(?:\\.\\d+)?|10(?:\\.0+)?)$' }),
           v.transform(Number),
           v.minValue(0),
           v.maxValue(10),
