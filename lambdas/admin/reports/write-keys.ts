@@ -54,6 +54,12 @@ const createBody = v.optional(
           v.pipe(
             v.string(),
             v.check(isOrigin, 'must be an origin such as https://www.example.com (no path)'),
+            // The document's pattern: origins `isOrigin` takes (lower-case letter-led labels, no
+            // default port), fewer than it takes.
+            v.metadata({
+              pattern:
+                '^https?://[a-z][a-z0-9]{0,30}(?:\\.[a-z][a-z0-9]{0,30}){0,4}(?::[1-9]\\d{3})?$',
+            }),
           ),
         ),
         v.maxLength(50),
