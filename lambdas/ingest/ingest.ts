@@ -217,8 +217,16 @@ export async function ingest(
   const token = randomBytes(9).toString('base64url');
   let stored = 0;
   const lagsMs: number[] = [];
+  /** Per record, the events of its groups that were stored and counted (a record split over groups). */
+  const committed = new Map<string, Set<string>>();
+  // A record split over groups can fail in one and be left in a later one: it is failed then
+  // (its receives count), never merely deferred.
   const fail = (list: Candidate[], reason: string, deferred = false) => {
-    for (const c of list) failures.set(c.recordId, { reason, deferred });
+    for (const c of list) {
+      const before = failures.get(c.recordId);
+      if (deferred && before && !before.deferred) continue;
+      failures.set(c.recordId, { reason, deferred });
+    }
   };
   // Rejected items are counted beside the events, not after them; a batch without any costs
   // nothing here (no request).
@@ -271,6 +279,12 @@ export async function ingest(
             guard,
           };
           const outcome = await ingestGroup(writer, group);
+          for (const c of group) {
+            if (outcome.failed.has(c.recordId)) continue;
+            const set = committed.get(c.recordId) ?? new Set<string>();
+            set.add(c.event.messageId);
+            committed.set(c.recordId, set);
+          }
           stored += outcome.stored;
           duplicates += outcome.duplicates;
           lagsMs.push(...outcome.lagsMs);
@@ -304,7 +318,7 @@ export async function ingest(
       // and the second finds the first's events stored and counted.
       if (failure.deferred && requeue) {
         try {
-          await requeue(record);
+          await requeue(remainderOf(record, committed.get(messageId)));
           deps.log.info('record requeued', said);
           return 'requeued' as const;
         } catch (error) {
@@ -345,13 +359,31 @@ export async function ingest(
   };
 }
 
+/**
+ * What a deferred record still holds: without the events its earlier groups stored and counted,
+ * so that a record too large for one lifetime is sent back smaller each time, not whole (the
+ * next delivery would spend its time finding the first part counted again).
+ */
+function remainderOf(record: SQSRecord, done: Set<string> | undefined): SQSRecord {
+  if (!done?.size) return record;
+  const envelope = JSON.parse(record.body) as { detail: EventsDetail };
+  const events = envelope.detail.events.filter((e) => !done.has(e.messageId));
+  return {
+    ...record,
+    body: JSON.stringify({ ...envelope, detail: { ...envelope.detail, events } }),
+  };
+}
+
 const receivesOf = (record: SQSRecord) =>
   Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1;
 
 /**
- * A project's candidates in groups of whole records: a group is stored and committed before the
- * next starts, so a slow invocation still makes progress. Records delivered most often go first,
- * in groups sized for the most-delivered record (groupEventsFor).
+ * A project's candidates in groups: a group is stored and committed before the next starts, so a
+ * slow invocation still makes progress. Records delivered most often go first, in groups sized
+ * for the most-delivered record (groupEventsFor). A record on its first delivery stays in one
+ * group; a redelivered one is cut at the group size, so that one record too large to store in a
+ * lifetime (a batch of 2,500 events) is stored and committed in parts rather than never: its
+ * record is retried whole, and the parts already counted are duplicates then.
  */
 export function groupsOf<C extends { recordId: string; receives: number }>(candidates: C[]): C[][] {
   const size = groupEventsFor(Math.max(...candidates.map((c) => c.receives)));
@@ -362,7 +394,7 @@ export function groupsOf<C extends { recordId: string; receives: number }>(candi
   for (const [i, c] of ordered.entries()) {
     const recordEnds = ordered[i + 1]?.recordId !== c.recordId;
     current.push(c);
-    if (recordEnds && current.length >= size) {
+    if ((recordEnds || c.receives > 1) && current.length >= size) {
       groups.push(current);
       current = [];
     }
