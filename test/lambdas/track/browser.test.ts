@@ -8,6 +8,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import middy from '@middy/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DETAIL_TYPE } from '../../../lambdas/contract/bus.ts';
 import { httpErrors } from '../../../lambdas/http/error-handler.ts';
 import type { HttpEvent, HttpResult } from '../../../lambdas/http/json.ts';
 import { routerFor } from '../../../lambdas/http/router.ts';
@@ -73,6 +74,8 @@ const published = () =>
   eb
     .commandCalls(PutEventsCommand)
     .flatMap((c) => c.args[0].input.Entries ?? [])
+    // The events, not the rejected items (published as tally.rejections beside them).
+    .filter((e) => e.DetailType === DETAIL_TYPE)
     .flatMap((e) => JSON.parse(e.Detail as string).events);
 
 beforeEach(() => {
