@@ -7,6 +7,7 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import * as v from 'valibot';
+import { domainJsonSchema } from '../contract/domain.ts';
 import type { RouteDef } from '../contract/route-def.ts';
 import { type CompatRoute, SEED_QUERY } from '../contract/route-table/compat.ts';
 import { type CompatRouteDef, operationIdOf, ROUTES, routeKey } from '../contract/routes.ts';
@@ -17,7 +18,6 @@ import {
 } from '../model/responses.ts';
 import { batchSchema, MESSAGE_SCHEMAS } from '../model/schemas.ts';
 import { ISO_DATE_TIME_JSON } from '../model/time.ts';
-import { domainJsonSchema } from '../track/domain.ts';
 import { metricsQuery } from './metrics-endpoint.ts';
 import { projectParam, type Report } from './report.ts';
 
@@ -47,7 +47,7 @@ const RETRY_AFTER = {
 
 const EVENT_ITEM = domainJsonSchema('event');
 
-/** Bodies of the domain endpoints (track/domain.ts says what each item must hold). */
+/** Bodies of the domain endpoints (contract/domain.ts says what each item must hold). */
 const DOMAIN_BODIES: Record<string, Json> = {
   '/v1/track/activity': domainJsonSchema('activity'),
   '/v1/track/api-usage': domainJsonSchema('api-usage'),

@@ -3,6 +3,7 @@
  * its index and reason. One bad item never sinks the valid ones.
  */
 import * as v from 'valibot';
+import { type DomainEndpoint, translate } from '../contract/domain.ts';
 import { ValidationError } from '../model/errors.ts';
 import type { EventType, ParsedMessage } from '../model/events.ts';
 import { describeIssues } from '../model/issues.ts';
@@ -10,7 +11,6 @@ import { LIMITS, structuralProblem } from '../model/limits.ts';
 import { measureProblem } from '../model/measures.ts';
 import { MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
 import { isRecord } from '../model/values.ts';
-import { type DomainEndpoint, translate } from './domain.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';
 import { namesNoUser } from './visitor.ts';
 

@@ -1,12 +1,12 @@
 /** The tracking function's routes, keyed as in the route table. */
 import * as v from 'valibot';
+import type { DomainEndpoint } from '../contract/domain.ts';
 import type { RouteLogic } from '../http/router.ts';
 import { ValidationError } from '../model/errors.ts';
 import type { EventType } from '../model/events.ts';
 import { describeIssues } from '../model/issues.ts';
 import { LIMITS, structuralProblem } from '../model/limits.ts';
 import { batchSchema } from '../model/schemas.ts';
-import type { DomainEndpoint } from './domain.ts';
 import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
 import { TRACKER_SCRIPT } from './tracker-script.ts';
 

@@ -142,6 +142,8 @@ describe('npm run bench -- --quick', () => {
     const differences = new Set([
       'client.middleware.addedP50Ms',
       'client.middleware.addedP99Ms',
+      'client.middlewareSharedCores.addedP50Ms',
+      'client.middlewareSharedCores.addedP99Ms',
       ...budgets.flatMap((b, i) =>
         b.name.startsWith('Client middleware added') ? [`budgets.${i}.value`] : [],
       ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DomainMessage, translate } from '../../../lambdas/track/domain.ts';
+import { type DomainMessage, translate } from '../../../lambdas/contract/domain.ts';
 
 /** The translation of an item that must be accepted. */
 function accepted(...args: Parameters<typeof translate>): DomainMessage {
