@@ -4,19 +4,13 @@
  * transaction with the counter increments it implies, so a marker exists once and is counted once
  * — under concurrency, redelivery or a crash at any point.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, period } from '../contract/keys.ts';
 import { actorOf, type TallyEvent } from '../model/events.ts';
 import { COUNTER } from '../store/contributions.ts';
 import { addExpression, IncrementSet } from '../store/counters.ts';
 import { batchGet, keyString } from '../store/dynamo.ts';
 import { eventDay } from '../store/raw-events.ts';
-import {
-  cancellationReasons,
-  MAX_TRANSACTION_ITEMS,
-  onlyConflicts,
-} from '../store/transactions.ts';
+import { createOnce, MAX_TRANSACTION_ITEMS } from '../store/transactions.ts';
 import { type FirstSeen, userDayItem, userProfileItem } from '../store/users.ts';
 import type { IngestDeps } from './deps.ts';
 
@@ -32,8 +26,6 @@ interface Creation {
   day: string;
   counter: typeof COUNTER.activeUsers | typeof COUNTER.newUsers;
 }
-
-const ATTEMPTS = 8;
 
 /**
  * Creates the markers and profiles these events imply, with their counts. `guard` runs before
@@ -109,42 +101,26 @@ async function createAll(
   bucket: string,
   guard: () => void,
 ): Promise<void> {
-  let pending = creations;
-  for (let attempt = 1; pending.length; attempt++) {
-    const set = new IncrementSet();
-    for (const c of pending) {
-      set.add(keys.counterBucket(projectId, period.day(c.day), bucket), { [c.counter]: 1 });
-      if (c.counter === COUNTER.newUsers) set.add(keys.totals(projectId), { [c.counter]: 1 });
-    }
-    const TableName = deps.storage.tableName;
-    guard();
-    try {
-      await deps.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...pending.map((c) => ({
-              Put: { TableName, Item: c.item, ConditionExpression: 'attribute_not_exists(pk)' },
-            })),
-            ...set.list().map(({ key, counters }) => ({
-              Update: { TableName, Key: key, ...addExpression(Object.entries(counters)) },
-            })),
-          ],
-        }),
-      );
-      return;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons || attempt >= ATTEMPTS) throw error;
-      if (onlyConflicts(reasons)) {
-        await sleep(10 * 2 ** attempt * Math.random());
-        continue;
+  const TableName = deps.storage.tableName;
+  // The items that exist already are someone else's to count.
+  await createOnce(
+    deps.ddb,
+    creations,
+    (pending) => {
+      const set = new IncrementSet();
+      for (const c of pending) {
+        set.add(keys.counterBucket(projectId, period.day(c.day), bucket), { [c.counter]: 1 });
+        if (c.counter === COUNTER.newUsers) set.add(keys.totals(projectId), { [c.counter]: 1 });
       }
-      // The items that exist already are someone else's to count.
-      const exists = new Set(
-        reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : [])),
-      );
-      if (!exists.size) throw error;
-      pending = pending.filter((_, i) => !exists.has(i));
-    }
-  }
+      return [
+        ...pending.map((c) => ({
+          Put: { TableName, Item: c.item, ConditionExpression: 'attribute_not_exists(pk)' },
+        })),
+        ...set.list().map(({ key, counters }) => ({
+          Update: { TableName, Key: key, ...addExpression(Object.entries(counters)) },
+        })),
+      ];
+    },
+    { beforeSend: guard },
+  );
 }

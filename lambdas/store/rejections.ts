@@ -3,20 +3,14 @@
  * content, so a client resending a batch does not inflate a count), its sample kept for a while,
  * and counts per day and of all time (docs/data-model.md "Rejections").
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RejectedItem } from '../contract/bus.ts';
 import { keys, rejectionCountsPartition, rejectionSamplePartition } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
 import { dayOf } from '../model/time.ts';
 import { addExpression } from './counters.ts';
 import { batchGet, chunk, keyString, queryAll } from './dynamo.ts';
-import { cancellationReasons, onlyConflicts } from './transactions.ts';
+import { createOnce } from './transactions.ts';
 
 /**
  * Days a rejected item's id and sample are kept: a resend within them is not counted again.
@@ -25,7 +19,6 @@ import { cancellationReasons, onlyConflicts } from './transactions.ts';
 export const REJECTION_KEEP_DAYS = 15;
 /** Rejections per transaction: each puts its id and its sample, beside two counter updates. */
 const PER_TRANSACTION = 40;
-const ATTEMPTS = 8;
 /** The all-time counts' sort key. */
 const ALL = 'ALL';
 
@@ -103,14 +96,14 @@ export async function unseenRejections(
 }
 
 /** One transaction's worth (one project and day); the ids that exist already are left out. */
-async function recordPart(
+function recordPart(
   ddb: DynamoDBDocumentClient,
   TableName: string,
   shards: number,
   records: RejectionRecord[],
 ): Promise<RejectionRecord[]> {
-  let pending = records;
-  for (let attempt = 1; pending.length; attempt++) {
+  // The id puts come first: those that failed their condition were counted before.
+  return createOnce(ddb, records, (pending) => {
     const first = pending[0] as RejectionRecord;
     const day = dayOf(first.receivedAt);
     const ttl = Math.floor(first.receivedAt / 1000) + REJECTION_KEEP_DAYS * 86_400;
@@ -126,63 +119,40 @@ async function recordPart(
       }
       add(dayCounts, C.keyReason(r.keyId, r.code));
     }
-    try {
-      await ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...pending.map((r) => ({
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.rejection(r.projectId, r.id, shards),
-                  at: r.receivedAt,
-                  [TABLE.ttlAttribute]: ttl,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            })),
-            ...pending.map((r) => ({
-              Put: {
-                TableName,
-                Item: {
-                  ...keys.rejectionSample(r.projectId, day, r.receivedAt, r.id),
-                  ...sampleAttributes(r),
-                  [TABLE.ttlAttribute]: ttl,
-                },
-              },
-            })),
-            ...[
-              [day, dayCounts],
-              [ALL, allCounts],
-            ].map(([scope, counts]) => ({
-              Update: {
-                TableName,
-                Key: keys.rejectionCounts(first.projectId, scope as string),
-                ...addExpression(Object.entries(counts as Record<string, number>)),
-              },
-            })),
-          ],
-        }),
-      );
-      return pending;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons || attempt >= ATTEMPTS) throw error;
-      if (onlyConflicts(reasons)) {
-        await sleep(10 * 2 ** attempt * Math.random());
-        continue;
-      }
-      // The id puts come first: those that failed their condition were counted before.
-      const exists = new Set(
-        reasons.flatMap((r, i) =>
-          r.Code === 'ConditionalCheckFailed' && i < pending.length ? [i] : [],
-        ),
-      );
-      if (!exists.size) throw error;
-      pending = pending.filter((_, i) => !exists.has(i));
-    }
-  }
-  return [];
+    return [
+      ...pending.map((r) => ({
+        Put: {
+          TableName,
+          Item: {
+            ...keys.rejection(r.projectId, r.id, shards),
+            at: r.receivedAt,
+            [TABLE.ttlAttribute]: ttl,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      })),
+      ...pending.map((r) => ({
+        Put: {
+          TableName,
+          Item: {
+            ...keys.rejectionSample(r.projectId, day, r.receivedAt, r.id),
+            ...sampleAttributes(r),
+            [TABLE.ttlAttribute]: ttl,
+          },
+        },
+      })),
+      ...[
+        [day, dayCounts],
+        [ALL, allCounts],
+      ].map(([scope, counts]) => ({
+        Update: {
+          TableName,
+          Key: keys.rejectionCounts(first.projectId, scope as string),
+          ...addExpression(Object.entries(counts as Record<string, number>)),
+        },
+      })),
+    ];
+  });
 }
 
 const sampleAttributes = (r: RejectionRecord) => ({

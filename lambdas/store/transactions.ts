@@ -1,3 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
 /**
  * What a cancelled DynamoDB transaction says about each of its items. The document client does
  * not unmarshal these, and the SDK gives them only on `TransactionCanceledException`.
@@ -22,3 +29,42 @@ export const onlyConflicts = (reasons: CancellationReason[]) =>
 
 /** DynamoDB's limit on items per TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Writes each of `items` once, in one transaction with the updates that count them.
+ * `transactItems(pending)` gives the transaction: the pending items' conditional puts first, in
+ * order, then the counter updates for exactly those items. A cancellation by another transaction
+ * is retried after a jittered pause; a put that failed its condition was written (and counted)
+ * before, so it is left out and the rest sent again. Returns the items this call wrote; throws any
+ * other error, or after `attempts` tries. `beforeSend` runs before each try (a deadline check).
+ */
+export async function createOnce<T>(
+  ddb: DynamoDBDocumentClient,
+  items: T[],
+  transactItems: (pending: T[]) => NonNullable<TransactWriteCommandInput['TransactItems']>,
+  { attempts = 8, beforeSend }: { attempts?: number; beforeSend?: () => void } = {},
+): Promise<T[]> {
+  let pending = items;
+  for (let attempt = 1; pending.length; attempt++) {
+    beforeSend?.();
+    try {
+      await ddb.send(new TransactWriteCommand({ TransactItems: transactItems(pending) }));
+      return pending;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons || attempt >= attempts) throw error;
+      if (onlyConflicts(reasons)) {
+        await sleep(10 * 2 ** attempt * Math.random());
+        continue;
+      }
+      const exists = new Set(
+        reasons.flatMap((r, i) =>
+          r.Code === 'ConditionalCheckFailed' && i < pending.length ? [i] : [],
+        ),
+      );
+      if (!exists.size) throw error;
+      pending = pending.filter((_, i) => !exists.has(i));
+    }
+  }
+  return [];
+}
