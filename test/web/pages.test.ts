@@ -72,6 +72,17 @@ const column = async (scope: string, i: number) => (await rows(scope)).map((r) =
 const figureOf = (key: string, scope = 'main') =>
   page.textContent(`${scope} [data-figure="${key}"] .value`);
 
+/** Clicks the page's CSV export and gives the downloaded file's lines (the header first). */
+async function exportCsvLines(): Promise<string[]> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-export="csv"]'),
+  ]);
+  return readFileSync((await download.path()) as string, 'utf8')
+    .trim()
+    .split('\n');
+}
+
 /** What every page must pass: no serious or critical axe finding, in light and in dark. */
 async function expectAccessible() {
   for (const theme of ['light', 'dark']) {
@@ -244,13 +255,7 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     expect(await column('main', 1)).toEqual(byP95.map((e) => e.endpoint));
     await expectAccessible();
 
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-export="csv"]'),
-    ]);
-    const csv = readFileSync((await download.path()) as string, 'utf8')
-      .trim()
-      .split('\n');
+    const csv = await exportCsvLines();
     expect(csv.length - 1).toBe(u.endpoints.length);
 
     await page.fill('#f-endpoint', '/v1/s*');
@@ -383,13 +388,7 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     expect(onboarding.converted).toBeGreaterThan(0);
     await expectFunnel(onboarding);
     await expectAccessible();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-export="csv"]'),
-    ]);
-    const csv = readFileSync((await download.path()) as string, 'utf8')
-      .trim()
-      .split('\n');
+    const csv = await exportCsvLines();
     expect(csv.length - 1).toBe(onboarding.steps.length);
 
     // Declared through the page: POST …/funnels, then its own view.
