@@ -156,7 +156,13 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     );
 
     await page.fill('#f-q', 'ad');
-    await page.click('form.filters button[type=submit]');
+    // The API searches every user, not the page in view.
+    await Promise.all([
+      page.waitForRequest(
+        (r) => r.url().includes('/users/list') && new URL(r.url()).searchParams.get('q') === 'ad',
+      ),
+      page.click('form.filters button[type=submit]'),
+    ]);
     await loaded(page, 'users');
     expect(await column('main', 0)).toEqual(['ada']);
 

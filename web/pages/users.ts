@@ -62,11 +62,15 @@ export const usersPage: PageDef = {
     const user = view.params.get('user');
     if (user) return userPage(ctx, user);
     const active = view.params.get('active_only') === 'true';
-    const params = filterParams(view, ['cursor'], { active_only: String(active), limit: '100' });
+    const params = filterParams(view, ['cursor', 'q'], {
+      active_only: String(active),
+      limit: '100',
+    });
     const body = await api.get<UserListBody>('users/list', params, signal);
     exportAs('users/list', params);
-    const search = view.params.get('q')?.toLowerCase() ?? '';
-    const rows = body.users.filter((u) => !search || u.userId.toLowerCase().includes(search));
+    // The API searches every user (`q`), not only this page's.
+    const search = view.params.get('q') ?? '';
+    const rows = body.users;
     const link = (u: UserRow | ProfileRow) => viewLink('users', { user: u.userId }, u.userId);
     const list = active
       ? dataTable(
@@ -79,7 +83,7 @@ export const usersPage: PageDef = {
             { label: 'Last seen', cell: (u) => dateTime(u.lastSeen), sort: (u) => u.lastSeen },
           ],
           rows.filter(isActive),
-          search ? 'No user on this page matches' : 'No user was active in this range',
+          search ? 'No active user matches' : 'No user was active in this range',
         )
       : dataTable(
           'Every known user',
@@ -101,7 +105,7 @@ export const usersPage: PageDef = {
             },
           ],
           rows.filter((u): u is ProfileRow => !isActive(u)),
-          search ? 'No user on this page matches' : 'No user yet',
+          search ? 'No user matches' : 'No user yet',
         );
     return h(
       'div',
@@ -116,7 +120,7 @@ export const usersPage: PageDef = {
         active
           ? 'Users with events in the range, with their figures.'
           : 'Every user the project has seen, whatever the range.',
-        search ? ` Showing the users of this page whose id contains “${search}”.` : '',
+        search ? ` Showing the users whose id contains “${search}”.` : '',
       ),
       section(active ? 'Active users' : 'All users', list, pager(view, body.nextCursor)),
     );

@@ -343,6 +343,34 @@ describe('the list of every known user', () => {
       ...Array.from({ length: 9 }, (_, i) => `w${i}`),
     ]);
   });
+
+  it('searches every user by a part of the userId, ignoring case, page after page', async () => {
+    const LIST = 'GET /api/v1/analytics/users/list';
+    const search = await walkAll(LIST, { limit: '2', q: 'W' }, 'users');
+    expect(search.items.map((u) => u.userId)).toEqual(Array.from({ length: 9 }, (_, i) => `w${i}`));
+    expect(search.pages).toBe(5);
+    expect((await walkAll(LIST, { q: 'nobody' }, 'users')).items).toEqual([]);
+
+    // Active only: the same rule over the range's users, with their figures.
+    const active = await walkAll(LIST, { ...RANGE, active_only: 'true', limit: '500' }, 'users');
+    const found = await walkAll(
+      LIST,
+      { ...RANGE, active_only: 'true', limit: '1', q: 'U' },
+      'users',
+    );
+    const expected = active.items.filter((u) => (u.userId as string).includes('u'));
+    expect(expected.length).toBeGreaterThan(1);
+    expect(found.items).toEqual(expected);
+
+    // A page of one search does not continue another.
+    const first = await call<{ nextCursor: string }>(LIST, { limit: '2', q: 'w' });
+    await expect(
+      adminRoute(
+        deps(),
+        peopleReports.find((r) => r.route === LIST) as never,
+      )(httpEvent(LIST, { query: { project: 'p1', limit: '2', cursor: first.nextCursor } })),
+    ).rejects.toThrow(ValidationError);
+  });
 });
 
 describe('the rollup', () => {

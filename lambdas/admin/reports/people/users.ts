@@ -16,6 +16,7 @@ import {
   projectParam,
   rangeParams,
   report,
+  textParam,
 } from '../../report.ts';
 import { type SegmentName, topUsersResponse, userListResponse } from '../../responses.ts';
 import { segmentsOf } from '../product/segments.ts';
@@ -90,6 +91,7 @@ async function profilesAfter(
   pk: string,
   after: string | undefined,
   n: number,
+  match?: (userId: string) => boolean,
 ): Promise<Item[]> {
   const out: Item[] = [];
   let start: Record<string, unknown> | undefined;
@@ -102,15 +104,26 @@ async function profilesAfter(
           ':pk': pk,
           ...(after === undefined ? {} : { ':after': after }),
         },
-        Limit: n - out.length,
+        // A search keeps only some of what it reads: read whole pages of profiles then.
+        Limit: match ? SEARCH_PAGE : n - out.length,
         ExclusiveStartKey: start,
       }),
     );
-    out.push(...(res.Items ?? []));
+    const items = res.Items ?? [];
+    out.push(...(match ? items.filter((i) => match(i.sk as string)) : items));
     start = res.LastEvaluatedKey;
   } while (start && out.length < n);
-  return out;
+  return out.slice(0, n);
 }
+
+/** Profiles read per request while searching. */
+const SEARCH_PAGE = 500;
+
+/** The search of the users list: userIds containing `q`, ignoring case. */
+const searchOf = (q: string | undefined) => {
+  const needle = q?.toLowerCase();
+  return needle ? (userId: string) => userId.toLowerCase().includes(needle) : undefined;
+};
 
 export interface ProfileRow {
   /** The actor: a userId, or `anon:<anonymousId>`. */
@@ -130,10 +143,11 @@ export async function listProfiles(
   projectId: string,
   after: string | undefined,
   limit: number,
+  match?: (userId: string) => boolean,
 ): Promise<{ profiles: ProfileRow[]; more: boolean }> {
   const shards = Array.from({ length: deps.storage.userShards }, (_, s) => s);
   const perShard = await mapLimit(shards, 8, (s) =>
-    profilesAfter(deps.ddb, deps.tableName, userPartition(projectId, s), after, limit + 1),
+    profilesAfter(deps.ddb, deps.tableName, userPartition(projectId, s), after, limit + 1, match),
   );
   const merged = perShard.flat().sort((a, b) => byUtf8(a.sk as string, b.sk as string));
   return {
@@ -167,6 +181,7 @@ export const userListReport = report({
     ...rangeParams,
     limit: limitParam(50, 500),
     cursor: cursorParam,
+    q: textParam('Only users whose userId contains this text, ignoring case', 200),
     segments: segmentsParam('the range with active_only, else the last 30 days'),
   }),
   run: async ({ deps, projectId, query }): Promise<UserListBody> => {
@@ -175,14 +190,16 @@ export const userListReport = report({
       LIST,
       projectId,
       activeOnly,
+      query.q ?? '',
       ...(activeOnly ? [query.range, query.from, query.to] : []),
     ]);
+    const match = searchOf(query.q);
     const after = readCursor(query.cursor, afterUser, q)?.a;
     const next = (more: boolean, last: { userId: string } | undefined) =>
       more && last ? writeCursor({ a: last.userId }, q) : null;
 
     if (!activeOnly) {
-      const { profiles, more } = await listProfiles(deps, projectId, after, query.limit);
+      const { profiles, more } = await listProfiles(deps, projectId, after, query.limit, match);
       const range = parseRange({ range: PROFILE_SEGMENT_RANGE }, deps.now());
       return {
         project: projectId,
@@ -193,7 +210,8 @@ export const userListReport = report({
     }
     const range = parseRange(query, deps.now());
     const view = await readRange(deps, projectId, range.days, { users: true });
-    const rows = activeUserRows(view.total.users);
+    const all = activeUserRows(view.total.users);
+    const rows = match ? all.filter((r) => match(r.userId)) : all;
     const { items, more } = pageAfter(
       rows,
       query.limit,
