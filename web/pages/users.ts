@@ -70,7 +70,6 @@ export const usersPage: PageDef = {
     exportAs('users/list', params);
     // The API searches every user (`q`), not only this page's.
     const search = view.params.get('q') ?? '';
-    const rows = body.users;
     const link = (u: UserRow | ProfileRow) => viewLink('users', { user: u.userId }, u.userId);
     const list = active
       ? dataTable(
@@ -82,7 +81,7 @@ export const usersPage: PageDef = {
             { label: 'Tokens', cell: (u) => fmt(u.tokens), num: true, sort: (u) => u.tokens },
             { label: 'Last seen', cell: (u) => dateTime(u.lastSeen), sort: (u) => u.lastSeen },
           ],
-          rows.filter(isActive),
+          body.users.filter(isActive),
           search ? 'No active user matches' : 'No user was active in this range',
         )
       : dataTable(
@@ -104,7 +103,7 @@ export const usersPage: PageDef = {
                   : '–',
             },
           ],
-          rows.filter((u): u is ProfileRow => !isActive(u)),
+          body.users.filter((u): u is ProfileRow => !isActive(u)),
           search ? 'No user matches' : 'No user yet',
         );
     return h(

@@ -371,6 +371,14 @@ describe('the list of every known user', () => {
       )(httpEvent(LIST, { query: { project: 'p1', limit: '2', cursor: first.nextCursor } })),
     ).rejects.toThrow(ValidationError);
   });
+
+  it('takes a search as plain text, and refuses one over 200 characters', async () => {
+    const LIST = 'GET /api/v1/analytics/users/list';
+    // Not a pattern: ".*" and "w?" match no userId.
+    expect((await walkAll(LIST, { q: '.*' }, 'users')).items).toEqual([]);
+    expect((await walkAll(LIST, { q: 'w?' }, 'users')).items).toEqual([]);
+    await expect(call(LIST, { q: 'w'.repeat(201) })).rejects.toThrow(ValidationError);
+  });
 });
 
 describe('the rollup', () => {
