@@ -42,7 +42,13 @@ import { ACCESS_LOG_BYTES, captureHandlerLogs, LAMBDA_PLATFORM_LOG_BYTES } from 
 import { type NpmStartIngestResults, npmStartIngest } from './npm-start-ingest.ts';
 import { rawBatchWriteItemsPerSec as rawItemsPerSec } from './reference.ts';
 import { storedBytes, storedDelta } from './storage.ts';
-import { EVENTS_PER_USER, NEW_USERS_SHARE, usersFor, events as workload } from './workload.ts';
+import {
+  EVENTS_PER_USER,
+  NEW_USERS_SHARE,
+  repeated,
+  usersFor,
+  events as workload,
+} from './workload.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -451,10 +457,14 @@ try {
     `rollup: ${rollMid.seconds} s at ${rollMid.events} events, ${rollBig.seconds} s at ${rollBig.events}; compaction ${round(compactRcuPerEvent, 4)} RCU per event`,
   );
 
-  // Read cost at 1k and 100k stored events: the same 200 users, requests of 50, days rebuilt.
-  await ingestPhase('small', workload(N.small, { seed: 7, userPrefix: 'same', users: 200 }), 50, 4);
+  // Read cost at 1k and 100k stored events: the same 200 users doing the same things (the 1k
+  // events sent 100 times over), requests of 50, days rebuilt. Only the number of events differs:
+  // a report may grow with the days, users and labels it covers, and a fresh workload of 100k
+  // events gives each user 4 times the event names and twice the conversations of 1k.
+  const sameUsers = workload(N.small, { seed: 7, userPrefix: 'same', users: 200 });
+  await ingestPhase('small', sameUsers, 50, 4);
   await timedRollup('small');
-  await ingestPhase('big', workload(N.big, { seed: 4, userPrefix: 'same', users: 200 }), 50, 8);
+  await ingestPhase('big', repeated(sameUsers, N.big / N.small), 50, 8);
   await timedRollup('big');
   // A running experiment on both projects (exposures or not, its results read its days' users).
   for (const project of ['small', 'big']) {
@@ -1051,7 +1061,11 @@ Standard workload (bench/workload.ts): ${wc.wcuPerEvent} WCU and ${wc.rcuPerEven
 BatchGetItem does not find, AWS does, so reads are counted by AWS's rule).
 
 Read capacity of one call of each report, on a project holding 1k and one holding 100k events
-(the same users, both days rebuilt):
+(both days rebuilt): the same 200 users doing the same things, the 1k events sent 100 times over,
+so only the number of stored events differs. A report's read grows with the days, users and
+labels (event names per user, conversations, endpoints, models) it covers: with a fresh 100k
+workload instead, the same 200 users use 11 event names each instead of 2.7, and 1,000
+conversations instead of 454, and the day's summaries are about twice as large.
 
 | report | RCU at 1k | RCU at 100k |
 |---|---|---|

@@ -130,3 +130,15 @@ export function events(n: number, o: WorkloadOptions): Record<string, unknown>[]
   }
   return out;
 }
+
+/**
+ * `list` sent `times` over, each copy with its own messageIds: the same users doing the same
+ * things (the same event names, conversations, endpoints, models), only more often. What the
+ * read-cost comparison holds fixed: a report's read grows with the days, users and labels it
+ * covers (docs/architecture.md "Budgets"), so only the number of events may differ.
+ */
+export function repeated(list: Record<string, unknown>[], times: number) {
+  return Array.from({ length: times }, (_, k) =>
+    list.map((e) => ({ ...e, messageId: `${e.messageId}-x${k}` })),
+  ).flat();
+}
