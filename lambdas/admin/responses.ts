@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { EVENT_TYPES } from '../model/events.ts';
+import { SEGMENTS, type SegmentName } from '../model/segments.ts';
 import { RANGES } from './range.ts';
 
 // ---- pieces ----
@@ -368,9 +369,7 @@ export const eventsResponse = v.strictObject({
   nextCursor: cursor,
 });
 
-/** The behavioural segments of `user-segments` (docs/api-product-analytics.md). */
-export const SEGMENTS = ['new', 'power', 'casual', 'at-risk', 'dormant'] as const;
-export type SegmentName = (typeof SEGMENTS)[number];
+export { SEGMENTS, type SegmentName };
 
 /** A user's segment in the users reports, with `segments=true`. */
 const userSegment = v.optional(

@@ -1,5 +1,6 @@
 /** User segments: each segment's size, share and engagement, and a segment's members, paged. */
-import { SEGMENTS, type SegmentsResponse } from '../../lambdas/admin/reports/product/types.ts';
+import type { SegmentsResponse } from '../../lambdas/admin/reports/product/types.ts';
+import { SEGMENTS } from '../../lambdas/model/segments.ts';
 import { h } from '../dom.ts';
 import { fmt, pct } from '../format.ts';
 import { type PageDef, section } from '../page.ts';
