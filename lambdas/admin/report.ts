@@ -57,8 +57,12 @@ export interface Report<Q = RawQuery> {
   /** Statuses the report answers besides 2xx, 400, 401, 403 and 500, with when. */
   errors?: Partial<Record<'404' | '409' | '501', string>>;
   run(request: ReportRequest<Q>): Promise<unknown>;
-  /** The rows of the report's main table, for `export/csv`. Default: the body's scalar fields. */
-  rows?(body: never): Record<string, unknown>[];
+  /**
+   * The rows of the report's main table, for `export/csv`, from its answer and its validated
+   * query (a report with several tables may let the query choose). Default: the body's scalar
+   * fields.
+   */
+  rows?(body: never, query: never): Record<string, unknown>[];
   /** @default 200 */
   status?: number;
 }

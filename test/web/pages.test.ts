@@ -6,6 +6,7 @@
  */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivitiesBody, EventsBody } from '../../lambdas/admin/reports/people/activity.ts';
@@ -25,6 +26,11 @@ import type {
   SegmentsResponse,
   UsageTrendsResponse,
 } from '../../lambdas/admin/reports/product/types.ts';
+import type {
+  Breakdown,
+  WebTable,
+  WebTrafficResponse,
+} from '../../lambdas/admin/reports/product/web-traffic.ts';
 import type { WriteKeyRecord } from '../../lambdas/store/write-keys.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { duration, fmt, ms, pct, usd } from '../../web/format.ts';
@@ -34,7 +40,14 @@ import type { DashboardBody } from '../../web/pages/overview.ts';
 import type { TokensBody } from '../../web/pages/tokens.ts';
 import { seriousViolations } from '../helpers/axe.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { ARTIFACTS, adminGet, loaded, screenshot, seedDemo } from '../helpers/dashboard.ts';
+import {
+  ARTIFACTS,
+  adminGet,
+  HOSTILE_USER,
+  loaded,
+  screenshot,
+  seedDemo,
+} from '../helpers/dashboard.ts';
 import { basic, bearer, request } from '../helpers/http.ts';
 import { startTestStack } from '../helpers/stack.ts';
 
@@ -522,6 +535,111 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     await expectAccessible();
   });
 
+  it('web traffic: the figures, the chart, every table and its export as the API, values as text', async () => {
+    // A visitor whose path, referrer, UTM tags and browser would run script if parsed as HTML.
+    const hostile = HOSTILE_USER;
+    const now = Date.now();
+    const view = (path: string, at: number) => ({
+      type: 'page',
+      anonymousId: 'hostile-visitor',
+      name: 'Hostile',
+      properties: { path, url: `https://app.example.com${path}`, referrerHost: hostile },
+      context: {
+        campaign: { source: hostile, medium: hostile, name: hostile },
+        browser: { name: hostile },
+      },
+      timestamp: new Date(at).toISOString(),
+    });
+    const sent = await request(`${stack.baseUrl}/v1/batch`, {
+      headers: basic(stack.credentials.writeKey),
+      body: { batch: [view(`/${hostile}`, now - 60_000), view('/pricing', now - 30_000)] },
+    });
+    expect(sent.status).toBe(200);
+    await stack.idle();
+
+    const before = await adminGet<WebTrafficResponse>(stack, 'web-traffic?range=30d');
+    await open('web-traffic', 'range=30d');
+    const t = await adminGet<WebTrafficResponse>(stack, 'web-traffic?range=30d');
+    // The demo month's traffic, and the hostile visitor in it.
+    expect(t.pageViews).toBeGreaterThan(100);
+    expect(t.pages.map((p) => p.path)).toContain(`/${hostile}`);
+    expect(await figureOf('pageViews')).toBe(fmt(t.pageViews));
+    expect(await figureOf('visitors')).toBe(fmt(t.visitors));
+    expect(await figureOf('sessions')).toBe(fmt(t.sessions));
+    expect(await figureOf('bounceRate')).toBe(pct((t.bounceRate as number) / 100));
+    expect(await figureOf('sessionDuration')).toBe(
+      duration((t.avgSessionDurationSeconds as number) * 1000),
+    );
+    // The last 5 minutes move with the clock: what is on screen is one of the answers around it.
+    expect([fmt(before.liveVisitors), fmt(t.liveVisitors)]).toContain(
+      await figureOf('liveVisitors'),
+    );
+    expect(t.liveVisitors).toBeGreaterThanOrEqual(1);
+    expect(await page.$$('[aria-labelledby="s-per-day"] .chart canvas')).not.toHaveLength(0);
+
+    const pageRow = (p: WebTrafficResponse['pages'][number]) => [
+      p.path,
+      fmt(p.views),
+      fmt(p.visitors),
+      fmt(p.entries),
+      fmt(p.exits),
+    ];
+    const breakdownRow = (b: Breakdown) => [b.value, fmt(b.visitors), fmt(b.sessions)];
+    const expected: Record<WebTable, string[][]> = {
+      pages: t.pages.map(pageRow),
+      entryPages: t.entryPages.map(pageRow),
+      exitPages: t.exitPages.map(pageRow),
+      referrers: t.referrers.map(breakdownRow),
+      utmSources: t.utmSources.map(breakdownRow),
+      utmMediums: t.utmMediums.map(breakdownRow),
+      utmCampaigns: t.utmCampaigns.map(breakdownRow),
+      browsers: t.browsers.map(breakdownRow),
+      operatingSystems: t.operatingSystems.map(breakdownRow),
+      devices: t.devices.map(breakdownRow),
+      daily: t.daily.map((d) => [
+        d.day,
+        fmt(d.pageViews),
+        fmt(d.visitors),
+        fmt(d.sessions),
+        pct(d.bounceRate === null ? null : d.bounceRate / 100),
+        duration(d.avgSessionDurationSeconds === null ? null : d.avgSessionDurationSeconds * 1000),
+      ]),
+    };
+    const breakdown = '[aria-labelledby="s-breakdown"]';
+    expect(await rows(breakdown)).toEqual(expected.pages);
+    await expectAccessible();
+    await screenshot(page, 'web-traffic-1280');
+    for (const table of Object.keys(expected) as WebTable[]) {
+      if (table === 'pages') continue;
+      await page.click(`[data-choice="table"] button[data-value="${table}"]`);
+      await page.waitForSelector(`[data-table="${table}"]`);
+      await loaded(page, 'web-traffic');
+      expect(new URL(page.url()).searchParams.get('table')).toBe(table);
+      expect({ table, rows: await rows(breakdown) }).toEqual({ table, rows: expected[table] });
+    }
+    for (const table of ['referrers', 'utmSources', 'utmMediums', 'utmCampaigns', 'browsers'])
+      expect(expected[table as WebTable].map((r) => r[0])).toContain(hostile);
+    // Shown as text: the markup is in the cells' text, no element was made of it, nothing ran.
+    expect(await page.$$('main img, main [onerror]')).toHaveLength(0);
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+
+    // The export is the table in view (the referrers), as the API's rows.
+    await page.click('[data-choice="table"] button[data-value="referrers"]');
+    await page.waitForSelector('[data-table="referrers"]');
+    await loaded(page, 'web-traffic');
+    const csv = await exportCsvLines();
+    expect(csv).toEqual(
+      stringify([
+        ['value', 'visitors', 'sessions'],
+        ...t.referrers.map((r) => [r.value, r.visitors, r.sessions]),
+      ])
+        .trim()
+        .split('\n'),
+    );
+    expect(csv.join('\n')).toContain('<img src=x onerror=');
+    await expectAccessible();
+  });
+
   it('write keys: creates one (secret shown once), lists it by prefix, revokes it', async () => {
     await open('write-keys');
     expect(await page.isVisible('#range')).toBe(false);
@@ -585,6 +703,12 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     await page.goto(`${stack.baseUrl}/?page=api-usage&project=empty`);
     await loaded(page, 'api-usage');
     expect(await page.textContent('main tbody')).toBe('No API calls tracked in this range');
+    await page.goto(`${stack.baseUrl}/?page=web-traffic&project=empty`);
+    await loaded(page, 'web-traffic');
+    expect(await figureOf('pageViews')).toBe('0');
+    expect(await page.textContent('[aria-labelledby="s-breakdown"] tbody')).toBe(
+      'No page views in this range',
+    );
     await page.goto(`${stack.baseUrl}/?page=experiments&project=empty`);
     await loaded(page, 'experiments');
     expect(await page.textContent('main')).toContain('No experiment');
@@ -598,7 +722,7 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     const ids = await narrow.$$eval('#nav a', (as) =>
       as.map((a) => new URL((a as HTMLAnchorElement).href).searchParams.get('page') ?? 'overview'),
     );
-    expect(ids.length).toBeGreaterThanOrEqual(15);
+    expect(ids.length).toBeGreaterThanOrEqual(16);
     for (const id of ids) {
       await narrow.goto(`${stack.baseUrl}/?page=${id}&project=default&range=30d`);
       await loaded(narrow, id);
@@ -618,6 +742,6 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
       await screenshot(narrow, `${id}-390`);
     }
     await narrow.close();
-    // Fifteen pages, each loaded and measured: ~60 s on a loaded 2-core machine.
+    // Sixteen pages, each loaded and measured: ~60 s on a loaded 2-core machine.
   }, 240_000);
 });

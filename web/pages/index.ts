@@ -17,6 +17,7 @@ import { segmentsPage } from './segments.ts';
 import { tokensPage } from './tokens.ts';
 import { usageTrendsPage } from './usage-trends.ts';
 import { usersPage } from './users.ts';
+import { webTrafficPage } from './web-traffic.ts';
 import { writeKeysPage } from './write-keys.ts';
 
 export const PAGES: PageDef[] = [
@@ -28,6 +29,7 @@ export const PAGES: PageDef[] = [
   apiUsagePage,
   resourcesPage,
   eventsPage,
+  webTrafficPage,
   usageTrendsPage,
   featureAdoptionPage,
   experimentsPage,

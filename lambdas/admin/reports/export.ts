@@ -102,7 +102,9 @@ export const exportReport = (reports: () => Report<unknown>[]) =>
       const filename = `tally-${path.replace(/\//g, '-')}-${request.projectId}-${day}.${format}`;
       const disposition = { 'content-disposition': `attachment; filename="${filename}"` };
       if (format === 'json') return rawResponse(json(200, body, disposition));
-      const rows = found.report.rows ? found.report.rows(body as never) : defaultRows(body);
+      const rows = found.report.rows
+        ? found.report.rows(body as never, inner.output as never)
+        : defaultRows(body);
       return rawResponse({
         statusCode: 200,
         headers: { 'content-type': 'text/csv; charset=utf-8', ...disposition },

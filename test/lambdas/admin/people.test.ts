@@ -137,7 +137,7 @@ describe('rules', () => {
   it('export conversations with their resources as type/id', () => {
     const report = peopleReports.find((r) => r.route === 'GET /api/v1/analytics/conversations');
     const row = conversationRow('c', conversation({ resources: ['channel#web', 'agent#a1'] }));
-    expect(report?.rows?.({ conversations: [row] } as never)).toEqual([
+    expect(report?.rows?.({ conversations: [row] } as never, {} as never)).toEqual([
       { ...row, resources: ['agent/a1', 'channel/web'] },
     ]);
   });

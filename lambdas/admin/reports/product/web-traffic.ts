@@ -285,6 +285,22 @@ export const webTrafficResponse = v.strictObject({
 
 export type WebTrafficResponse = v.InferOutput<typeof webTrafficResponse>;
 
+/** The lists of the answer, each of which the CSV export can hold (`table=`). */
+export const WEB_TABLES = [
+  'pages',
+  'entryPages',
+  'exitPages',
+  'referrers',
+  'utmSources',
+  'utmMediums',
+  'utmCampaigns',
+  'browsers',
+  'operatingSystems',
+  'devices',
+  'daily',
+] as const;
+export type WebTable = (typeof WEB_TABLES)[number];
+
 /** `GET /api/v1/analytics/web-traffic`. */
 export const webTrafficReport = report({
   route: 'GET /api/v1/analytics/web-traffic',
@@ -293,6 +309,13 @@ export const webTrafficReport = report({
     project: projectParam,
     ...rangeParams,
     limit: intParam(10, 100, 'Rows of each list'),
+    table: v.optional(
+      v.pipe(
+        v.picklist(WEB_TABLES),
+        v.description('The list the CSV export holds (default pages); the JSON has them all'),
+      ),
+      'pages',
+    ),
   }),
   run: async ({ deps, projectId, query }): Promise<WebTrafficResponse> => {
     const now = deps.now();
@@ -313,5 +336,6 @@ export const webTrafficReport = report({
       ...webTraffic(r.days, visitorDays(r.days), visitorDays(liveDays), now, query.limit),
     };
   },
-  rows: (body: WebTrafficResponse) => body.pages as unknown as Record<string, unknown>[],
+  rows: (body: WebTrafficResponse, query: { table: WebTable }) =>
+    body[query.table] as unknown as Record<string, unknown>[],
 });

@@ -373,6 +373,34 @@ describe('web-traffic', () => {
     expect(lines.slice(1)).toEqual(
       want.map((p) => [p.path, p.views, p.visitors, p.entries, p.exits].join(',')),
     );
+    // `table=` chooses another list for the CSV (the dashboard exports the table in view).
+    const referrers = await callAdmin(deps, 'GET', 'export/csv', {
+      query: {
+        report: 'web-traffic',
+        from: DAYS[0] as string,
+        to: DAYS[4] as string,
+        table: 'referrers',
+      },
+      pathParameters: { format: 'csv' },
+    });
+    expect(referrers.status).toBe(200);
+    expect(
+      referrers.text
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\n'),
+    ).toEqual([
+      'value,visitors,sessions',
+      ...expected(DAYS[0] as string, DAYS[4] as string)
+        .referrers.slice(0, 10)
+        .map((r) => [r.value, r.visitors, r.sessions].join(',')),
+    ]);
+    const bad = await callAdmin(deps, 'GET', 'export/csv', {
+      query: { report: 'web-traffic', range: '7d', table: 'cookies' },
+      pathParameters: { format: 'csv' },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text).message).toContain('but received "cookies"');
   });
 });
 
