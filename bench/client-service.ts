@@ -2,7 +2,7 @@
  * A minimal HTTP service for the client benchmark (bench/client.ts), run as its own process:
  * `GET /users/:id` answers a small JSON body, with Tally's `node:http` middleware (`on`) or
  * without it (`off`). Prints `{"port":…}` when listening; a line on stdin closes the server and
- * the client (flushing it) and prints `{"stats":…}`.
+ * the client (flushing it) and prints `{"stats":…,"cpuUs":…}` (CPU time while it served).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,14 +34,24 @@ const server = createServer(
   tally ? tallyHttp(tally, listener, { routes: ['/users/:id'] }) : listener,
 );
 server.keepAliveTimeout = 60_000;
+// The process's CPU time from listening to the stop line: the middleware's and the client's
+// whole work per request (recording, batching, sending), whatever the machine's load.
+let cpuStart = process.cpuUsage();
 server.listen(0, '127.0.0.1', () => {
+  cpuStart = process.cpuUsage();
   console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
 });
 
 createInterface({ input: process.stdin }).once('line', async () => {
+  const cpu = process.cpuUsage(cpuStart);
   server.closeAllConnections();
   server.close();
   await tally?.close({ timeoutMs: 60_000 });
-  console.log(JSON.stringify({ stats: tally ? { ...tally.stats(), dropped } : null }));
+  console.log(
+    JSON.stringify({
+      stats: tally ? { ...tally.stats(), dropped } : null,
+      cpuUs: cpu.user + cpu.system,
+    }),
+  );
   process.exit(0);
 });

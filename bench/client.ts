@@ -51,6 +51,12 @@ interface MiddlewareLatency {
   with: Latency;
   addedP50Ms: number;
   addedP99Ms: number;
+  /**
+   * The service process's CPU time per request (µs), without and with the middleware: what the
+   * middleware and the client (recording, batching, sending) cost the service in all, a figure
+   * that moves far less with the machine's load than a p99 does.
+   */
+  cpuPerRequestUs: { without: number; with: number };
   /** The machine's 1-minute load average before and after: p99s move with it. */
   loadAverage: [number, number];
 }
@@ -146,8 +152,11 @@ async function middlewareLatency(
   } finally {
     for (const s of [off, on]) s.child.stdin?.write('stop\n');
   }
-  const { stats } = (await on.next()) as { stats: { delivered: number; dropped: number } };
-  await off.next();
+  const { stats, cpuUs: onCpu } = (await on.next()) as {
+    stats: { delivered: number; dropped: number };
+    cpuUs: number;
+  };
+  const { cpuUs: offCpu } = (await off.next()) as { cpuUs: number };
   await inputs.idle();
   const stored = await inputs.storedEvents(project);
   const requests = warmup + measured;
@@ -163,6 +172,7 @@ async function middlewareLatency(
     with: result.on,
     addedP50Ms: round(result.on.p50 - result.off.p50),
     addedP99Ms: round(result.on.p99 - result.off.p99),
+    cpuPerRequestUs: { without: round(offCpu / requests, 1), with: round(onCpu / requests, 1) },
     loadAverage: [loadBefore, round(loadavg()[0] ?? 0, 1)] as [number, number],
   };
 }
@@ -263,6 +273,12 @@ before and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves w
 | **added** | ${m.addedP50Ms} | **${m.addedP99Ms}** |
 | added, every process on every core | ${sh.addedP50Ms} | ${sh.addedP99Ms} |
 | (without / with, on shared cores) | ${sh.without.p50} / ${sh.with.p50} | ${sh.without.p99} / ${sh.with.p99} |
+
+The service's CPU time per request (all its threads, from listening to the end of the load, the
+warm-up included): ${m.cpuPerRequestUs.without} µs without the middleware, ${m.cpuPerRequestUs.with} µs
+with it (on shared cores ${sh.cpuPerRequestUs.without} and ${sh.cpuPerRequestUs.with} µs). The
+difference is everything the middleware and the client do for a request, spread over the requests:
+recording it, and its share of batching and sending.
 
 One client with its default options (batches of up to 500, 4 requests in flight) sending the
 standard workload into the twin: ${t.events} events stored in ${t.seconds} s, **${t.eventsPerSec}

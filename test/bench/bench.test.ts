@@ -127,7 +127,11 @@ describe('npm run bench -- --quick', () => {
         shorterRawRetention: { 8: byClass, 30: byClass },
       },
       client: {
-        middleware: { addedP50Ms: aNumber, addedP99Ms: aNumber },
+        middleware: {
+          addedP50Ms: aNumber,
+          addedP99Ms: aNumber,
+          cpuPerRequestUs: { without: aNumber, with: aNumber },
+        },
         throughput: { eventsPerSec: aNumber, ratio: aNumber },
       },
     });
