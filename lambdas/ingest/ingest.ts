@@ -9,9 +9,10 @@
  *  2. stores the new ones (and re-claims those whose writer never committed), each naming the
  *     fact-log item that will count it;
  *  3. creates the distinct-user markers they imply (exactly once by their own conditions);
- *  4. commits: one transaction claims the next commit number and writes the fact-log items and the
- *     counter increments. If another writer claimed numbers since `seen`, the ids those commits
- *     counted are left out and the commit is tried again at the next number.
+ *  4. commits: it reads the commits other writers claimed since `seen` and leaves out the ids they
+ *     counted; then one transaction claims the next commit number and writes the fact-log items
+ *     and the counter increments. If another writer claimed that number meanwhile, the same again
+ *     at the next number.
  * A failure anywhere fails the records: SQS redelivers them and step 1 finds what was done.
  */
 import { randomBytes } from 'node:crypto';
@@ -599,7 +600,23 @@ async function commit(
   let resolved = w.seen;
   let left = 0;
   const lagsMs: number[] = [];
+  /** Reads the commits since `resolved`: what they counted is not ours to count. */
+  const catchUp = async () => {
+    const newer = await commitsAfter(w.deps.ddb, storage.tableName, w.projectId, resolved);
+    for (const e of newer) {
+      if (e.writer === w.token) continue;
+      for (const h of e.hashes)
+        if (storedHashes.has(h) && !excluded.has(h)) {
+          excluded.add(h);
+          left++;
+        }
+    }
+    resolved = Math.max(resolved, ...newer.map((e) => e.version));
+  };
   for (const link of links) {
+    // Concurrent writers commit while this one stores: catching up just before the transaction,
+    // rather than after it failed, spares DynamoDB a cancelled transaction of up to 100 items.
+    await catchUp();
     for (let attempt = 1; ; attempt++) {
       const version = resolved + 1;
       const counted = (f: Fresh) => storedHashes.has(f.hash) && !excluded.has(f.hash);
@@ -645,17 +662,8 @@ async function commit(
         const reasons = cancellationReasons(error);
         if (!reasons || attempt >= COMMIT_ATTEMPTS) throw error;
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-          // Others committed since we looked: what they counted is not ours to count.
-          const newer = await commitsAfter(w.deps.ddb, TableName, w.projectId, resolved);
-          for (const e of newer) {
-            if (e.writer === w.token) continue;
-            for (const h of e.hashes)
-              if (storedHashes.has(h) && !excluded.has(h)) {
-                excluded.add(h);
-                left++;
-              }
-          }
-          resolved = Math.max(resolved, ...newer.map((e) => e.version));
+          // Others committed between the catch-up and the transaction.
+          await catchUp();
         } else if (onlyConflicts(reasons)) {
           await sleep(10 * 2 ** Math.min(attempt, 6) * Math.random());
         } else {

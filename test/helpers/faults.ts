@@ -95,6 +95,31 @@ export function jittered(ddb: DynamoDBDocumentClient, maxMs: number, random: () 
   });
 }
 
+/**
+ * A client that calls `before(command)` ahead of each call and `after(command, error)` once it
+ * answered (error undefined when it succeeded): to run something at a chosen point of an
+ * invocation, or to watch what it sends.
+ */
+export function watched(
+  ddb: DynamoDBDocumentClient,
+  hooks: {
+    before?: (command: { input: Record<string, unknown> }) => Promise<void> | void;
+    after?: (command: { input: Record<string, unknown> }, error: unknown) => void;
+  },
+) {
+  return wrap(ddb, async (command: never) => {
+    await hooks.before?.(command);
+    try {
+      const out = await ddb.send(command);
+      hooks.after?.(command, undefined);
+      return out;
+    } catch (error) {
+      hooks.after?.(command, error);
+      throw error;
+    }
+  });
+}
+
 function wrap(ddb: DynamoDBDocumentClient, send: (command: never) => Promise<unknown>) {
   return new Proxy(ddb, {
     get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)),

@@ -15,7 +15,14 @@ import { readFactsSince } from '../../../lambdas/store/fact-log.ts';
 import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
-import { type CrashMode, crashAt, jittered, seeded, stepped } from '../../helpers/faults.ts';
+import {
+  type CrashMode,
+  crashAt,
+  jittered,
+  seeded,
+  stepped,
+  watched,
+} from '../../helpers/faults.ts';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const DAYS = ['2026-11-20', '2026-11-21'];
@@ -149,6 +156,46 @@ describe('concurrent copies', () => {
       expect(got.totals.events, `seed ${seed}`).toBe(40);
       expect(got.ids, `seed ${seed}`).toEqual(events.map((e) => e.messageId).sort());
     }
+  });
+});
+
+describe('a writer that another overtakes while it stores', () => {
+  it('catches up before its commit: no cancelled transaction, and the copies counted once', async () => {
+    const events = dataset(100, 'o');
+    // B holds copies of the first 60 events, A the last 60: 20 copies between them.
+    const b = events.slice(0, 60).map((e) => ({ ...e }));
+    const a = events.slice(40);
+    const isCommitLog = (c: { input: Record<string, unknown> }) =>
+      JSON.stringify(c.input).includes('"CL#p1"');
+    let commitLogCalls = 0;
+    let overtaken: Promise<unknown> | undefined;
+    let commits = 0;
+    let cancelled = 0;
+    const client = watched(t.ddb, {
+      // A's first call on the commit log reads the number it starts from; at its second (once
+      // its events are stored), B runs whole: B's commit lands between A's look and A's commit.
+      before: async (c) => {
+        if (!isCommitLog(c) || ++commitLogCalls !== 2) return;
+        overtaken = ingest(ingestDeps(t, NOW), [sqsRecord(b)]);
+        await overtaken;
+      },
+      after: (c, error) => {
+        if (!('TransactItems' in c.input) || !isCommitLog(c)) return;
+        commits++;
+        if ((error as { name?: string } | undefined)?.name === 'TransactionCanceledException')
+          cancelled++;
+      },
+    });
+    const res = await ingest({ ...ingestDeps(t, NOW), ddb: client }, [sqsRecord(a)]);
+    expect(overtaken).toBeInstanceOf(Promise);
+    expect(res.batchItemFailures).toEqual([]);
+    // A stored its 60, then left out the 20 that B counted first.
+    expect(res.stats).toMatchObject({ stored: 40, duplicates: 20 });
+    expect({ commits, cancelled }).toEqual({ commits: 1, cancelled: 0 });
+    const got = await snapshot(t);
+    expect(got.totals.events).toBe(100);
+    expect(got.ids).toEqual(events.map((e) => e.messageId).sort());
+    expect(got).toEqual(await reference(events));
   });
 });
 
