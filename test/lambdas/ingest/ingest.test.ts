@@ -6,6 +6,7 @@ import { fromRawItem } from '../../../lambdas/store/raw-events.ts';
 import { ingestDeps } from '../../helpers/deps.ts';
 import { createTestTable, type TestTable } from '../../helpers/dynamo.ts';
 import { sqsRecord, tallyEvent } from '../../helpers/events.ts';
+import { jittered, seeded, watched } from '../../helpers/faults.ts';
 
 let t: TestTable;
 const now = Date.parse('2026-11-22T12:00:00Z');
@@ -172,6 +173,86 @@ describe('ingest', () => {
     ]);
     const [profile] = await t.query(keys.user('p1', 'ada', t.storage.userShards).pk);
     expect(profile).toMatchObject({ sk: 'ada', traits: { plan: 'pro', email: 'a@x.test' } });
+  });
+
+  it('writes a profile only with the traits that change, and not at all when none do', async () => {
+    const identify = (traits: Record<string, unknown>) =>
+      sqsRecord([tallyEvent({ type: 'identify', event: undefined, userId: 'ada', traits })]);
+    const updates: string[][] = [];
+    const counted = {
+      ...deps(),
+      ddb: watched(t.ddb, {
+        before: (c) => {
+          const names = c.input.ExpressionAttributeNames as Record<string, string> | undefined;
+          if ('UpdateExpression' in c.input && names?.['#t'] === 'traits')
+            updates.push(Object.values(names).filter((n) => n !== 'traits'));
+        },
+      }),
+    };
+    await ingest(counted, [identify({ plan: 'free', email: 'a@x.test', tags: ['a', 'b'] })]);
+    expect(updates).toEqual([[]]);
+    // The same values again (a service identifies on every session): nothing to write.
+    await ingest(counted, [identify({ plan: 'free', email: 'a@x.test', tags: ['a', 'b'] })]);
+    expect(updates).toHaveLength(1);
+    // One changed value, one new name: one write, of those two.
+    await ingest(counted, [identify({ plan: 'pro', email: 'a@x.test', seats: 3 })]);
+    expect(updates).toEqual([[], ['plan', 'seats']]);
+    const [profile] = await t.query(keys.user('p1', 'ada', t.storage.userShards).pk);
+    expect(profile?.traits).toEqual({ plan: 'pro', email: 'a@x.test', tags: ['a', 'b'], seats: 3 });
+  });
+
+  it('keeps every name of identify calls that race in concurrent invocations', async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const userId = `racer${seed}`;
+      const random = seeded(seed);
+      const racing = { ...deps(), ddb: jittered(t.ddb, 5, random) };
+      const identify = (traits: Record<string, unknown>) =>
+        sqsRecord([tallyEvent({ type: 'identify', event: undefined, userId, traits })]);
+      // Each invocation reads a profile without traits; each must keep the other's names.
+      await Promise.all([
+        ingest(racing, [identify({ plan: 'team' })]),
+        ingest(racing, [identify({ email: `${userId}@x.test` })]),
+        ingest(racing, [identify({ company: 'Example' })]),
+      ]);
+      const profile = (await t.query(keys.user('p1', userId, t.storage.userShards).pk)).find(
+        (p) => p.sk === userId,
+      );
+      expect(profile?.traits, `seed ${seed}`).toEqual({
+        plan: 'team',
+        email: `${userId}@x.test`,
+        company: 'Example',
+      });
+    }
+  });
+
+  it('keeps the traits of a record whose invocation died before writing them', async () => {
+    const record = sqsRecord([
+      tallyEvent({ type: 'identify', event: undefined, userId: 'bo', traits: { plan: 'pro' } }),
+    ]);
+    let died: () => void = () => undefined;
+    const dead = new Promise<void>((r) => {
+      died = r;
+    });
+    const dying = {
+      ...deps(),
+      ddb: watched(t.ddb, {
+        before: async (c) => {
+          const names = c.input.ExpressionAttributeNames as Record<string, string> | undefined;
+          if (!('UpdateExpression' in c.input) || names?.['#t'] !== 'traits') return;
+          died();
+          await new Promise(() => undefined);
+        },
+      }),
+    };
+    void ingest(dying, [record]);
+    await dead;
+    const res = await ingest(deps(), [
+      { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } },
+    ]);
+    expect(res.batchItemFailures).toEqual([]);
+    const [profile] = await t.query(keys.user('p1', 'bo', t.storage.userShards).pk);
+    expect(profile?.traits).toEqual({ plan: 'pro' });
+    expect((await summaryOf('p1', '2026-11-20')).totals.events).toBe(1);
   });
 
   it('keeps projects apart', async () => {
