@@ -8,11 +8,12 @@
  *
  * Which labels are kept is decided once, by ingest, before it commits the facts: a label is kept
  * if it is in the day's registry item, or if a conditional ADD puts it there while the registry
- * holds fewer than the cap. The decision is written into the fact (`capped`), and live and
- * rebuilt figures are both aggregated from facts, so they agree exactly whatever order writers
- * ran in. The all-time totals keep per-model tokens for the first LABEL_CAPS.modelAllTime models
- * of the project's life, by the same rule on a registry of their own, which the rollup reads to
- * put its corrections where ingest put the counts.
+ * holds fewer than the cap (one ADD for all of a batch's new labels while there is room for all).
+ * The decision is written into the fact (`capped`), and live and rebuilt figures are both
+ * aggregated from facts, so they agree exactly whatever order writers ran in. The all-time
+ * totals keep per-model tokens for the first LABEL_CAPS.modelAllTime models of the project's
+ * life, by the same rule on a registry of their own, which the rollup reads to put its
+ * corrections where ingest put the counts.
  */
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -59,58 +60,127 @@ export interface LabelDeps {
   tableName: string;
 }
 
-/** Whether `label` is kept in registry `scope` (a day, or `ALL`) of `kind`, deciding if needed. */
-async function admit(
+type Kind = LabelKind | 'modelAllTime';
+
+/** A registry: its key, and the id its cache entry goes by (the table's name included). */
+function registry(deps: LabelDeps, projectId: string, scope: string, kind: Kind) {
+  const key = keys.labelRegistry(projectId, scope, kind);
+  return { key, id: `${deps.tableName}\u0000${key.pk}\u0000${key.sk}` };
+}
+
+/** What this container knows of a registry, read (consistently) if it knows nothing yet. */
+async function knownOf(deps: LabelDeps, r: ReturnType<typeof registry>, kind: Kind) {
+  const entry = known.get(r.id);
+  if (entry) return entry;
+  if (known.size >= KNOWN_LIMIT) known.clear();
+  const res = await deps.ddb.send(
+    new GetCommand({ TableName: deps.tableName, Key: r.key, ConsistentRead: true }),
+  );
+  return remember(r.id, res.Item, LABEL_CAPS[kind]);
+}
+
+/**
+ * Adds `hashes` to a registry on `condition`; false when the condition does not hold. `ttl`
+ * (epoch s) is the registry's expiry, none for `ALL`.
+ */
+async function add(
   deps: LabelDeps,
-  projectId: string,
-  scope: string,
-  kind: LabelKind | 'modelAllTime',
-  label: string,
+  r: ReturnType<typeof registry>,
+  kind: Kind,
+  hashes: string[],
+  condition: { expression: string; values: Record<string, unknown> },
   ttl: number | undefined,
 ): Promise<boolean> {
-  const key = keys.labelRegistry(projectId, scope, kind);
-  const id = `${key.pk}\u0000${key.sk}`;
-  const hash = labelHash(label);
-  let entry = known.get(id);
-  if (!entry) {
-    if (known.size >= KNOWN_LIMIT) known.clear();
-    const res = await deps.ddb.send(
-      new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }),
-    );
-    entry = remember(id, res.Item, LABEL_CAPS[kind]);
-  }
-  if (entry.admitted.has(hash)) return true;
-  if (entry.full) return false;
   try {
     const res = await deps.ddb.send(
       new UpdateCommand({
         TableName: deps.tableName,
-        Key: key,
+        Key: r.key,
         UpdateExpression: `ADD #s :h${ttl === undefined ? '' : ' SET #ttl = :ttl'}`,
-        ConditionExpression: 'attribute_not_exists(#s) OR size(#s) < :cap OR contains(#s, :one)',
+        ConditionExpression: condition.expression,
         ExpressionAttributeNames: {
           '#s': SET,
           ...(ttl === undefined ? {} : { '#ttl': TABLE.ttlAttribute }),
         },
         ExpressionAttributeValues: {
-          ':h': new Set([hash]),
-          ':one': hash,
-          ':cap': LABEL_CAPS[kind],
+          ':h': new Set(hashes),
+          ...condition.values,
           ...(ttl === undefined ? {} : { ':ttl': ttl }),
         },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    remember(id, res.Attributes, LABEL_CAPS[kind]);
+    remember(r.id, res.Attributes, LABEL_CAPS[kind]);
     return true;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-    // Full, and without this label: read it once, and never ask again.
-    const res = await deps.ddb.send(
-      new GetCommand({ TableName: deps.tableName, Key: key, ConsistentRead: true }),
-    );
-    return remember(id, res.Item, LABEL_CAPS[kind]).admitted.has(hash);
+    return false;
   }
+}
+
+/** Whether `label` is kept in registry `scope` (a day, or `ALL`) of `kind`, deciding if needed. */
+async function admit(
+  deps: LabelDeps,
+  projectId: string,
+  scope: string,
+  kind: Kind,
+  label: string,
+  ttl: number | undefined,
+): Promise<boolean> {
+  const r = registry(deps, projectId, scope, kind);
+  const hash = labelHash(label);
+  const entry = await knownOf(deps, r, kind);
+  if (entry.admitted.has(hash)) return true;
+  if (entry.full) return false;
+  const condition = {
+    expression: 'attribute_not_exists(#s) OR size(#s) < :cap OR contains(#s, :one)',
+    values: { ':one': hash, ':cap': LABEL_CAPS[kind] },
+  };
+  if (await add(deps, r, kind, [hash], condition, ttl)) return true;
+  // Full, and without this label: read it once, and never ask again.
+  known.delete(r.id);
+  return (await knownOf(deps, r, kind)).admitted.has(hash);
+}
+
+/**
+ * The labels of `labels` (in the order they came) that registry `scope` of `kind` keeps, deciding
+ * the undecided: all in one write while the registry has room for every one of them (the usual
+ * case: a day's first batches bring its labels), else one by one in order, as `admit` does.
+ */
+async function admitAll(
+  deps: LabelDeps,
+  projectId: string,
+  scope: string,
+  kind: Kind,
+  labels: Iterable<string>,
+  ttl: number | undefined,
+): Promise<Set<string>> {
+  const r = registry(deps, projectId, scope, kind);
+  const entry = await knownOf(deps, r, kind);
+  const kept = new Set<string>();
+  const undecided = new Map<string, string[]>();
+  for (const label of labels) {
+    const hash = labelHash(label);
+    if (entry.admitted.has(hash)) kept.add(label);
+    else if (!entry.full) undecided.set(hash, [...(undecided.get(hash) ?? []), label]);
+  }
+  if (!undecided.size) return kept;
+  const cap = LABEL_CAPS[kind];
+  // Room for all: however many of them others added meanwhile, the registry ends within its cap.
+  const room = {
+    expression: 'attribute_not_exists(#s) OR size(#s) <= :room',
+    values: { ':room': cap - undecided.size },
+  };
+  if (undecided.size <= cap && (await add(deps, r, kind, [...undecided.keys()], room, ttl))) {
+    for (const list of undecided.values()) for (const label of list) kept.add(label);
+    return kept;
+  }
+  for (const list of undecided.values()) {
+    for (const label of list) {
+      if (await admit(deps, projectId, scope, kind, label, ttl)) kept.add(label);
+    }
+  }
+  return kept;
 }
 
 function remember(id: string, item: Record<string, unknown> | undefined, cap: number): Known {
@@ -153,8 +223,8 @@ export async function capLabels(
   }
   const kept = new Set<string>();
   await mapLimit([...asked.values()], REGISTRY_CONCURRENCY, async ({ day, kind, labels }) => {
-    for (const label of labels) {
-      if (await admit(deps, projectId, day, kind, label, ttl)) kept.add(`${day}#${kind}#${label}`);
+    for (const label of await admitAll(deps, projectId, day, kind, labels, ttl)) {
+      kept.add(`${day}#${kind}#${label}`);
     }
   });
   const models = new Set<string>();
@@ -167,10 +237,9 @@ export async function capLabels(
     const model = counted(fact).model;
     if (model !== undefined && model !== OTHER_LABEL) models.add(model);
   }
-  const allTime = new Set<string>();
-  for (const model of models) {
-    if (await admit(deps, projectId, 'ALL', 'modelAllTime', model, undefined)) allTime.add(model);
-  }
+  const allTime = models.size
+    ? await admitAll(deps, projectId, 'ALL', 'modelAllTime', models, undefined)
+    : new Set<string>();
   return { totals: (c) => mapModels(c, (m) => allTime.has(m)) };
 }
 
