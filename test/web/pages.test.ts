@@ -155,18 +155,36 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
 
   it('users: the list, active-only with figures, search, and one user with their timeline', async () => {
     await open('users');
-    const all = await adminGet<UserListBody>(stack, 'users/list?active_only=false&limit=100');
-    expect(await column('main', 0)).toEqual(all.users.map((u) => u.userId));
+    // Each row's segment (the page asks with segments=true): the API's, the text of the last column.
+    const segmentOf = (u: object) => (u as { segment?: string | null }).segment ?? '–';
+    const all = await adminGet<UserListBody>(
+      stack,
+      'users/list?active_only=false&limit=100&segments=true',
+    );
+    expect((await rows('main')).map((r) => [r[0], r[3]])).toEqual(
+      all.users.map((u) => [u.userId, segmentOf(u)]),
+    );
+    // The month of demo data has users in several segments (not a column of dashes).
+    expect(new Set(all.users.map(segmentOf).filter((x) => x !== '–')).size).toBeGreaterThan(1);
     await expectAccessible();
 
     await page.check('#f-active_only');
     await loaded(page, 'users');
     expect(new URL(page.url()).searchParams.get('active_only')).toBe('true');
-    const active = await adminGet<UserListBody>(stack, 'users/list?active_only=true&limit=100');
-    const shown = await rows('main');
-    expect(shown.map((r) => [r[0], r[1], r[3]])).toEqual(
-      (active.users as UserRow[]).map((u) => [u.userId, fmt(u.events), fmt(u.tokens)]),
+    const active = await adminGet<UserListBody>(
+      stack,
+      'users/list?active_only=true&limit=100&segments=true',
     );
+    const shown = await rows('main');
+    expect(shown.map((r) => [r[0], r[1], r[3], r[5]])).toEqual(
+      (active.users as UserRow[]).map((u) => [
+        u.userId,
+        fmt(u.events),
+        fmt(u.tokens),
+        segmentOf(u),
+      ]),
+    );
+    expect(new Set(active.users.map(segmentOf).filter((x) => x !== '–')).size).toBeGreaterThan(1);
 
     await page.fill('#f-q', 'ad');
     // The API searches every user, not the page in view.
@@ -182,10 +200,12 @@ describe('dashboard pages', { timeout: 90_000 }, () => {
     await page.click('main a:text-is("ada")');
     await loaded(page, 'users');
     expect(new URL(page.url()).searchParams.get('user')).toBe('ada');
-    const top = await adminGet<TopUsersBody>(stack, 'users/top?limit=500');
+    const top = await adminGet<TopUsersBody>(stack, 'users/top?limit=500&segments=true');
     const ada = top.users.find((u) => u.userId === 'ada');
     expect(await figureOf('events')).toBe(fmt(ada?.events));
     expect(await figureOf('tokens')).toBe(fmt(ada?.tokens));
+    expect(ada && segmentOf(ada)).not.toBe('–');
+    expect(await figureOf('segment')).toBe(ada && segmentOf(ada));
     const timeline = await adminGet<ActivitiesBody>(stack, 'users/activities?user_id=ada&limit=50');
     expect(await column('main', 1)).toEqual(timeline.activities.map((a) => a.activityType));
     await expectAccessible();

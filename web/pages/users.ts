@@ -6,23 +6,31 @@ import type {
   TopUsersBody,
   UserListBody,
 } from '../../lambdas/admin/reports/people/users.ts';
+import type { SegmentName } from '../../lambdas/model/segments.ts';
 import { h } from '../dom.ts';
 import { dateTime, fmt } from '../format.ts';
 import { type PageContext, type PageDef, section } from '../page.ts';
 import { apiParams, filterParams } from '../view.ts';
 import { dataTable, figure, figures, filterForm, pager, viewLink } from '../widgets.ts';
 
+/** A row asked for with `segments=true` (docs/api-people-reports.md): its user's segment. */
+type Segmented<R> = R & { segment?: SegmentName | null };
+
 const isActive = (u: UserRow | ProfileRow): u is UserRow => 'events' in u;
+
+/** The segment as text, or (`link`) as a link to its members on the segments page. */
+const segmentCell = (u: Segmented<UserRow | ProfileRow>, link: boolean) =>
+  !u.segment ? '–' : link ? viewLink('segments', { segment: u.segment }, u.segment) : u.segment;
 
 /** One user's figures over the range (from the ranking, which covers every active user) and timeline. */
 async function userPage({ api, view, signal, exportAs }: PageContext, userId: string) {
   const timelineParams = filterParams(view, ['cursor'], { user_id: userId, limit: '50' });
   const [top, timeline] = await Promise.all([
-    api.get<TopUsersBody>('users/top', apiParams(view, { limit: '500' }), signal),
+    api.get<TopUsersBody>('users/top', apiParams(view, { limit: '500', segments: 'true' }), signal),
     api.get<ActivitiesBody>('users/activities', timelineParams, signal),
   ]);
   exportAs('users/activities', timelineParams);
-  const me = top.users.find((u) => u.userId === userId);
+  const me: Segmented<UserRow> | undefined = top.users.find((u) => u.userId === userId);
   return h(
     'div',
     { 'data-user': userId },
@@ -35,6 +43,12 @@ async function userPage({ api, view, signal, exportAs }: PageContext, userId: st
       figure('tokens', 'Tokens', fmt(me?.tokens ?? 0)),
       figure('firstSeen', 'First seen in range', me ? dateTime(me.firstSeen) : '–'),
       figure('lastSeen', 'Last seen in range', me ? dateTime(me.lastSeen) : '–'),
+      figure(
+        'segment',
+        'Segment',
+        me?.segment ?? '–',
+        me?.segment ? viewLink('segments', { segment: me.segment }, 'Its members') : null,
+      ),
     ),
     section(
       'Timeline',
@@ -65,6 +79,7 @@ export const usersPage: PageDef = {
     const params = filterParams(view, ['cursor', 'q'], {
       active_only: String(active),
       limit: '100',
+      segments: 'true',
     });
     const body = await api.get<UserListBody>('users/list', params, signal);
     exportAs('users/list', params);
@@ -80,6 +95,11 @@ export const usersPage: PageDef = {
             { label: 'Messages', cell: (u) => fmt(u.messages), num: true, sort: (u) => u.messages },
             { label: 'Tokens', cell: (u) => fmt(u.tokens), num: true, sort: (u) => u.tokens },
             { label: 'Last seen', cell: (u) => dateTime(u.lastSeen), sort: (u) => u.lastSeen },
+            {
+              label: 'Segment',
+              cell: (u: Segmented<UserRow>) => segmentCell(u, true),
+              sort: (u: Segmented<UserRow>) => u.segment ?? null,
+            },
           ],
           body.users.filter(isActive),
           search ? 'No active user matches' : 'No user was active in this range',
@@ -101,6 +121,12 @@ export const usersPage: PageDef = {
                       .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
                       .join(', ')
                   : '–',
+            },
+            {
+              // The profile list has no range: its segments are over the last 30 days.
+              label: 'Segment (30 days)',
+              cell: (u: Segmented<ProfileRow>) => segmentCell(u, false),
+              sort: (u: Segmented<ProfileRow>) => u.segment ?? null,
             },
           ],
           body.users.filter((u): u is ProfileRow => !isActive(u)),
