@@ -2,7 +2,8 @@
  * `npm run demo` against the twin: a small month (7 days, 25 users) goes in through the tracking
  * API, every event counted once, and the product reports it feeds answer with figures: active
  * users on several days, both experiments running with exposures in each variant, feature use,
- * pages with referrers, the onboarding funnel, segments and retention. A second run (the same messageIds) changes nothing.
+ * the onboarding funnel, segments, retention, and web traffic (the page views sent, visitors,
+ * sessions, referrers, UTM tags, browsers). A second run (the same messageIds) changes nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_EXPERIMENTS, demoEvents, runDemo } from '../../local/demo.ts';
@@ -78,5 +79,40 @@ describe('npm run demo', () => {
     const retention = await admin('retention?range=7d');
     const cohorts = retention.cohorts.reduce((s: number, c: { size: number }) => s + c.size, 0);
     expect(cohorts).toBeGreaterThan(0);
+
+    // Web traffic: the demo's page views of the report's days, counted from what was sent, and
+    // sessions, bounces, pages, referrers, UTM tags and browsers that make sense together.
+    const web = await admin('web-traffic?range=7d');
+    const { from, to } = web.range as { from: string; to: string };
+    const views = demoEvents({ ...OPTIONS, now }).filter((e) => {
+      const day = String(e.timestamp).slice(0, 10);
+      return e.type === 'page' && day >= from && day <= to;
+    });
+    expect(web.pageViews).toBeGreaterThan(0);
+    expect(web.pageViews).toBe(views.length);
+    expect(web.visitors).toBe(new Set(views.map((e) => e.userId)).size);
+    expect(web.visitors).toBeLessThanOrEqual(web.pageViews);
+    expect(web.sessions).toBeGreaterThanOrEqual(web.visitors);
+    expect(web.sessions).toBeLessThanOrEqual(web.pageViews);
+    expect(web.bounces).toBeLessThanOrEqual(web.sessions);
+    expect(web.bounceRate).toBeGreaterThanOrEqual(0);
+    expect(web.bounceRate).toBeLessThanOrEqual(100);
+    expect(web.avgSessionDurationSeconds).toBeGreaterThan(0);
+    expect(web.pages.length).toBeGreaterThan(0);
+    const viewed = web.pages.reduce((s: number, p: { views: number }) => s + p.views, 0);
+    expect(viewed).toBeLessThanOrEqual(web.pageViews);
+    expect(web.entryPages.length).toBeGreaterThan(0);
+    expect(web.exitPages.length).toBeGreaterThan(0);
+    const values = (list: { value: string }[]) => list.map((x) => x.value);
+    // The demo's referrers are outside hosts; its own links (app.example.com) are no referrer.
+    expect(values(web.referrers)).toEqual(expect.arrayContaining(['www.google.com']));
+    expect(values(web.referrers)).not.toContain('app.example.com');
+    expect(values(web.utmSources)).toEqual(expect.arrayContaining(['newsletter', 'google']));
+    expect(values(web.utmCampaigns)).toEqual(expect.arrayContaining(['november', 'brand']));
+    expect(values(web.browsers).filter((b) => b !== '(none)').length).toBeGreaterThan(0);
+    expect(values(web.devices)).toEqual(expect.arrayContaining(['mobile']));
+    expect(web.daily.reduce((s: number, d: { pageViews: number }) => s + d.pageViews, 0)).toBe(
+      web.pageViews,
+    );
   }, 240_000);
 });
