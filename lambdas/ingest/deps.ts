@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import type { StorageConfig } from '../contract/config/storage.ts';
 import type { Log } from '../http/logger.ts';
+import type { Capture } from '../store/properties.ts';
 import type { RejectionRecord } from '../store/rejections.ts';
 
 export interface IngestDeps {
@@ -38,4 +39,9 @@ export interface IngestDeps {
    * `storage.retentionDays`). @default storage.retentionDays for every project
    */
   retentionOf?: ((projectId: string) => Promise<number>) | undefined;
+  /**
+   * The event properties a project's feature and funnel declarations name (store/captures.ts),
+   * kept in its facts. @default read from the declarations at every group, uncached
+   */
+  captureOf?: ((projectId: string) => Promise<Capture>) | undefined;
 }

@@ -7,6 +7,7 @@ import { ingestConfig } from '../contract/config/ingest.ts';
 import { INGEST_METRICS, INGEST_SERVICE } from '../contract/telemetry.ts';
 import { documentClient } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
+import { CaptureResolver } from '../store/captures.ts';
 import { RetentionResolver } from '../store/settings.ts';
 import { sqsDeadLetter, sqsRequeue } from './dead-letter.ts';
 import type { IngestDeps } from './deps.ts';
@@ -21,10 +22,12 @@ const retention = new RetentionResolver(
   config.storage.tableName,
   config.storage.retentionDays,
 );
+const captures = new CaptureResolver(ddb, config.storage.tableName);
 const sqs = new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {});
 const deps: IngestDeps = {
   ddb,
   retentionOf: (projectId) => retention.daysOf(projectId),
+  captureOf: (projectId) => captures.of(projectId),
   storage: config.storage,
   now: Date.now,
   log,

@@ -24,6 +24,7 @@ import type { StorageConfig } from '../contract/config/storage.ts';
 import { factLogPartition, type Key, keys, period } from '../contract/keys.ts';
 import type { TallyEvent } from '../model/events.ts';
 import { bucketOf, dayOf } from '../model/time.ts';
+import { readCapture } from '../store/captures.ts';
 import {
   type CommitEntry,
   commitEntryItem,
@@ -38,6 +39,7 @@ import { FACTS_PER_ITEM, factItemKey, factLogItem, writerStartOf } from '../stor
 import { type Fact, factOf } from '../store/facts.ts';
 import { lagCounters } from '../store/ingest-lag.ts';
 import { type CapDecision, capLabels } from '../store/labels.ts';
+import type { Capture } from '../store/properties.ts';
 import { claimOf, eventDay, RAW, rawTtl, toRawItem } from '../store/raw-events.ts';
 import type { RejectionRecord } from '../store/rejections.ts';
 import {
@@ -113,6 +115,8 @@ interface Writer {
   seen: number;
   /** Days this project's new raw events and facts are kept. */
   retentionDays: number;
+  /** The event properties the project's declarations name: its facts keep them. */
+  capture: Capture;
   /** Throws once this invocation may no longer write. */
   guard: () => void;
 }
@@ -251,10 +255,19 @@ export async function ingest(
     [...byProject].map(async ([projectId, candidates]) => {
       const groups = groupsOf(candidates);
       let retentionDays: number;
+      let capture: Capture;
       try {
         retentionDays = (await deps.retentionOf?.(projectId)) ?? deps.storage.retentionDays;
       } catch (error) {
         fail(candidates, `reading the project's retention failed: ${(error as Error).message}`);
+        return;
+      }
+      try {
+        capture = await (deps.captureOf
+          ? deps.captureOf(projectId)
+          : readCapture(deps.ddb, deps.storage.tableName, projectId));
+      } catch (error) {
+        fail(candidates, `reading the project's declarations failed: ${(error as Error).message}`);
         return;
       }
       for (const [i, group] of groups.entries()) {
@@ -277,6 +290,7 @@ export async function ingest(
             bucket,
             seen,
             retentionDays,
+            capture,
             guard,
           };
           const outcome = await ingestGroup(writer, group);
@@ -551,7 +565,7 @@ function assignItems(w: Writer, candidates: Candidate[]): Fresh[] {
     for (let i = 0; i < list.length; i += FACTS_PER_ITEM) {
       const item = factItemKey(w.projectId, day, w.bucket, w.storedAt, index++, w.token);
       for (const c of list.slice(i, i + FACTS_PER_ITEM)) {
-        out.push({ ...c, day, item, fact: factOf(c.event) });
+        out.push({ ...c, day, item, fact: factOf(c.event, w.capture) });
       }
     }
   }

@@ -9,6 +9,7 @@ import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
 import { addCounters, type Counters, contributions } from './contributions.ts';
 import { addValue, type Distribution, emptyDistribution } from './distribution.ts';
 import { counted, type Fact, resourcesOf } from './facts.ts';
+import { addProperties, type PropertyMap } from './properties.ts';
 import { addHit, type WebStats } from './web.ts';
 
 /** A day's (or any period's) small aggregates, stored in the period's rollup item. */
@@ -57,6 +58,8 @@ export interface UserStats {
   exposures?: Record<string, Exposure>;
   /** Its web sessions, page views per path, browsers, OS and devices that day (store/web.ts). */
   web?: WebStats;
+  /** The kept properties' values of its events that day (properties.ts): filters, breakdowns. */
+  props?: PropertyMap;
 }
 
 /** A user's first exposure to an experiment in a period. */
@@ -246,6 +249,10 @@ export function addFact(p: Parts, fact: Fact): void {
       inc(u.names, f.name);
       u.lastAt[f.name] = Math.max(u.lastAt[f.name] ?? 0, f.time);
       u.firstAt[f.name] = Math.min(u.firstAt[f.name] ?? f.time, f.time);
+      if (f.props) {
+        u.props = u.props ?? {};
+        addProperties(u.props, f.name, f.props, f.time);
+      }
     }
     if (f.experimentId && f.variant) {
       u.exposures = u.exposures ?? {};

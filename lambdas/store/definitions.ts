@@ -30,7 +30,8 @@ export async function readDefinitions<T>(
       ':p': `${DEFINITION_PREFIX}${kind}#`,
     },
   });
-  return items.map((i) => i.def as T);
+  // Stored as JSON text (older items: as a map): a filter's number need not fit DynamoDB's.
+  return items.map((i) => (typeof i.def === 'string' ? JSON.parse(i.def) : i.def) as T);
 }
 
 /** Declares (or replaces) `name`; refuses a new one beyond MAX_DEFINITIONS. */
@@ -56,7 +57,11 @@ export async function putDefinition<T>(
   await ddb.send(
     new PutCommand({
       TableName: tableName,
-      Item: { ...keys.definition(projectId, kind, name), def, updatedAt: now.toISOString() },
+      Item: {
+        ...keys.definition(projectId, kind, name),
+        def: JSON.stringify(def),
+        updatedAt: now.toISOString(),
+      },
     }),
   );
   return def;

@@ -43,6 +43,7 @@ export const FACT_CODES = {
   browser: 'br',
   os: 'os',
   device: 'dv',
+  props: 'pr',
   capped: 'cap',
 } as const satisfies Record<keyof Fact, string>;
 

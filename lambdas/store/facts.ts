@@ -14,6 +14,7 @@ import {
   DOMAIN_EVENTS,
   PRODUCT_EVENTS,
 } from '../model/vocabulary.ts';
+import { type Capture, keptProperties, type PropertyValue } from './properties.ts';
 
 export interface Fact {
   /** The event's messageId. */
@@ -66,6 +67,11 @@ export interface Fact {
   browser?: string;
   os?: string;
   device?: string;
+  /**
+   * The properties the project's filters and breakdowns name for this event (properties.ts), as
+   * kept when it was counted: null for one it did not carry. Absent when none were declared then.
+   */
+  props?: Record<string, PropertyValue>;
   /** Its labels past the day's cap (store/labels.ts): it is counted under "(other)" for them. */
   capped?: LabelKind[];
 }
@@ -168,7 +174,8 @@ export function normalizeEndpoint(path: string): string {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }
 
-export function factOf(e: TallyEvent): Fact {
+/** The fact of an event; `capture` names the properties kept per event name (properties.ts). */
+export function factOf(e: TallyEvent, capture?: Capture): Fact {
   // Fields are set in a fixed order: it is the order they are stored in (fact-codec.ts).
   const f: Fact = { id: e.messageId, time: Date.parse(e.timestamp), type: e.type };
   const name = str(e.event ?? e.name);
@@ -256,6 +263,8 @@ export function factOf(e: TallyEvent): Fact {
     }
   }
   if (e.type === 'page' || e.type === 'track') addWebFields(f, e);
+  const kept = name === undefined ? undefined : capture?.get(name);
+  if (kept?.length) f.props = keptProperties(p, kept);
   return f;
 }
 

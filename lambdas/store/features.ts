@@ -1,10 +1,12 @@
 /**
  * The features a project declares for its feature-adoption report (docs/api-product-analytics.md):
- * a name and the event that means "used it". Without declarations, the seed's examples apply.
+ * a name and the event that means "used it", optionally only with a property filter. Without
+ * declarations, the seed's examples apply.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { readDefinitions } from './definitions.ts';
+import { propertyFilterSchema } from './properties.ts';
 
 export const featureNameSchema = v.pipe(
   v.string(),
@@ -21,6 +23,7 @@ export const featureSchema = v.strictObject({
     v.maxLength(200),
     v.description('The event name (track event, page or screen name) that counts as a use'),
   ),
+  filter: v.optional(propertyFilterSchema),
 });
 export type Feature = v.InferOutput<typeof featureSchema>;
 

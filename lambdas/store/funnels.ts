@@ -7,6 +7,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { readDefinitions } from './definitions.ts';
+import { propertyFilterSchema } from './properties.ts';
 
 /** A funnel's name: it is a path segment (`funnels/{name}`). */
 export const FUNNEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -31,6 +32,7 @@ export const funnelSchema = v.strictObject({
           v.maxLength(200),
           v.description('The event name (track event, page or screen name) of the step'),
         ),
+        filter: v.optional(propertyFilterSchema),
       }),
     ),
     v.minLength(2),
@@ -52,7 +54,15 @@ export const funnelSchema = v.strictObject({
     DEFAULT_WINDOW_SECONDS,
   ),
 });
+
 export type Funnel = v.InferOutput<typeof funnelSchema>;
+
+/** The (event, property) pairs a funnel's filters read (captures.ts keeps them). */
+export function propertyUses(f: Funnel): { event: string; property: string }[] {
+  return f.steps.flatMap((s) =>
+    s.filter ? [{ event: s.event, property: s.filter.property }] : [],
+  );
+}
 
 /**
  * The seed's standard funnels (onboarding, deployment, service creation), on the events a

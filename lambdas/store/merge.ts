@@ -16,6 +16,7 @@ import {
 } from './aggregate.ts';
 import { addCounters } from './contributions.ts';
 import { emptyDistribution, mergeDistribution } from './distribution.ts';
+import { mergeProperties } from './properties.ts';
 import { mergeWeb } from './web.ts';
 
 const addInto = (a: Record<string, number>, b: Record<string, number>) => {
@@ -56,6 +57,7 @@ export function mergeAggregate(a: Aggregate, b: Aggregate | undefined): Aggregat
 
 export function mergeUser(a: UserStats | undefined, b: UserStats): UserStats {
   if (!a) return { ...b };
+  const props = mergeProperties(a.props, b.props);
   return {
     events: a.events + b.events,
     messages: a.messages + b.messages,
@@ -68,6 +70,7 @@ export function mergeUser(a: UserStats | undefined, b: UserStats): UserStats {
     ...mergeOptional('firstAt', a.firstAt, b.firstAt, Math.min),
     ...mergeOptional('exposures', a.exposures, b.exposures, mergeExposure),
     ...(a.web || b.web ? { web: mergeWeb(a.web, b.web) } : {}),
+    ...(props ? { props } : {}),
   };
 }
 

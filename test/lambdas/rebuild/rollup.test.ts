@@ -137,7 +137,7 @@ describe('rollup', () => {
     expect(rebuilt.day.parts).toEqual(live.day.parts);
     expect(rebuilt.day.rollup?.watermark).toBe('2026-11-20T10:05');
     // And the figures are the right ones.
-    const expected = partsOf(events.map(factOf));
+    const expected = partsOf(events.map((e) => factOf(e)));
     expect(rebuilt.day.parts.users).toEqual(expected.users);
     expect(rebuilt.day.counters).toMatchObject({
       events: 6,

@@ -18,6 +18,7 @@ import {
   readFeatures,
 } from '../../../store/features.ts';
 import { ensureProject } from '../../../store/projects.ts';
+import { matchEvents } from '../../../store/properties.ts';
 import { parseRange, type RangeQuery, rangeOut } from '../../range.ts';
 import { type ReportDeps, readRange } from '../../read.ts';
 import { projectParam, rangeParams, report } from '../../report.ts';
@@ -43,22 +44,29 @@ interface UserDay {
   users: Record<string, UserStats>;
 }
 
-/** Uses and distinct users of `event`, and distinct active users, over some days. */
-function usageOf(days: readonly UserDay[], event: string) {
+/**
+ * Uses and distinct users of a feature (its event, passing its filter), distinct active users,
+ * and per day the events whose property value the maps do not know, over some days.
+ */
+function usageOf(days: readonly UserDay[], feature: Feature) {
   let usage = 0;
   const users = new Set<string>();
   const active = new Set<string>();
+  const uncovered: { date: string; events: number }[] = [];
   for (const d of days) {
+    let unknown = 0;
     for (const [actor, u] of Object.entries(d.users)) {
       active.add(actor);
-      const n = u.names?.[event] ?? 0;
-      if (n > 0) {
-        usage += n;
+      const m = matchEvents(u, feature.event, feature.filter);
+      unknown += m.unknown;
+      if (m.count > 0) {
+        usage += m.count;
         users.add(actor);
       }
     }
+    if (unknown) uncovered.push({ date: d.day, events: unknown });
   }
-  return { usage, uniqueUsers: users.size, activeUsers: active.size };
+  return { usage, uniqueUsers: users.size, activeUsers: active.size, uncovered };
 }
 
 /**
@@ -87,8 +95,8 @@ export function adoptionOf(
   granularity: (typeof GRANULARITIES)[number],
   threshold: number,
 ): FeatureAdoption {
-  const now = usageOf(current, feature.event);
-  const before = usageOf(previous, feature.event);
+  const now = usageOf(current, feature);
+  const before = usageOf(previous, feature);
   const adoptionRate = rate(now.uniqueUsers, now.activeUsers);
   const previousRate = rate(before.uniqueUsers, before.activeUsers);
   const periods = new Map<string, UserDay[]>();
@@ -97,7 +105,7 @@ export function adoptionOf(
     periods.set(p, [...(periods.get(p) ?? []), d]);
   }
   const history: FeatureHistoryPoint[] = [...periods].map(([period, days]) => {
-    const u = usageOf(days, feature.event);
+    const u = usageOf(days, feature);
     return {
       period,
       from: days[0]?.day ?? '',
@@ -111,6 +119,8 @@ export function adoptionOf(
   return {
     name: feature.name,
     event: feature.event,
+    ...(feature.filter ? { filter: feature.filter } : {}),
+    uncovered: [...before.uncovered, ...now.uncovered],
     usage: now.usage,
     uniqueUsers: now.uniqueUsers,
     adoptionRate,
@@ -194,8 +204,10 @@ export const featureReports = [
     }),
     run: ({ deps, projectId, query }) => featureAdoption(deps, projectId, query),
     rows: (body: FeatureAdoptionResponse) =>
-      body.features.map(({ history: _h, previous, ...f }) => ({
+      body.features.map(({ history: _h, previous, filter, uncovered, ...f }) => ({
         ...f,
+        filter: filter ? JSON.stringify(filter) : null,
+        uncoveredEvents: uncovered.reduce((n, d) => n + d.events, 0),
         previousUsage: previous.usage,
         previousUniqueUsers: previous.uniqueUsers,
         previousAdoptionRate: previous.adoptionRate,

@@ -21,6 +21,7 @@ import {
   readFunnels,
 } from '../../../store/funnels.ts';
 import { ensureProject } from '../../../store/projects.ts';
+import { matchEvents } from '../../../store/properties.ts';
 import { parseRange, type RangeQuery, rangeOut } from '../../range.ts';
 import type { ReportDeps } from '../../read.ts';
 import { readRange } from '../../read.ts';
@@ -41,20 +42,6 @@ const MAX_BODY = 16 * 1024;
 export interface UserDay {
   day: string;
   users: Record<string, UserStats>;
-}
-
-/**
- * The times a user did `event` on a day, as the day's map keeps them: its first and its last
- * (a day rolled up before `firstAt` existed gives its last only).
- */
-function timesOf(u: UserStats, event: string): number[] {
-  if (!(u.names?.[event] ?? 0)) return [];
-  const out: number[] = [];
-  const first = u.firstAt?.[event];
-  const last = u.lastAt?.[event];
-  if (first !== undefined) out.push(first);
-  if (last !== undefined && last !== first) out.push(last);
-  return out;
 }
 
 /** The q-quantile (0 < q ≤ 1) of sorted values by nearest rank: rank ⌈q·n⌉. */
@@ -82,16 +69,16 @@ export function stepTimes(
   entryDays: ReadonlySet<string>,
 ): Map<string, number[]> {
   const events = funnel.steps.map((s) => s.event);
-  // Per user, per step, every time the maps keep.
+  // Per user, per step, every time the maps keep (of the events passing the step's filter).
   const seen = new Map<string, number[][]>();
   for (const d of days) {
     for (const [actor, u] of Object.entries(d.users)) {
       let perStep = seen.get(actor);
-      events.forEach((event, i) => {
-        const times = timesOf(u, event);
-        if (!times.length) return;
+      funnel.steps.forEach((step, i) => {
         // Step 1 counts only when done in the range itself.
         if (i === 0 && !entryDays.has(d.day)) return;
+        const { times } = matchEvents(u, step.event, step.filter);
+        if (!times.length) return;
         if (!perStep) {
           perStep = events.map(() => []);
           seen.set(actor, perStep);
@@ -118,6 +105,28 @@ export function stepTimes(
   return out;
 }
 
+/**
+ * Per day read and step, the events of the step's event whose property value the maps do not
+ * know (step 1 on the range's days only): they are in no figure, and the answer names them.
+ */
+export function uncoveredSteps(
+  funnel: Funnel,
+  days: readonly UserDay[],
+  entryDays: ReadonlySet<string>,
+) {
+  const out: { date: string; step: number; events: number }[] = [];
+  for (const d of days) {
+    funnel.steps.forEach((step, i) => {
+      if (!step.filter || (i === 0 && !entryDays.has(d.day))) return;
+      let events = 0;
+      for (const u of Object.values(d.users))
+        events += matchEvents(u, step.event, step.filter).unknown;
+      if (events) out.push({ date: d.day, step: i + 1, events });
+    });
+  }
+  return out;
+}
+
 /** The per-step figures of a funnel from each user's step times. */
 export function funnelFigures(funnel: Funnel, users: ReadonlyMap<string, number[]>) {
   const lists = [...users.values()];
@@ -129,6 +138,7 @@ export function funnelFigures(funnel: Funnel, users: ReadonlyMap<string, number[
     return {
       step: i + 1,
       event: s.event,
+      ...(s.filter ? { filter: s.filter } : {}),
       entered,
       completed,
       completionRate: rate(completed, entered),
@@ -191,6 +201,7 @@ export async function funnelResults(
     windowSeconds: funnel.windowSeconds,
     standard: funnel.standard,
     ...funnelFigures(funnel, users),
+    uncovered: uncoveredSteps(funnel, userDays, new Set(range.days)),
   };
 }
 
@@ -198,9 +209,10 @@ const namePath = v.object({ name: v.pipe(v.string(), v.regex(FUNNEL_NAME, FUNNEL
 
 /** One CSV row per step. */
 export const funnelRows = (body: FunnelResponse): Record<string, unknown>[] =>
-  body.steps.map(({ timeToConvert, ...s }) => ({
+  body.steps.map(({ timeToConvert, filter, ...s }) => ({
     funnel: body.name,
     ...s,
+    filter: filter ? JSON.stringify(filter) : null,
     timeToConvertMedian: timeToConvert?.median ?? null,
     timeToConvertP90: timeToConvert?.p90 ?? null,
   }));

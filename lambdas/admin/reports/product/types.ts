@@ -5,6 +5,7 @@
  * ../../responses.ts so every report spells a count, a day or a range the same way.
  */
 import * as v from 'valibot';
+import { PROPERTY_OPERATORS } from '../../../store/properties.ts';
 import {
   count,
   day,
@@ -115,6 +116,26 @@ export const usageTrendsResponse = v.strictObject({
 });
 export type UsageTrendsResponse = v.InferOutput<typeof usageTrendsResponse>;
 
+// ---- property filters (store/properties.ts) ----
+
+const propertyScalar = v.union([v.string(), v.number(), v.boolean()]);
+
+const propertyFilter = v.strictObject({
+  property: v.string(),
+  operator: v.picklist(PROPERTY_OPERATORS),
+  value: v.optional(v.union([propertyScalar, v.array(propertyScalar)])),
+});
+
+const uncoveredDay = v.strictObject({
+  date: day,
+  events: v.pipe(
+    count,
+    v.description(
+      'Events of the feature’s event that day whose property value is not known: counted before the filter was declared (until a rebuild recaptures them), or past a user-day’s 20 distinct values',
+    ),
+  ),
+});
+
 // ---- feature adoption ----
 
 const featureHistoryPoint = v.strictObject({
@@ -133,6 +154,13 @@ const adoptionFigures = { usage: count, uniqueUsers: count, adoptionRate: nullab
 const featureAdoption = v.strictObject({
   name: v.string(),
   event: v.string(),
+  filter: v.optional(propertyFilter),
+  uncovered: v.pipe(
+    v.array(uncoveredDay),
+    v.description(
+      'Days of the range and the previous period the filter could not cover entirely (empty without a filter): their unknown events are in no figure',
+    ),
+  ),
   ...adoptionFigures,
   previous: v.strictObject(adoptionFigures),
   change: nullableNumber,
@@ -156,7 +184,11 @@ export const featureAdoptionResponse = v.strictObject({
 });
 export type FeatureAdoptionResponse = v.InferOutput<typeof featureAdoptionResponse>;
 
-const feature = v.strictObject({ name: v.string(), event: v.string() });
+const feature = v.strictObject({
+  name: v.string(),
+  event: v.string(),
+  filter: v.optional(propertyFilter),
+});
 
 export const featuresResponse = v.strictObject({
   project: v.string(),
@@ -287,6 +319,7 @@ export type Duration = v.InferOutput<typeof duration>;
 const funnelStep = v.strictObject({
   step: v.pipe(count, v.description('1 for the first step')),
   event: v.string(),
+  filter: v.optional(propertyFilter),
   entered: v.pipe(count, v.description('Users who reached the step before (step 1: did it)')),
   completed: v.pipe(count, v.description('Users who did this step in order within the window')),
   completionRate: v.pipe(nullableNumber, v.description('completed / entered')),
@@ -301,7 +334,7 @@ export type FunnelStep = v.InferOutput<typeof funnelStep>;
 
 const funnelDefinition = {
   name: v.string(),
-  steps: v.array(v.strictObject({ event: v.string() })),
+  steps: v.array(v.strictObject({ event: v.string(), filter: v.optional(propertyFilter) })),
   windowSeconds: count,
 };
 
@@ -319,6 +352,23 @@ export const funnelResponse = v.strictObject({
   conversionRate: nullableNumber,
   timeToConvert: v.pipe(duration, v.description('From step 1 to the last step')),
   steps: v.array(funnelStep),
+  uncovered: v.pipe(
+    v.array(
+      v.strictObject({
+        date: day,
+        step: count,
+        events: v.pipe(
+          count,
+          v.description(
+            'Events of the step’s event that day whose property value is not known (see feature adoption): in no figure',
+          ),
+        ),
+      }),
+    ),
+    v.description(
+      'Days read that a step’s filter could not cover entirely (empty without filters)',
+    ),
+  ),
 });
 export type FunnelResponse = v.InferOutput<typeof funnelResponse>;
 

@@ -301,7 +301,7 @@ describe('funnel figures', () => {
       .trim()
       .split('\n');
     expect(lines[0]).toBe(
-      'funnel,step,event,entered,completed,completionRate,dropOffRate,conversionRate,timeToConvertMedian,timeToConvertP90',
+      'funnel,step,event,entered,completed,completionRate,dropOffRate,conversionRate,filter,timeToConvertMedian,timeToConvertP90',
     );
     expect(lines.slice(1)).toHaveLength(3);
     expect(lines[3]).toMatch(/^checkout,3,order\.paid,8,5,0\.625,0\.375,0\.5556,/);
