@@ -5,7 +5,8 @@
  *   users        400 active per 20,000 events (50 events per active user per day), 5 % new that day
  *   event types  55 % message.sent (tokens, model, response time, conversation, role)
  *                 5 % conversation.started · 20 % api.request (20 endpoints; 95 % 2xx, 3 % 4xx, 2 % 5xx)
- *                10 % page (url with UTM, referrer, browser user agent) · 5 % identify · 5 % activity.*
+ *                10 % page (url with UTM, referrer, browser user agent; with `sessions`, in visits
+ *                earlier today) · 5 % identify · 5 % activity.*
  *   size         about 500 bytes of JSON per event, like a Segment server library's: with a
  *                client timestamp (the event's creation time) and the batch's sentAt
  */
@@ -28,7 +29,20 @@ interface WorkloadOptions {
   userPrefix?: string;
   /** A fixed number of users instead of EVENTS_PER_USER (same users at any volume). */
   users?: number;
+  /**
+   * Page views in visits: each user's pages fall into up to SESSIONS_PER_DAY sessions 45 minutes
+   * apart (over the 30-minute idle rule), each within 10 minutes, earlier today (never before
+   * UTC midnight), so web-traffic has sessions, bounces and durations to read. Without it every
+   * event is stamped now, and each visitor has one session of about 2 s.
+   * @default false
+   */
+  sessions?: boolean;
 }
+
+/** Sessions a user's page views fall into with `sessions`. */
+export const SESSIONS_PER_DAY = 3;
+const SESSION_GAP_MS = 45 * 60_000;
+const SESSION_SPAN_MS = 10 * 60_000;
 
 /** The users `n` events are spread over: returning ones first, then the new ones. */
 export function usersFor(n: number, o: WorkloadOptions) {
@@ -48,6 +62,18 @@ export function events(n: number, o: WorkloadOptions): Record<string, unknown>[]
   const all = [...returning, ...fresh];
   const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)] as T;
   const out: Record<string, unknown>[] = [];
+  const now = Date.now();
+  const midnight = Date.parse(`${new Date(now).toISOString().slice(0, 10)}T00:00:00Z`);
+  /** A page view's time in one of the user's visits today. */
+  const visitTime = () =>
+    new Date(
+      Math.max(
+        midnight,
+        now -
+          Math.floor(r() * SESSIONS_PER_DAY) * SESSION_GAP_MS -
+          Math.floor(r() * SESSION_SPAN_MS),
+      ),
+    ).toISOString();
   for (let i = 0; i < n; i++) {
     const userId = pick(all);
     const roll = r();
@@ -100,6 +126,7 @@ export function events(n: number, o: WorkloadOptions): Record<string, unknown>[]
     } else if (roll < 0.9) {
       out.push({
         ...base,
+        ...(o.sessions ? { timestamp: visitTime() } : {}),
         type: 'page',
         name: pick(['Home', 'Pricing', 'Docs', 'Chat']),
         properties: {
