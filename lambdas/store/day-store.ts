@@ -4,7 +4,7 @@
  * resources, API endpoints) are stored as deflated chunks under a generation named by the
  * watermark; the rollup item names the current one, so readers switch generations atomically.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { period, sideGeneration, sidePartition } from '../contract/keys.ts';
 import {
@@ -19,6 +19,7 @@ import {
 } from './aggregate.ts';
 import type { Counters } from './contributions.ts';
 import { type RollupItem, readPeriod, type ServedPeriod } from './counters.ts';
+import { deflate } from './deflate.ts';
 import { type Distribution, emptyDistribution, mergeDistribution } from './distribution.ts';
 import { queryAll } from './dynamo.ts';
 import { readFactsSince } from './fact-log.ts';
@@ -78,13 +79,13 @@ const CHUNK_BYTES = 300 * 1024;
 export function encodeSide(map: Record<string, unknown>): Uint8Array[] {
   const entries = Object.entries(map);
   if (!entries.length) return [];
-  const whole = deflateRawSync(JSON.stringify(map));
+  const whole = deflate(JSON.stringify(map));
   if (whole.length <= CHUNK_BYTES) return [whole];
   const parts = Math.ceil(whole.length / CHUNK_BYTES) + 1;
   const size = Math.ceil(entries.length / parts);
   const out: Uint8Array[] = [];
   for (let i = 0; i < entries.length; i += size) {
-    out.push(deflateRawSync(JSON.stringify(Object.fromEntries(entries.slice(i, i + size)))));
+    out.push(deflate(JSON.stringify(Object.fromEntries(entries.slice(i, i + size)))));
   }
   return out;
 }

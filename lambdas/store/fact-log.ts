@@ -4,11 +4,12 @@
  * live layer; the activity feed, the raw event listing and message insights page through it,
  * newest first (log-pages.ts). Facts are stored in their compact form (fact-codec.ts).
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BUCKET_PREFIX, factLogPartition, type Key, keys } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
+import { deflate } from './deflate.ts';
 import { queryAll } from './dynamo.ts';
 import { decodeFact, encodeFact, type StoredFact } from './fact-codec.ts';
 import type { Fact } from './facts.ts';
@@ -50,7 +51,7 @@ export function factLogItem(key: Key, facts: Fact[], ttl: number): Record<string
   return {
     ...key,
     n: facts.length,
-    [FACTS_ATTRIBUTE]: deflateRawSync(JSON.stringify(facts.map(encodeFact))),
+    [FACTS_ATTRIBUTE]: deflate(JSON.stringify(facts.map(encodeFact))),
     [TABLE.ttlAttribute]: ttl,
   };
 }

@@ -3,12 +3,13 @@
  * (which fact-log item counts it, and what the commit log said when it looked), and the whole
  * envelope deflated into one binary attribute so a typical event stays within one write unit.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import type { StorageConfig } from '../contract/config/storage.ts';
 import { type Key, keys } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
 import { actorOf, type TallyEvent } from '../model/events.ts';
 import { dayOf, MS } from '../model/time.ts';
+import { deflate } from './deflate.ts';
 
 /** Attribute names of a raw-event item. Short, because item size is cost. */
 export const RAW = {
@@ -50,7 +51,7 @@ export function toRawItem(
     [RAW.day]: claim.day,
     [RAW.factItem]: claim.factItem,
     [RAW.seenVersion]: claim.seenVersion,
-    [RAW.body]: deflateRawSync(JSON.stringify(e)),
+    [RAW.body]: deflate(JSON.stringify(e)),
     [RAW.ttl]: rawTtl(e, storage),
   };
   const name = e.event ?? e.name;
