@@ -7,7 +7,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { readDefinitions } from './definitions.ts';
-import { propertyFilterSchema } from './properties.ts';
+import { propertyFilterSchema, propertyNameSchema } from './properties.ts';
 
 /** A funnel's name: it is a path segment (`funnels/{name}`). */
 export const FUNNEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -53,15 +53,24 @@ export const funnelSchema = v.strictObject({
     ),
     DEFAULT_WINDOW_SECONDS,
   ),
+  breakdown: v.optional(
+    v.pipe(
+      propertyNameSchema,
+      v.description("A property of step 1's event: the figures per value it had on each entry"),
+    ),
+  ),
 });
 
 export type Funnel = v.InferOutput<typeof funnelSchema>;
 
-/** The (event, property) pairs a funnel's filters read (captures.ts keeps them). */
+/** The (event, property) pairs a funnel's filters and breakdown read (captures.ts keeps them). */
 export function propertyUses(f: Funnel): { event: string; property: string }[] {
-  return f.steps.flatMap((s) =>
+  const out = f.steps.flatMap((s) =>
     s.filter ? [{ event: s.event, property: s.filter.property }] : [],
   );
+  const first = f.steps[0];
+  if (f.breakdown && first) out.push({ event: first.event, property: f.breakdown });
+  return out;
 }
 
 /**

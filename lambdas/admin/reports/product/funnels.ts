@@ -21,11 +21,19 @@ import {
   readFunnels,
 } from '../../../store/funnels.ts';
 import { ensureProject } from '../../../store/projects.ts';
-import { matchEvents } from '../../../store/properties.ts';
+import {
+  matchEvents,
+  OVERFLOW_KEY,
+  own,
+  type PropertyValue,
+  passes,
+  UNSET_KEY,
+  valueOfKey,
+} from '../../../store/properties.ts';
 import { parseRange, type RangeQuery, rangeOut } from '../../range.ts';
 import type { ReportDeps } from '../../read.ts';
 import { readRange } from '../../read.ts';
-import { projectParam, rangeParams, report } from '../../report.ts';
+import { intParam, projectParam, rangeParams, report } from '../../report.ts';
 import { rate, round } from '../numbers.ts';
 import {
   type Duration,
@@ -159,6 +167,103 @@ export function funnelFigures(funnel: Funnel, users: ReadonlyMap<string, number[
   };
 }
 
+/** The breakdown values shown by default; the users of the others are under `(other)`. */
+export const MAX_BREAKDOWN_VALUES = 25;
+
+type Group = 'value' | 'none' | 'other' | 'unknown';
+const LABELS: Record<Exclude<Group, 'value'>, string> = {
+  none: '(none)',
+  other: '(other)',
+  unknown: '(unknown)',
+};
+
+/**
+ * The breakdown property's value on a user's entry (their first step-1 event, at `entry`), from
+ * the entry day's map: the value with a first or last time at `entry` (the smallest key if
+ * several), else the only value whose span holds it. `unknown` when the entry's fact kept no
+ * value (counted before the breakdown was declared) or several spans hold it.
+ */
+function entryValueOf(
+  u: UserStats | undefined,
+  funnel: Funnel,
+  property: string,
+  entry: number,
+): { group: Group; key?: string } {
+  const step = funnel.steps[0];
+  if (!u || !step) return { group: 'unknown' };
+  const values = Object.entries(own(own(u.props, step.event), property) ?? {});
+  const sameFilter = step.filter?.property === property ? step.filter : undefined;
+  const passing = values.filter(
+    ([key]) => !sameFilter || key === OVERFLOW_KEY || passes(sameFilter, valueOfKey(key)),
+  );
+  const at = passing.filter(([, [, first, last]]) => first === entry || last === entry);
+  const spans = passing.filter(([, [, first, last]]) => first < entry && entry < last);
+  const found = at.length ? at : spans.length === 1 ? spans : [];
+  const key = found.map(([k]) => k).sort()[0];
+  if (key === undefined) return { group: 'unknown' };
+  if (key === OVERFLOW_KEY) return { group: 'other' };
+  if (key === UNSET_KEY) return { group: 'none' };
+  return { group: 'value', key };
+}
+
+/**
+ * The funnel's figures per value of its breakdown property on each user's entry: the
+ * `limit` values with the most users (ties by value), then `(other)` (the rest, and
+ * values past a user-day's cap), `(none)` (no value) and `(unknown)`.
+ */
+export function breakdownOf(
+  funnel: Funnel,
+  property: string,
+  days: readonly UserDay[],
+  users: ReadonlyMap<string, number[]>,
+  limit: number,
+) {
+  const byDay = new Map(days.map((d) => [d.day, d.users]));
+  const groups = new Map<string, Map<string, number[]>>();
+  for (const [actor, reached] of users) {
+    const entry = reached[0] as number;
+    const found = entryValueOf(own(byDay.get(dayOf(entry)), actor), funnel, property, entry);
+    const id = found.group === 'value' ? (found.key as string) : found.group;
+    const group = groups.get(id) ?? new Map<string, number[]>();
+    group.set(actor, reached);
+    groups.set(id, group);
+  }
+  const special = new Set<string>(['none', 'other', 'unknown']);
+  const ranked = [...groups]
+    .filter(([id]) => !special.has(id))
+    .sort(([a, x], [b, y]) => y.size - x.size || (a < b ? -1 : a > b ? 1 : 0));
+  const other = new Map(groups.get('other') ?? []);
+  for (const [, group] of ranked.slice(limit)) {
+    for (const [actor, reached] of group) other.set(actor, reached);
+  }
+  const rows: {
+    group: Group;
+    value: PropertyValue;
+    label: string;
+    users: Map<string, number[]>;
+  }[] = ranked.slice(0, limit).map(([key, group]) => {
+    const value = valueOfKey(key);
+    return { group: 'value', value, label: String(value), users: group };
+  });
+  for (const [group, members] of [
+    ['other', other],
+    ['none', groups.get('none')],
+    ['unknown', groups.get('unknown')],
+  ] as const) {
+    if (members?.size) rows.push({ group, value: null, label: LABELS[group], users: members });
+  }
+  return {
+    property,
+    limit,
+    values: rows.map((r) => ({
+      group: r.group,
+      value: r.value,
+      label: r.label,
+      ...funnelFigures(funnel, r.users),
+    })),
+  };
+}
+
 /** The days a funnel reads: the range, then the window after it, up to today. */
 export function funnelDays(from: string, to: string, windowSeconds: number, now: number) {
   const today = dayOf(now);
@@ -187,7 +292,7 @@ export async function funnelResults(
   deps: ReportDeps,
   projectId: string,
   funnel: ListedFunnel,
-  query: RangeQuery,
+  query: RangeQuery & { breakdownLimit?: number },
 ): Promise<FunnelResponse> {
   const range = parseRange(query, deps.now(), '30d');
   const days = funnelDays(range.from, range.to, funnel.windowSeconds, deps.now());
@@ -202,6 +307,17 @@ export async function funnelResults(
     standard: funnel.standard,
     ...funnelFigures(funnel, users),
     uncovered: uncoveredSteps(funnel, userDays, new Set(range.days)),
+    ...(funnel.breakdown
+      ? {
+          breakdown: breakdownOf(
+            funnel,
+            funnel.breakdown,
+            userDays,
+            users,
+            query.breakdownLimit ?? MAX_BREAKDOWN_VALUES,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -257,7 +373,15 @@ export const funnelReports = [
   report({
     route: 'GET /api/v1/analytics/funnels/{name}',
     response: funnelResponse,
-    query: v.object({ project: projectParam, ...rangeParams }),
+    query: v.object({
+      project: projectParam,
+      ...rangeParams,
+      breakdownLimit: intParam(
+        MAX_BREAKDOWN_VALUES,
+        100,
+        'Breakdown values shown; the users of the others are under (other)',
+      ),
+    }),
     path: namePath,
     errors: { '404': 'No funnel of that name' },
     run: async ({ deps, projectId, query, event }) => {

@@ -336,6 +336,15 @@ const funnelDefinition = {
   name: v.string(),
   steps: v.array(v.strictObject({ event: v.string(), filter: v.optional(propertyFilter) })),
   windowSeconds: count,
+  breakdown: v.optional(v.string()),
+};
+
+const funnelFigures = {
+  users: v.pipe(count, v.description('Users whose first step-1 event lies in the range')),
+  converted: v.pipe(count, v.description('Users who completed every step')),
+  conversionRate: nullableNumber,
+  timeToConvert: v.pipe(duration, v.description('From step 1 to the last step')),
+  steps: v.array(funnelStep),
 };
 
 export const funnelResponse = v.strictObject({
@@ -347,11 +356,7 @@ export const funnelResponse = v.strictObject({
   name: v.string(),
   windowSeconds: count,
   standard: v.boolean(),
-  users: v.pipe(count, v.description('Users whose first step-1 event lies in the range')),
-  converted: v.pipe(count, v.description('Users who completed every step')),
-  conversionRate: nullableNumber,
-  timeToConvert: v.pipe(duration, v.description('From step 1 to the last step')),
-  steps: v.array(funnelStep),
+  ...funnelFigures,
   uncovered: v.pipe(
     v.array(
       v.strictObject({
@@ -368,6 +373,31 @@ export const funnelResponse = v.strictObject({
     v.description(
       'Days read that a step’s filter could not cover entirely (empty without filters)',
     ),
+  ),
+  breakdown: v.optional(
+    v.strictObject({
+      property: v.string(),
+      limit: v.pipe(
+        count,
+        v.description('Values shown; the users of the others are under (other)'),
+      ),
+      values: v.array(
+        v.strictObject({
+          group: v.pipe(
+            v.picklist(['value', 'none', 'other', 'unknown']),
+            v.description(
+              'value: users whose entry had `value`; none: no value; other: the values past `limit` (and past a user-day’s 20); unknown: the entry’s value is not known (counted before the breakdown was declared)',
+            ),
+          ),
+          value: v.nullable(propertyScalar),
+          label: v.pipe(
+            v.string(),
+            v.description('The value as text, or (none), (other), (unknown)'),
+          ),
+          ...funnelFigures,
+        }),
+      ),
+    }),
   ),
 });
 export type FunnelResponse = v.InferOutput<typeof funnelResponse>;

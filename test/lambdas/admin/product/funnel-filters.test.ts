@@ -40,6 +40,7 @@ interface Funnel {
   name: string;
   steps: Step[];
   windowSeconds: number;
+  breakdown?: string;
 }
 
 const SHOES: Funnel = {
@@ -87,6 +88,45 @@ const LATE: Funnel = {
   windowSeconds: 3600,
 };
 
+/**
+ * Broken down by `campaign`, declared after batch 0 (no declaration named it before, so those
+ * entries are unknown), step 1 unfiltered.
+ */
+const BY_CAMPAIGN: Funnel = {
+  name: 'by-campaign',
+  steps: [{ event: 'item.viewed' }, { event: 'cart.added' }],
+  windowSeconds: 3600,
+  breakdown: 'campaign',
+};
+/** Broken down by `source` with step 1 filtered on another property. */
+const SHOES_BY_SOURCE: Funnel = {
+  name: 'shoes-by-source',
+  steps: [
+    {
+      event: 'item.viewed',
+      filter: { property: 'category', operator: 'not_equals', value: 'hats' },
+    },
+    { event: 'order.paid' },
+  ],
+  windowSeconds: 3600,
+  breakdown: 'source',
+};
+const SOURCES = [
+  'ads',
+  'ads',
+  'mail',
+  'mail',
+  HTML,
+  '__proto__',
+  LONG_VALUE,
+  7,
+  true,
+  undefined,
+  'a',
+  'b',
+  'c',
+];
+
 const rnd = random(22);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 const CATEGORIES = ['shoes', 'shoes', 'hats', HTML, '__proto__', LONG_VALUE, undefined, 7];
@@ -116,8 +156,11 @@ function makeEvents(): Sent[] {
             batch,
           });
         const category = pick(CATEGORIES);
+        const source = pick(SOURCES);
         add('item.viewed', 0, {
           ...(category === undefined ? {} : { category }),
+          ...(source === undefined ? {} : { source }),
+          ...(rnd() < 0.6 ? { campaign: pick(['spring', 'fall']) } : {}),
           ...(rnd() < 0.5 ? { color: pick(['red', 'blue']) } : {}),
         });
         // Sometimes the cart comes before the view.
@@ -159,6 +202,7 @@ function expected(f: Funnel, sent: readonly Sent[], captured: ReadonlySet<number
     known(s, step) &&
     (!step.filter || passesFilter(step.filter, keptOf(s.event.properties?.[step.filter.property])));
   const reached: number[][] = [];
+  const entryOf = new Map<number[], Sent>();
   for (const user of new Set(sent.map((s) => s.event.userId))) {
     const mine = sent.filter(
       (s) => s.event.userId === user && s.event.timestamp.slice(0, 10) <= readTo,
@@ -168,9 +212,11 @@ function expected(f: Funnel, sent: readonly Sent[], captured: ReadonlySet<number
         const d = s.event.timestamp.slice(0, 10);
         return d >= RANGE.from && d <= RANGE.to && matches(s, f.steps[0] as Step);
       })
-      .map((s) => Date.parse(s.event.timestamp));
-    if (!entries.length) continue;
-    const times = [Math.min(...entries)];
+      .sort((a, b) => Date.parse(a.event.timestamp) - Date.parse(b.event.timestamp));
+    const entry = entries[0];
+    if (!entry) continue;
+    const times = [Date.parse(entry.event.timestamp)];
+    entryOf.set(times, entry);
     for (let k = 1; k < f.steps.length; k++) {
       const after = times[k - 1] as number;
       const next = mine
@@ -182,23 +228,16 @@ function expected(f: Funnel, sent: readonly Sent[], captured: ReadonlySet<number
     }
     reached.push(times);
   }
+  return { ...figuresOf(f, reached), uncovered: uncoveredOf(f, sent, known), entryOf, reached };
+}
+
+function figuresOf(f: Funnel, reached: number[][]) {
   const n = reached.length;
   const rate = (a: number, b: number) => (b ? r4(a / b) : null);
   const last = f.steps.length - 1;
   const converted = reached.filter((l) => l.length > last);
   const secs = (ls: number[][], k: number, from: number) =>
     ls.map((l) => ((l[k] as number) - (l[from] as number)) / 1000);
-  const uncovered = new Map<string, number>();
-  f.steps.forEach((step, k) => {
-    if (!step.filter) return;
-    for (const s of sent) {
-      const d = s.event.timestamp.slice(0, 10);
-      if (s.event.event !== step.event || known(s, step) || d > readTo) continue;
-      if (k === 0 && (d < RANGE.from || d > RANGE.to)) continue;
-      const key = `${d}|${k + 1}`;
-      uncovered.set(key, (uncovered.get(key) ?? 0) + 1);
-    }
-  });
   return {
     users: n,
     converted: converted.length,
@@ -228,13 +267,70 @@ function expected(f: Funnel, sent: readonly Sent[], captured: ReadonlySet<number
               },
       };
     }),
-    uncovered: [...uncovered]
-      .map(([key, events]) => {
-        const [date, step] = key.split('|');
-        return { date: date as string, step: Number(step), events };
-      })
-      .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.step - b.step)),
   };
+}
+
+function uncoveredOf(f: Funnel, sent: readonly Sent[], known: (s: Sent, step: Step) => boolean) {
+  const uncovered = new Map<string, number>();
+  f.steps.forEach((step, k) => {
+    if (!step.filter) return;
+    for (const s of sent) {
+      const d = s.event.timestamp.slice(0, 10);
+      if (s.event.event !== step.event || known(s, step) || d > readTo) continue;
+      if (k === 0 && (d < RANGE.from || d > RANGE.to)) continue;
+      const key = `${d}|${k + 1}`;
+      uncovered.set(key, (uncovered.get(key) ?? 0) + 1);
+    }
+  });
+  return [...uncovered]
+    .map(([key, events]) => {
+      const [date, step] = key.split('|');
+      return { date: date as string, step: Number(step), events };
+    })
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.step - b.step));
+}
+
+/**
+ * The breakdown by a walk: each user under the value of the property on their entry event
+ * (unknown when that event was counted before the funnel was declared), the `limit` values with
+ * the most users (ties by JSON text), then (other), (none), (unknown).
+ */
+function expectedBreakdown(
+  f: Funnel,
+  walk: { entryOf: Map<number[], Sent>; reached: number[][] },
+  captured: ReadonlySet<number>,
+  limit: number,
+) {
+  const property = f.breakdown as string;
+  const groups = new Map<string, number[][]>();
+  for (const times of walk.reached) {
+    const entry = walk.entryOf.get(times) as Sent;
+    const value = keptOf(entry.event.properties?.[property]);
+    const id = !captured.has(entry.batch)
+      ? '(unknown)'
+      : value === null
+        ? '(none)'
+        : JSON.stringify(value);
+    groups.set(id, [...(groups.get(id) ?? []), times]);
+  }
+  const special = ['(other)', '(none)', '(unknown)'];
+  const ranked = [...groups]
+    .filter(([id]) => !special.includes(id))
+    .sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : 1));
+  const other = ranked.slice(limit).flatMap(([, g]) => g);
+  const rows = ranked.slice(0, limit).map(([id, g]) => {
+    const value = JSON.parse(id);
+    return { group: 'value', value, label: String(value), ...figuresOf(f, g) };
+  });
+  for (const [group, members] of [
+    ['other', other],
+    ['none', groups.get('(none)') ?? []],
+    ['unknown', groups.get('(unknown)') ?? []],
+  ] as const) {
+    if (members.length)
+      rows.push({ group, value: null, label: `(${group})`, ...figuresOf(f, members) });
+  }
+  return { property, limit, values: rows };
 }
 
 let t: TestTable;
@@ -255,12 +351,25 @@ const sendBatch = (batch: number, at: number) =>
 
 async function check(sent: readonly Sent[]) {
   const out: Record<string, FunnelResponse> = {};
-  for (const f of [SHOES, PROTO, NOTHING, LATE]) {
-    const res = await call('GET', `funnels/${f.name}`, RANGE);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const captured = new Set(f === LATE ? [1, 2] : [0, 1, 2]);
-    expect(res.body, f.name).toMatchObject(expected(f, sent, captured));
-    out[f.name] = res.body;
+  for (const f of [SHOES, PROTO, NOTHING, LATE, BY_CAMPAIGN, SHOES_BY_SOURCE]) {
+    const captured = new Set(f === LATE || f === BY_CAMPAIGN ? [1, 2] : [0, 1, 2]);
+    const { entryOf: _e, reached: _r, ...want } = expected(f, sent, captured);
+    for (const limit of f.breakdown ? [25, 3] : [25]) {
+      const res = await call('GET', `funnels/${f.name}`, {
+        ...RANGE,
+        breakdownLimit: String(limit),
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body, f.name).toMatchObject(want);
+      if (f.breakdown) {
+        expect(res.body.breakdown, `${f.name} by ${limit}`).toEqual(
+          expectedBreakdown(f, expected(f, sent, captured), captured, limit),
+        );
+      } else {
+        expect(res.body.breakdown).toBeUndefined();
+      }
+      if (limit === 25) out[f.name] = res.body;
+    }
   }
   return out;
 }
@@ -268,12 +377,13 @@ async function check(sent: readonly Sent[]) {
 beforeAll(async () => {
   t = await createTestTable({ bucketSeconds: 300 });
   deps = adminDeps(t, NOW, { verify: adminOnly });
-  for (const f of [SHOES, PROTO, NOTHING]) {
+  for (const f of [SHOES, PROTO, NOTHING, SHOES_BY_SOURCE]) {
     const res = await call('POST', 'funnels', {}, f);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   }
   await sendBatch(0, NOW - 100 * MIN);
-  expect((await call('POST', 'funnels', {}, LATE)).status).toBe(201);
+  for (const f of [LATE, BY_CAMPAIGN])
+    expect((await call('POST', 'funnels', {}, f)).status).toBe(201);
   await sendBatch(1, NOW - 90 * MIN);
 }, 120_000);
 
@@ -309,6 +419,14 @@ describe('funnel step filters', () => {
     expect(got.shoes?.converted).toBeGreaterThan(0);
     expect(got.proto?.users).toBeGreaterThan(0);
     expect(got.late?.uncovered.map((u) => [u.date, u.step])).toEqual([['2026-11-16', 1]]);
+    // The breakdowns have a (none) group, an (unknown) one (entries counted before the
+    // declaration), and the hostile values as values.
+    const groups = got['by-campaign']?.breakdown?.values.map((v) => v.group);
+    expect(groups).toContain('none');
+    expect(groups).toContain('unknown');
+    const labels = got['shoes-by-source']?.breakdown?.values.map((v) => v.label);
+    expect(labels).toContain(HTML);
+    expect(labels).toContain('__proto__');
   });
 
   it('are the same after an hourly compaction, with more events live on top', async () => {
