@@ -1,8 +1,9 @@
 /**
  * The funnels a project reports on (docs/api-product-analytics.md "Funnels"): the seed's
  * standard funnels, always there, and the ones declared through the API (a declaration of a
- * standard funnel's name replaces it). A funnel is 2–10 ordered steps, each an event name, and a
- * conversion window.
+ * standard funnel's name replaces it). A funnel is 2–10 ordered steps, each an event name and
+ * optionally a property filter, a conversion window, and optionally a property to break the
+ * figures down by.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
