@@ -5,6 +5,7 @@
  */
 
 import { ANONYMOUS_PREFIX } from '../model/events.ts';
+import { own, setOwn } from '../model/records.ts';
 import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
 import { addCounters, type Counters, contributions } from './contributions.ts';
 import { addValue, type Distribution, emptyDistribution } from './distribution.ts';
@@ -171,17 +172,17 @@ export function emptyParts(): Parts {
 
 /** The entry of `k`, created with `make` when absent. */
 export function entry<T>(r: Record<string, T>, k: string, make: () => T): T {
-  let value = r[k];
+  let value = own(r, k);
   if (value === undefined) {
     value = make();
-    r[k] = value;
+    setOwn(r, k, value);
   }
   return value;
 }
 
 /** Adds `by` to the count of `k`. */
 export const inc = (r: Record<string, number>, k: string, by = 1) => {
-  r[k] = (r[k] ?? 0) + by;
+  setOwn(r, k, (own(r, k) ?? 0) + by);
 };
 
 /** The key of an endpoint's API stats: `METHOD path`. */
@@ -247,8 +248,8 @@ export function addFact(p: Parts, fact: Fact): void {
       u.lastAt = u.lastAt ?? {};
       u.firstAt = u.firstAt ?? {};
       inc(u.names, f.name);
-      u.lastAt[f.name] = Math.max(u.lastAt[f.name] ?? 0, f.time);
-      u.firstAt[f.name] = Math.min(u.firstAt[f.name] ?? f.time, f.time);
+      setOwn(u.lastAt, f.name, Math.max(own(u.lastAt, f.name) ?? 0, f.time));
+      setOwn(u.firstAt, f.name, Math.min(own(u.firstAt, f.name) ?? f.time, f.time));
       if (f.props) {
         u.props = u.props ?? {};
         addProperties(u.props, f.name, f.props, f.time);

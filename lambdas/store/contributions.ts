@@ -4,6 +4,7 @@
  * cannot disagree on what counts as a message, a conversation or a token.
  */
 
+import { own, setOwn } from '../model/records.ts';
 import { DOMAIN_EVENTS } from '../model/vocabulary.ts';
 import { counted, type Fact } from './facts.ts';
 
@@ -64,6 +65,6 @@ export function contributions(fact: Fact): Counters {
 
 /** Adds `b` into `a` (in place) and returns `a`. */
 export function addCounters(a: Counters, b: Counters): Counters {
-  for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(b)) setOwn(a, k, (own(a, k) ?? 0) + v);
   return a;
 }

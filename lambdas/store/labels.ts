@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../contract/keys.ts';
 import { TABLE } from '../contract/table.ts';
+import { own, setOwn } from '../model/records.ts';
 import { type Counters, tokensOfModel } from './contributions.ts';
 import { mapLimit } from './dynamo.ts';
 import { counted, type Fact, type LabelKind, labelsOf, OTHER_LABEL } from './facts.ts';
@@ -273,7 +274,7 @@ function mapModels(counters: Counters, kept: (model: string) => boolean): Counte
       model === undefined || model === OTHER_LABEL || kept(model)
         ? name
         : tokensOfModel(OTHER_LABEL);
-    out[to] = (out[to] ?? 0) + value;
+    setOwn(out, to, (own(out, to) ?? 0) + value);
   }
   return out;
 }

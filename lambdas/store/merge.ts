@@ -3,6 +3,7 @@
  * facts. Every merge is associative, so the order days are read in does not matter.
  */
 
+import { own, setOwn } from '../model/records.ts';
 import {
   type Aggregate,
   type ApiStats,
@@ -84,8 +85,8 @@ function mergeOptional<K extends string, T>(
   if (!a && !b) return {};
   const out: Record<string, T> = { ...(a ?? {}) };
   for (const [k, y] of Object.entries(b ?? {})) {
-    const x = out[k];
-    out[k] = x === undefined ? y : pick(x, y);
+    const x = own(out, k);
+    setOwn(out, k, x === undefined ? y : pick(x, y));
   }
   return { [key]: out } as Partial<Record<K, Record<string, T>>>;
 }
@@ -157,7 +158,7 @@ export function mergeMap<T>(
   from: Record<string, T>,
   merge: (a: T | undefined, b: T) => T,
 ): Record<string, T> {
-  for (const [k, v] of Object.entries(from)) into[k] = merge(into[k], v);
+  for (const [k, v] of Object.entries(from)) setOwn(into, k, merge(own(into, k), v));
   return into;
 }
 

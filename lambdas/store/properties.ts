@@ -6,6 +6,7 @@
  * never with what clients send.
  */
 import * as v from 'valibot';
+import { own, setOwn } from '../model/records.ts';
 
 /** A kept property value: a top-level scalar, or null for "not set" (absent, null or not a scalar). */
 export type PropertyValue = string | number | boolean | null;
@@ -130,14 +131,7 @@ export function keptProperties(
   return out;
 }
 
-/** A record's own entry (never an inherited one such as `constructor`). */
-export const own = <T>(r: Record<string, T> | undefined, k: string): T | undefined =>
-  r && Object.hasOwn(r, k) ? r[k] : undefined;
-
-/** Sets a record's own entry, whatever its name (`__proto__` included). */
-export function setOwn<T>(r: Record<string, T>, k: string, value: T): void {
-  Object.defineProperty(r, k, { value, enumerable: true, writable: true, configurable: true });
-}
+export { own, setOwn };
 
 /** Count, first and last time (epoch ms) of the events with one value on a user-day. */
 export type ValueStats = [number, number, number];

@@ -12,6 +12,8 @@
  * summary does not grow with its events. Sessions do not cross UTC midnight: the browser
  * tracker's visitor ids change at midnight anyway (docs/tracking.md).
  */
+
+import { own, setOwn } from '../model/records.ts';
 import type { Fact } from './facts.ts';
 
 /** A gap longer than this between two hits of a visitor starts a new session. */
@@ -129,7 +131,7 @@ export function mergeWeb(a: WebStats | undefined, b: WebStats | undefined): WebS
   if (!a) return b && { ...b, s: [...b.s], p: { ...b.p } };
   if (!b) return mergeWeb(b, a);
   const p = { ...a.p };
-  for (const [k, n] of Object.entries(b.p)) p[k] = (p[k] ?? 0) + n;
+  for (const [k, n] of Object.entries(b.p)) setOwn(p, k, (own(p, k) ?? 0) + n);
   const out: WebStats = { s: mergeSessions(a.s, b.s), p };
   const br = union(a.br, b.br);
   const os = union(a.os, b.os);

@@ -1,8 +1,10 @@
 /** Rounding and ordering shared by every report, so a figure reads the same wherever it appears. */
+
+import { own } from '../../model/records.ts';
 import type { Counters } from '../../store/contributions.ts';
 
 /** A counter's value, 0 when it was never incremented. */
-export const countOf = (counters: Counters, key: string): number => counters[key] ?? 0;
+export const countOf = (counters: Counters, key: string): number => own(counters, key) ?? 0;
 
 /** `x` rounded to `digits` decimals. */
 export function round(x: number, digits: number): number {

@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { ValidationError } from '../../../model/errors.ts';
+import { own } from '../../../model/records.ts';
 import { addDays, daysBetween } from '../../../model/time.ts';
 import type { UserStats } from '../../../store/aggregate.ts';
 import { COUNTER, type Counters, eventsOfType } from '../../../store/contributions.ts';
@@ -141,9 +142,9 @@ export function trendSeries(
     p.apiErrors = (p.apiErrors ?? 0) + n(COUNTER.apiErrors);
     for (const [actor, u] of Object.entries(d.users)) {
       current.users.add(actor);
-      if (event !== undefined && (u.names?.[event] ?? 0) > 0) current.eventUsers.add(actor);
+      if (event !== undefined && (own(u.names, event) ?? 0) > 0) current.eventUsers.add(actor);
     }
-    if (event !== undefined) p.eventCount = (p.eventCount ?? 0) + (d.names[event] ?? 0);
+    if (event !== undefined) p.eventCount = (p.eventCount ?? 0) + (own(d.names, event) ?? 0);
   }
   close();
   return points;
