@@ -3,11 +3,14 @@
  * and the documented filter rules written out again (docs/data-model.md "Event properties"), so
  * each test's brute force computes its expected figures without the code under test.
  */
+import type { AdminDeps } from '../../lambdas/admin/report.ts';
 import type { TallyEvent } from '../../lambdas/model/events.ts';
-import { ingestDeps } from './deps.ts';
-import type { TestTable } from './dynamo.ts';
+import { compactDay, rollupDay } from '../../lambdas/rebuild/rollup.ts';
+import { adminDeps, ingestDeps, rollupDeps } from './deps.ts';
+import { createTestTable, type TestTable } from './dynamo.ts';
 import { sqsRecord } from './events.ts';
 import { ingestAll } from './ingest.ts';
+import { adminOnly, callProduct } from './product.ts';
 
 export type Scalar = string | number | boolean;
 export interface Filter {
@@ -64,4 +67,39 @@ export async function sendTwice(t: TestTable, events: readonly TallyEvent[], at:
     ingestAll(ingestDeps(t, at), records),
     ingestAll(ingestDeps(t, at + 1000), [...records].reverse()),
   ]);
+}
+
+/**
+ * The shared scaffolding of the filter tests, on a table of its own for project `p1`: the product
+ * API as an admin at `now`, a batch of the dataset sent twice at once, and the rollup's hourly
+ * compaction or rebuild of some days.
+ */
+export function filterHarness(now: number, sent: readonly { batch: number; event: TallyEvent }[]) {
+  let t: TestTable | undefined;
+  let deps: AdminDeps | undefined;
+  const table = () => {
+    if (!t) throw new Error('filterHarness: open() first');
+    return t;
+  };
+  return {
+    async open() {
+      t = await createTestTable({ bucketSeconds: 300 });
+      deps = adminDeps(t, now, { verify: adminOnly });
+    },
+    call: (method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown) =>
+      callProduct(deps as AdminDeps, method, path, { query, body }),
+    /** Ingests batch `batch` twice at once (a client resending while the first is in flight). */
+    sendBatch: (batch: number, at: number) =>
+      sendTwice(
+        table(),
+        sent.filter((s) => s.batch === batch).map((s) => s.event),
+        at,
+      ),
+    compact: async (at: number, days: readonly string[]) => {
+      for (const day of days) await compactDay(rollupDeps(table(), at), 'p1', day);
+    },
+    rebuild: async (at: number, days: readonly string[]) => {
+      for (const day of days) await rollupDay(rollupDeps(table(), at), 'p1', day);
+    },
+  };
 }

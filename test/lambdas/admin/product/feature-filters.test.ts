@@ -8,24 +8,19 @@
  * values, and a feature declared after some of its events were counted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AdminDeps } from '../../../../lambdas/admin/report.ts';
 import type { FeatureAdoptionResponse } from '../../../../lambdas/admin/reports/product/types.ts';
 import type { TallyEvent } from '../../../../lambdas/model/events.ts';
 import { daysBetween } from '../../../../lambdas/model/time.ts';
-import { compactDay, rollupDay } from '../../../../lambdas/rebuild/rollup.ts';
-import { adminDeps, rollupDeps } from '../../../helpers/deps.ts';
-import { createTestTable, type TestTable } from '../../../helpers/dynamo.ts';
 import { tallyEvent } from '../../../helpers/events.ts';
-import { adminOnly, callProduct } from '../../../helpers/product.ts';
 import {
   type Filter,
+  filterHarness,
   HTML,
   keptOf,
   LONG_VALUE,
   passesFilter,
   random,
   type Scalar,
-  sendTwice,
   shuffle,
 } from '../../../helpers/properties.ts';
 
@@ -244,22 +239,7 @@ function expected(f: Feature, events: readonly Sent[], captured: ReadonlySet<num
   };
 }
 
-let t: TestTable;
-let deps: AdminDeps;
-const call = (
-  method: 'GET' | 'POST',
-  path: string,
-  query: Record<string, string>,
-  body?: unknown,
-) => callProduct(deps, method, path, { query, body });
-
-/** Ingests a batch twice at once (a client resending while the first copy is in flight). */
-const sendBatch = (batch: number, at: number) =>
-  sendTwice(
-    t,
-    SENT.filter((s) => s.batch === batch).map((s) => s.event),
-    at,
-  );
+const { open, call, sendBatch, compact, rebuild } = filterHarness(NOW, SENT);
 
 async function report(): Promise<FeatureAdoptionResponse> {
   const res = await call('GET', 'feature-adoption', RANGE);
@@ -278,8 +258,7 @@ function check(body: FeatureAdoptionResponse, sent: readonly Sent[]) {
 }
 
 beforeAll(async () => {
-  t = await createTestTable({ bucketSeconds: 300 });
-  deps = adminDeps(t, NOW, { verify: adminOnly });
+  await open();
   for (const f of FEATURES) {
     const res = await call('POST', 'feature-adoption/features', {}, f);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -337,7 +316,7 @@ describe('feature filters', () => {
   });
 
   it('are the same after an hourly compaction, with more events live on top', async () => {
-    for (const day of ALL_DAYS) await compactDay(rollupDeps(t, NOW - 80 * MIN), 'p1', day);
+    await compact(NOW - 80 * MIN, ALL_DAYS);
     await sendBatch(2, NOW - 60 * MIN);
     const body = await report();
     check(body, SENT);
@@ -345,12 +324,12 @@ describe('feature filters', () => {
     const csv = body.features.find((f) => f.name === 'CSV');
     expect(csv?.uncovered).toContainEqual({ date: '2026-11-20', events: 6 });
     expect(body.features.find((f) => f.name === 'Any format')?.uncovered).toEqual([]);
-    for (const day of ALL_DAYS) await compactDay(rollupDeps(t, NOW - 20 * MIN), 'p1', day);
+    await compact(NOW - 20 * MIN, ALL_DAYS);
     check(await report(), SENT);
   }, 120_000);
 
   it('are the same after a rebuild', async () => {
-    for (const day of ALL_DAYS) await rollupDay(rollupDeps(t, NOW + 30 * MIN), 'p1', day);
+    await rebuild(NOW + 30 * MIN, ALL_DAYS);
     check(await report(), SENT);
   }, 120_000);
 });

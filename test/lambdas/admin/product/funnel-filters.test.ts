@@ -7,23 +7,18 @@
  * step filter that matches nothing, and a funnel declared after some of its events were counted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AdminDeps } from '../../../../lambdas/admin/report.ts';
 import type { FunnelResponse } from '../../../../lambdas/admin/reports/product/types.ts';
 import type { TallyEvent } from '../../../../lambdas/model/events.ts';
 import { daysBetween } from '../../../../lambdas/model/time.ts';
-import { compactDay, rollupDay } from '../../../../lambdas/rebuild/rollup.ts';
-import { adminDeps, rollupDeps } from '../../../helpers/deps.ts';
-import { createTestTable, type TestTable } from '../../../helpers/dynamo.ts';
 import { tallyEvent } from '../../../helpers/events.ts';
-import { adminOnly, callProduct } from '../../../helpers/product.ts';
 import {
   type Filter,
+  filterHarness,
   HTML,
   keptOf,
   LONG_VALUE,
   passesFilter,
   random,
-  sendTwice,
   shuffle,
 } from '../../../helpers/properties.ts';
 
@@ -333,21 +328,7 @@ function expectedBreakdown(
   return { property, limit, values: rows };
 }
 
-let t: TestTable;
-let deps: AdminDeps;
-const call = (
-  method: 'GET' | 'POST',
-  path: string,
-  query: Record<string, string>,
-  body?: unknown,
-) => callProduct(deps, method, path, { query, body });
-
-const sendBatch = (batch: number, at: number) =>
-  sendTwice(
-    t,
-    SENT.filter((s) => s.batch === batch).map((s) => s.event),
-    at,
-  );
+const { open, call, sendBatch, compact, rebuild } = filterHarness(NOW, SENT);
 
 async function check(sent: readonly Sent[]) {
   const out: Record<string, FunnelResponse> = {};
@@ -375,8 +356,7 @@ async function check(sent: readonly Sent[]) {
 }
 
 beforeAll(async () => {
-  t = await createTestTable({ bucketSeconds: 300 });
-  deps = adminDeps(t, NOW, { verify: adminOnly });
+  await open();
   for (const f of [SHOES, PROTO, NOTHING, SHOES_BY_SOURCE]) {
     const res = await call('POST', 'funnels', {}, f);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -430,15 +410,15 @@ describe('funnel step filters', () => {
   });
 
   it('are the same after an hourly compaction, with more events live on top', async () => {
-    for (const day of DAYS) await compactDay(rollupDeps(t, NOW - 80 * MIN), 'p1', day);
+    await compact(NOW - 80 * MIN, DAYS);
     await sendBatch(2, NOW - 60 * MIN);
     await check(SENT);
-    for (const day of DAYS) await compactDay(rollupDeps(t, NOW - 20 * MIN), 'p1', day);
+    await compact(NOW - 20 * MIN, DAYS);
     await check(SENT);
   }, 120_000);
 
   it('are the same after a rebuild', async () => {
-    for (const day of DAYS) await rollupDay(rollupDeps(t, NOW + 30 * MIN), 'p1', day);
+    await rebuild(NOW + 30 * MIN, DAYS);
     await check(SENT);
   }, 120_000);
 });
