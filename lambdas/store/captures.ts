@@ -7,6 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readFeatures } from './features.ts';
 import { propertyUses, readFunnels } from './funnels.ts';
 import { type Capture, captureOf } from './properties.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 /** The properties the project's declarations name, per event: two Queries. */
 export async function readCapture(
@@ -30,22 +31,18 @@ export async function readCapture(
  * not cover).
  */
 export class CaptureResolver {
-  private readonly cache = new Map<string, { capture: Capture; until: number }>();
+  private readonly cache: TtlCache<Capture>;
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly cacheMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    cacheMs = 60_000,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache(cacheMs, now);
+  }
 
-  async of(projectId: string): Promise<Capture> {
-    const t = this.now();
-    const hit = this.cache.get(projectId);
-    if (hit && hit.until > t) return hit.capture;
-    const capture = await readCapture(this.ddb, this.tableName, projectId);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(projectId, { capture, until: t + this.cacheMs });
-    return capture;
+  of(projectId: string): Promise<Capture> {
+    return this.cache.get(projectId, () => readCapture(this.ddb, this.tableName, projectId));
   }
 }

@@ -14,6 +14,7 @@ import { NotFoundError } from '../model/errors.ts';
 import type { RateLimit } from '../model/limits.ts';
 import { batchGet, keyString } from './dynamo.ts';
 import { ensureProject } from './projects.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 /** What an admin may set on a project; unset falls back to the deployment's configuration. */
 export interface ProjectSettings {
@@ -128,31 +129,30 @@ export async function setWriteKeyRateLimit(
  * One BatchGet of the project item and the key's listing item per key per cache period.
  */
 export class RateLimitResolver {
-  private readonly cache = new Map<string, { limit: RateLimit; until: number }>();
+  private readonly cache: TtlCache<RateLimit>;
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly fallback: RateLimit,
-    private readonly cacheMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    cacheMs: number,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache(cacheMs, now);
+  }
 
-  async limitOf(projectId: string, keyId: string): Promise<RateLimit> {
-    const id = `${projectId}\u0000${keyId}`;
-    const t = this.now();
-    const hit = this.cache.get(id);
-    if (hit && hit.until > t) return hit.limit;
+  limitOf(projectId: string, keyId: string): Promise<RateLimit> {
+    return this.cache.get(`${projectId}\u0000${keyId}`, () => this.read(projectId, keyId));
+  }
+
+  private async read(projectId: string, keyId: string): Promise<RateLimit> {
     const project = keys.project(projectId);
     const key = keys.projectWriteKey(projectId, keyId);
     const found = await batchGet(this.ddb, this.tableName, [project, key], {
       projection: ['pk', 'sk', SETTINGS, KEY_LIMIT],
     });
     const own = found.get(keyString(key))?.[KEY_LIMIT] as RateLimit | undefined;
-    const limit = own ?? settingsOf(found.get(keyString(project))).rateLimit ?? this.fallback;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { limit, until: t + this.cacheMs });
-    return limit;
+    return own ?? settingsOf(found.get(keyString(project))).rateLimit ?? this.fallback;
   }
 }
 
@@ -161,20 +161,23 @@ export class RateLimitResolver {
  * deployment's. One read of the project item per project per cache period.
  */
 export class RetentionResolver {
-  private readonly cache = new Map<string, { days: number; until: number }>();
+  private readonly cache: TtlCache<number>;
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly fallback: number,
-    private readonly cacheMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    cacheMs = 60_000,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache(cacheMs, now);
+  }
 
-  async daysOf(projectId: string): Promise<number> {
-    const t = this.now();
-    const hit = this.cache.get(projectId);
-    if (hit && hit.until > t) return hit.days;
+  daysOf(projectId: string): Promise<number> {
+    return this.cache.get(projectId, () => this.read(projectId));
+  }
+
+  private async read(projectId: string): Promise<number> {
     const { Item } = await this.ddb.send(
       new GetCommand({
         TableName: this.tableName,
@@ -183,9 +186,6 @@ export class RetentionResolver {
         ExpressionAttributeNames: { '#s': SETTINGS },
       }),
     );
-    const days = settingsOf(Item).retentionDays ?? this.fallback;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(projectId, { days, until: t + this.cacheMs });
-    return days;
+    return settingsOf(Item).retentionDays ?? this.fallback;
   }
 }

@@ -8,6 +8,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../contract/keys.ts';
 import { NotFoundError } from '../model/errors.ts';
 import { queryAll } from './dynamo.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 export const WRITE_KEY_PREFIX = 'tk_';
 
@@ -156,38 +157,37 @@ export async function revokeWriteKey(
 
 /** Resolves a write-key secret to its project, or undefined for an unknown or revoked key. */
 export class WriteKeyResolver {
-  private readonly cache = new Map<string, { grant: WriteKeyGrant | undefined; until: number }>();
+  private readonly cache: TtlCache<WriteKeyGrant | undefined>;
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly cacheMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    cacheMs: number,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new TtlCache(cacheMs, now);
+  }
 
   async resolve(secret: string): Promise<string | undefined> {
     return (await this.grant(secret))?.projectId;
   }
 
   /** The project and the key's limits (kind, origins), or undefined. */
-  async grant(secret: string): Promise<WriteKeyGrant | undefined> {
+  grant(secret: string): Promise<WriteKeyGrant | undefined> {
     const hash = hashWriteKey(secret);
-    const t = this.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > t) return hit.grant;
+    return this.cache.get(hash, () => this.read(hash));
+  }
+
+  private async read(hash: string): Promise<WriteKeyGrant | undefined> {
     const { Item } = await this.ddb.send(
       new GetCommand({ TableName: this.tableName, Key: keys.writeKeyByHash(hash) }),
     );
-    const grant: WriteKeyGrant | undefined =
-      Item && !Item.revokedAt && typeof Item.projectId === 'string'
-        ? {
-            projectId: Item.projectId,
-            kind: Item.kind === 'browser' ? 'browser' : undefined,
-            origins: Array.isArray(Item.origins) ? (Item.origins as string[]) : undefined,
-          }
-        : undefined;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { grant, until: t + this.cacheMs });
-    return grant;
+    return Item && !Item.revokedAt && typeof Item.projectId === 'string'
+      ? {
+          projectId: Item.projectId,
+          kind: Item.kind === 'browser' ? 'browser' : undefined,
+          origins: Array.isArray(Item.origins) ? (Item.origins as string[]) : undefined,
+        }
+      : undefined;
   }
 }
