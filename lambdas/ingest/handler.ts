@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ingestConfig } from '../contract/config/ingest.ts';
 import { INGEST_METRICS, INGEST_SERVICE } from '../contract/telemetry.ts';
-import { documentClient } from '../http/clients.ts';
+import { documentClient, withoutSdkLogging } from '../http/clients.ts';
 import { createLogger } from '../http/logger.ts';
 import { CaptureResolver } from '../store/captures.ts';
 import { RetentionResolver } from '../store/settings.ts';
@@ -23,7 +23,9 @@ const retention = new RetentionResolver(
   config.storage.retentionDays,
 );
 const captures = new CaptureResolver(ddb, config.storage.tableName);
-const sqs = new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {});
+const sqs = withoutSdkLogging(
+  new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+);
 const deps: IngestDeps = {
   ddb,
   retentionOf: (projectId) => retention.daysOf(projectId),
