@@ -7,19 +7,16 @@
  * `npx tsx bench/cold-start.ts [--runs 9]` runs this section alone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { INGEST } from '../lambdas/contract/config/ingest.ts';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
 import { STORAGE } from '../lambdas/contract/config/storage.ts';
 import { TRACK } from '../lambdas/contract/config/track.ts';
-import { LAMBDA_ESBUILD, type LambdaName } from '../lib/bundling.ts';
+import { bundleLambda, LAMBDA_ENVIRONMENT, type LambdaName } from '../lib/bundling.ts';
 import { buildLambdas } from '../scripts/build.ts';
-
-const ROOT = resolve(import.meta.dirname, '..');
 
 /** The SDK clients each function creates at init (its handler's module scope), and nothing else. */
 const FLOORS: Record<LambdaName, string> = {
@@ -36,6 +33,7 @@ export const clients = [documentClient({})];`,
 
 /** The environment a deployed function has (lib/), with dummy values: init reads it. */
 const ENV = {
+  ...LAMBDA_ENVIRONMENT,
   PATH: process.env.PATH ?? '',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'x',
@@ -48,6 +46,7 @@ const ENV = {
 };
 
 export interface ColdStart {
+  /** Bytes read and compiled at init: the entry and the chunks it imports statically (not the lazy chunks). */
   bytes: number;
   /** Median module init, ms. */
   initMs: number;
@@ -78,35 +77,22 @@ function initMs(file: string): number {
   return Number(out.stdout.trim());
 }
 
-async function buildFloor(name: LambdaName, dir: string): Promise<{ file: string; bytes: number }> {
-  const file = join(dir, `floor-${name}`, 'index.mjs');
-  mkdirSync(join(dir, `floor-${name}`), { recursive: true });
-  const { banner, ...options } = LAMBDA_ESBUILD;
-  await build({
-    ...options,
-    mainFields: [...options.mainFields],
-    logOverride: { ...options.logOverride },
-    banner: { js: banner },
-    stdin: {
-      contents: FLOORS[name],
-      resolveDir: ROOT,
-      loader: 'ts',
-      sourcefile: `floor-${name}.ts`,
-    },
-    outfile: file,
-    bundle: true,
-    logLevel: 'warning',
-  });
-  return { file, bytes: statSync(file).size };
+/** The floor of `name`, built by the same function as the bundles. */
+function buildFloor(name: LambdaName, dir: string): { file: string; bytes: number } {
+  const { file, bytes } = bundleLambda(
+    { contents: FLOORS[name], sourcefile: `floor-${name}.ts` },
+    join(dir, `floor-${name}`),
+  );
+  return { file, bytes };
 }
 
 /** Builds every bundle and its floor, then times them interleaved, `runs` rounds. */
 export async function coldStarts(runs: number): Promise<Record<LambdaName, ColdStart>> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-cold-start-'));
-  const bundles = await buildLambdas(join(dir, 'lambdas'));
-  const pairs = await Promise.all(
-    bundles.map(async (b) => ({ ...b, floor: await buildFloor(b.name, dir) })),
-  );
+  const pairs = buildLambdas(join(dir, 'lambdas')).map((b) => ({
+    ...b,
+    floor: buildFloor(b.name, dir),
+  }));
   // Every file once first: the page cache then holds them all alike.
   for (const p of pairs) {
     initMs(p.file);

@@ -25,9 +25,9 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
 import { ROUTES } from '../lambdas/contract/routes.ts';
 import { buildWebSync } from '../web/build.ts';
+import { PROJECT_ROOT } from './bundling.ts';
 import { acknowledge, nagArn } from './nag.ts';
 import { type LogSettings, STAGES } from './stage.ts';
-import { PROJECT_ROOT } from './tally-function.ts';
 
 /** A custom domain for the dashboard (and the API on its origin), served with TLS 1.2 at least. */
 export interface DashboardDomain {

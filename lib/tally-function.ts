@@ -1,17 +1,31 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, type ILocalBundling } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_ENTRIES, LAMBDA_ESBUILD, type LambdaName } from './bundling.ts';
+import {
+  bundleLambda,
+  LAMBDA_ENTRIES,
+  LAMBDA_ENVIRONMENT,
+  type LambdaName,
+  PROJECT_ROOT,
+} from './bundling.ts';
 import { acknowledge } from './nag.ts';
 import { type LogSettings, STAGES } from './stage.ts';
 
-/** The project root: entries and the lock file are resolved from here. */
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Builds a function's asset on this machine with `bundleLambda`, the one build the benchmark
+ * measures. Its field is what CDK's asset cache keys on, so each function gets its own asset.
+ */
+class LocalBundle implements ILocalBundling {
+  constructor(readonly entry: string) {}
+
+  tryBundle(outputDir: string): boolean {
+    // Throws on a build error rather than returning false: there is no Docker fallback to try.
+    bundleLambda({ entry: this.entry }, outputDir);
+    return true;
+  }
+}
 
 export interface TallyFunctionProps {
   /** Which Lambda of the project this is (its entry comes from `LAMBDA_ENTRIES`). */
@@ -21,19 +35,19 @@ export interface TallyFunctionProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
-  /** @default - none beyond NODE_OPTIONS */
+  /** @default - none beyond `LAMBDA_ENVIRONMENT` */
   readonly environment?: Record<string, string>;
   /** Retention and removal of the function's log group. @default STAGES.prod.logs */
   readonly logs?: LogSettings;
 }
 
 /**
- * The house Lambda: Node 22 on arm64, one minified, tree-shaken ESM bundle with source maps built
- * from the options in `bundling.ts`, a log group with bounded retention, and a role that may
- * write to that log group only (constructs grant the rest). Every Tally function is one of these,
- * so they are all built the same way.
+ * The house Lambda: Node 22 on arm64, a minified, tree-shaken ESM bundle split into an entry and
+ * lazily loaded chunks, with source maps, built by `bundleLambda` (`bundling.ts`); a log group with
+ * bounded retention, and a role that may write to that log group only (constructs grant the rest).
+ * Every Tally function is one of these, so they are all built the same way.
  */
-export class TallyFunction extends NodejsFunction {
+export class TallyFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: TallyFunctionProps) {
     const logs = props.logs ?? STAGES.prod.logs;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -47,8 +61,18 @@ export class TallyFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
     super(scope, id, {
-      entry: join(PROJECT_ROOT, LAMBDA_ENTRIES[props.name]),
-      handler: 'handler',
+      // The asset is the build's output, hashed as such (a change of source that does not change
+      // the bundle deploys nothing). CDK's NodejsFunction cannot build it: it passes esbuild
+      // `--outfile`, which code splitting refuses.
+      code: Code.fromAsset(PROJECT_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          local: new LocalBundle(LAMBDA_ENTRIES[props.name]),
+          // Required by the type, never pulled: the local bundling above always runs or throws.
+          image: DockerImage.fromRegistry('tally-bundles-locally'),
+        },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -56,27 +80,7 @@ export class TallyFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       role,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      projectRoot: PROJECT_ROOT,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_ESBUILD.target,
-        minify: LAMBDA_ESBUILD.minify,
-        sourceMap: LAMBDA_ESBUILD.sourcemap,
-        sourcesContent: LAMBDA_ESBUILD.sourcesContent,
-        mainFields: [...LAMBDA_ESBUILD.mainFields],
-        banner: LAMBDA_ESBUILD.banner,
-        externalModules: [...LAMBDA_ESBUILD.external],
-        bundleAwsSDK: true,
-        esbuildArgs: {
-          '--tree-shaking': String(LAMBDA_ESBUILD.treeShaking),
-          '--legal-comments': LAMBDA_ESBUILD.legalComments,
-          ...Object.fromEntries(
-            Object.entries(LAMBDA_ESBUILD.logOverride).map(([k, v]) => [`--log-override:${k}`, v]),
-          ),
-        },
-      },
+      environment: { ...LAMBDA_ENVIRONMENT, ...props.environment },
     });
     acknowledge(
       this,

@@ -1,52 +1,40 @@
 /**
  * `npm run build`: bundles every Lambda exactly as CDK does (lib/bundling.ts) into
- * dist/lambdas/<name>/index.mjs, builds the dashboard into dist/web, and reports sizes and the
- * overview's time to figures against the local twin (`--no-timing` skips that).
+ * dist/lambdas/<name>/ (index.mjs and its chunks), builds the dashboard into dist/web, and
+ * reports sizes and the overview's time to figures against the local twin (`--no-timing` skips
+ * that).
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { LAMBDA_ENTRIES, LAMBDA_ESBUILD, type LambdaName } from '../lib/bundling.ts';
+import { type Bundle, bundleLambda, LAMBDA_ENTRIES, type LambdaName } from '../lib/bundling.ts';
 import { BUDGET_GZIP_BYTES, buildWeb, initialLoad } from '../web/build.ts';
 import { TRACKER_BUDGET_GZIP_BYTES, writeTracker } from './tracker.ts';
 
-export interface BundleInfo {
+export interface BundleInfo extends Bundle {
   name: LambdaName;
-  file: string;
-  bytes: number;
 }
 
-export async function buildLambdas(outDir = 'dist/lambdas'): Promise<BundleInfo[]> {
-  const out: BundleInfo[] = [];
-  for (const [name, entry] of Object.entries(LAMBDA_ENTRIES) as [LambdaName, string][]) {
-    const dir = join(outDir, name);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'index.mjs');
-    const { banner, ...options } = LAMBDA_ESBUILD;
-    await build({
-      ...options,
-      mainFields: [...options.mainFields],
-      logOverride: { ...options.logOverride },
-      banner: { js: banner },
-      entryPoints: [entry],
-      outfile: file,
-      bundle: true,
-      logLevel: 'warning',
-    });
-    out.push({ name, file, bytes: statSync(file).size });
-  }
-  return out;
+/** Every Lambda into `<outDir>/<name>/`, as CDK deploys it. */
+export function buildLambdas(outDir = 'dist/lambdas'): BundleInfo[] {
+  return (Object.entries(LAMBDA_ENTRIES) as [LambdaName, string][]).map(([name, entry]) => ({
+    name,
+    ...bundleLambda({ entry }, join(outDir, name)),
+  }));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   // First: the track function's bundle embeds the generated tracker module.
   const tracker = writeTracker();
-  const bundles = await buildLambdas();
+  const bundles = buildLambdas();
   await buildWeb('dist/web');
-  console.log('Lambda bundles (minified, source maps alongside):');
+  console.log(
+    'Lambda bundles (minified, source maps alongside): loaded at init, and in lazy chunks',
+  );
   for (const b of bundles) {
-    console.log(`  ${b.name.padEnd(8)} ${(b.bytes / 1024).toFixed(1).padStart(8)} KiB  ${b.file}`);
+    console.log(
+      `  ${b.name.padEnd(8)} ${(b.bytes / 1024).toFixed(1).padStart(8)} KiB + ${(b.lazyBytes / 1024).toFixed(1).padStart(6)} KiB lazy  ${b.file}`,
+    );
   }
   const load = initialLoad('dist/web');
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;

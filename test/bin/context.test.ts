@@ -10,7 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_VALUES, stackFromContext } from '../../bin/context.ts';
-import { PROJECT_ROOT } from '../../lib/tally-function.ts';
+import { PROJECT_ROOT } from '../../lib/bundling.ts';
 
 /** Context names in `-c name=value` examples and in the context table of docs/operations.md. */
 function documentedContextValues(): Set<string> {

@@ -5,7 +5,7 @@
  */
 import madge from 'madge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/tally-function.ts';
+import { PROJECT_ROOT } from '../../lib/bundling.ts';
 
 /** The rooms, each allowed to import only the ones after it in this list... */
 const ROOMS = ['rebuild', 'store', 'http', 'contract', 'model'] as const;
