@@ -35,6 +35,37 @@ beforeAll(async () => {
 afterAll(() => bus.stop());
 
 describe('local EventBridge (PutEvents over the real SDK client)', () => {
+  it('passes the detail on exactly as sent, hostile keys and text included', async () => {
+    delivered.length = 0;
+    const detail =
+      '{"v":1,"__proto__":{"admin":true},"constructor":"x","s":"\\u2028<img src=x>\\ud800é","n":[1e300,-0.0]}';
+    const res = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          { EventBusName: 'b', Source: EVENT_SOURCE, DetailType: DETAIL_TYPE, Detail: detail },
+        ],
+      }),
+    );
+    expect(res.FailedEntryCount).toBe(0);
+    expect(delivered).toHaveLength(1);
+    const event = JSON.parse(delivered[0] as string);
+    expect(JSON.stringify(event.detail)).toBe(JSON.stringify(JSON.parse(detail)));
+    expect(Object.hasOwn(event.detail, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    expect(event).toMatchObject({ version: '0', source: EVENT_SOURCE, 'detail-type': DETAIL_TYPE });
+    expect(Object.keys(event)).toEqual([
+      'version',
+      'id',
+      'detail-type',
+      'source',
+      'account',
+      'time',
+      'region',
+      'resources',
+      'detail',
+    ]);
+  });
+
   it('accepts entries and routes matching ones to the rule target as EventBridge events', async () => {
     delivered.length = 0;
     const res = await client.send(
