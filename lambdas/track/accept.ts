@@ -3,7 +3,7 @@
  * its index and reason. One bad item never sinks the valid ones.
  */
 import * as v from 'valibot';
-import { type DomainEndpoint, translate } from '../contract/domain.ts';
+import type { DomainEndpoint } from '../contract/domain.ts';
 import { ValidationError } from '../model/errors.ts';
 import type { EventType, ParsedMessage } from '../model/events.ts';
 import { describeIssues } from '../model/issues.ts';
@@ -11,6 +11,7 @@ import { LIMITS, structuralProblem } from '../model/limits.ts';
 import { measureProblem } from '../model/measures.ts';
 import { MESSAGE_SCHEMAS, serverTrackSchema } from '../model/schemas.ts';
 import { isRecord } from '../model/values.ts';
+import { loadUserAgentParser, userAgentOf, userAgentParserLoaded } from './enrich.ts';
 import { type Normalized, normalize, type RequestFacts } from './normalize.ts';
 import { namesNoUser } from './visitor.ts';
 
@@ -34,7 +35,43 @@ export type ItemSpec =
   | { type?: EventType; domain?: undefined }
   | { domain: DomainEndpoint; type?: undefined };
 
-export function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Judged {
+type Translate = typeof import('../contract/domain.ts')['translate'];
+let domain: Promise<Translate> | undefined;
+
+/** The domain endpoints' translation, loaded with the first request to one (a cached promise). */
+function domainTranslate(): Promise<Translate> {
+  domain ??= import('../contract/domain.ts').then(
+    (module) => module.translate,
+    (error: unknown) => {
+      domain = undefined;
+      throw error;
+    },
+  );
+  return domain;
+}
+
+/**
+ * Judges every item of a request. What only some requests need is loaded by the first that
+ * needs it, not at module init (docs/performance.md "Cold start"): the domain endpoints'
+ * translation, and the user-agent parser, for which the first request with an event carrying a
+ * user agent is judged again once it has loaded, once per container.
+ */
+export async function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Promise<Judged> {
+  const translate = spec.domain ? await domainTranslate() : undefined;
+  const judged = judgeAll(items, spec, req, translate);
+  if (userAgentParserLoaded() || !judged.accepted.some((a) => userAgentOf(a.event.context))) {
+    return judged;
+  }
+  await loadUserAgentParser();
+  return judgeAll(items, spec, req, translate);
+}
+
+function judgeAll(
+  items: unknown[],
+  spec: ItemSpec,
+  req: RequestFacts,
+  translate: Translate | undefined,
+): Judged {
   const out: Judged = { accepted: [], rejected: [] };
   let expandedBytes = 0;
   items.forEach((item, index) => {
@@ -47,7 +84,7 @@ export function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Judg
       });
       return;
     }
-    const verdict = judgeOne(item, spec, req);
+    const verdict = judgeOne(item, spec, req, translate);
     if ('reason' in verdict) {
       out.rejected.push({ index, ...verdict });
       return;
@@ -117,6 +154,7 @@ function judgeOne(
   raw: unknown,
   spec: ItemSpec,
   req: RequestFacts,
+  translate: Translate | undefined,
 ): (Normalized & { bytes: number }) | Omit<Rejection, 'index'> {
   if (!isRecord(raw)) {
     return { code: 'invalid', reason: 'each event must be a JSON object' };
@@ -135,7 +173,7 @@ function judgeOne(
     });
   }
 
-  const message = parse(item, spec);
+  const message = parse(item, spec, translate);
   if ('reason' in message) return withId({ code: 'invalid' as const, reason: message.reason });
   if (req.allowedTypes && !req.allowedTypes.includes(message.type)) {
     return withId({
@@ -162,9 +200,11 @@ function judgeOne(
 function parse(
   item: Record<string, unknown>,
   spec: ItemSpec,
+  translate: Translate | undefined,
 ): { type: EventType; parsed: ParsedMessage } | { reason: string } {
   if (spec.domain) {
-    const message = translate(spec.domain, item);
+    // judge() loads it for every request to a domain endpoint.
+    const message = (translate as Translate)(spec.domain, item);
     if ('reason' in message) return message;
     const parsed = v.safeParse(serverTrackSchema, message);
     if (!parsed.success) return { reason: describeIssues(parsed.issues) };

@@ -2,9 +2,6 @@
  * Privacy and enrichment of one normalised event on the track hot path: the IP policy, the
  * parsed user agent, the bot flag, and the page fields reports group by.
  */
-// bowser rather than ua-parser-js: MIT, maintained, already a dependency of the AWS SDK; ua-parser-js v2 is AGPL.
-import { getParser } from 'bowser';
-import { isbot } from 'isbot';
 import type { PrivacyConfig } from '../contract/config/track.ts';
 import type { TallyEvent } from '../model/events.ts';
 import { isRecord } from '../model/values.ts';
@@ -13,26 +10,35 @@ import { anonymizeIp, hashIp } from './privacy.ts';
 /** How `enrich` treats addresses and bots: the track function's privacy settings. */
 export type EnrichOptions = PrivacyConfig;
 
-/** What a user agent says, shared by every event that carries it: frozen so none can alter it. */
-interface UaFacts {
-  browser: Readonly<{ name: string; version?: string }> | undefined;
-  os: Readonly<{ name: string; version?: string }> | undefined;
-  deviceType: string | undefined;
-  bot: boolean;
+/** The user-agent parser, once `loadUserAgentParser` has loaded it. */
+let userAgents: typeof import('./user-agent.ts') | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the user-agent parser (bowser and isbot), once per container; `enrich` parses user agents
+ * only after it has resolved (`judge` sees to it). A failed load is tried again by the next call.
+ */
+export function loadUserAgentParser(): Promise<void> {
+  loading ??= import('./user-agent.ts').then(
+    (module) => {
+      userAgents = module;
+    },
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
 }
 
-const NO_FACTS: UaFacts = Object.freeze({
-  browser: undefined,
-  os: undefined,
-  deviceType: undefined,
-  bot: false,
-});
+/** True once `enrich` can parse user agents. */
+export const userAgentParserLoaded = (): boolean => userAgents !== undefined;
 
-// A batch mostly repeats a few user agents, and parsing one costs ~10 µs; a lookup costs ~0.1.
-const UA_CACHE_ENTRIES = 1000;
-// Longer strings are not real browsers; not caching them bounds the cache to ~0.5 MB.
-const UA_CACHE_MAX_LENGTH = 512;
-const uaCache = new Map<string, UaFacts>();
+/** The user agent an event's context carries, which `enrich` parses; undefined for none. */
+export function userAgentOf(context: unknown): string | undefined {
+  const ua = isRecord(context) ? context.userAgent : undefined;
+  return typeof ua === 'string' && ua !== '' ? ua : undefined;
+}
 
 const CAMPAIGN_PARAMS = [
   ['utm_source', 'source'],
@@ -62,25 +68,27 @@ export function enrich(
     context = { ...input };
   }
 
-  const ua = context.userAgent;
-  const facts = typeof ua === 'string' && ua !== '' ? uaFacts(ua) : NO_FACTS;
-  if (facts.browser !== undefined && context.browser === undefined) context.browser = facts.browser;
-  if (facts.os !== undefined && context.os === undefined) context.os = facts.os;
-  if (facts.deviceType !== undefined) {
+  const ua = userAgentOf(context);
+  const facts = ua !== undefined && userAgents ? userAgents.uaFacts(ua) : undefined;
+  if (facts?.browser !== undefined && context.browser === undefined)
+    context.browser = facts.browser;
+  if (facts?.os !== undefined && context.os === undefined) context.os = facts.os;
+  if (facts?.deviceType !== undefined) {
     const device = context.device;
     if (device === undefined) context.device = { type: facts.deviceType };
     else if (isRecord(device) && device.type === undefined) {
       context.device = { ...device, type: facts.deviceType };
     }
   }
-  if (facts.bot && options.botMode === 'flag') context.bot = true;
+  const bot = facts?.bot ?? false;
+  if (bot && options.botMode === 'flag') context.bot = true;
 
   const result: TallyEvent = { ...event, context };
   if (event.type === 'page' && isRecord(event.properties)) {
     const properties = pageProperties(event.properties, context);
     if (properties !== undefined) result.properties = properties;
   }
-  return { event: result, bot: facts.bot };
+  return { event: result, bot };
 }
 
 /** The stored form of the event's address under the IP policy; `undefined` to store none. */
@@ -95,47 +103,6 @@ function protectIp(
   // The salt's day is the UTC day the server received the event (an ISO string it set itself).
   if (options.ipMode === 'hash') return hashIp(raw, options.ipHashSecret, receivedAt.slice(0, 10));
   return anonymizeIp(raw);
-}
-
-function uaFacts(ua: string): UaFacts {
-  const cached = uaCache.get(ua);
-  if (cached !== undefined) return cached;
-  const facts = parseUa(ua);
-  if (ua.length <= UA_CACHE_MAX_LENGTH) {
-    if (uaCache.size >= UA_CACHE_ENTRIES) {
-      const oldest = uaCache.keys().next().value;
-      if (oldest !== undefined) uaCache.delete(oldest);
-    }
-    uaCache.set(ua, facts);
-  }
-  return facts;
-}
-
-function parseUa(ua: string): UaFacts {
-  const bot = isbot(ua);
-  try {
-    // Lazy parser: the engine, which nothing stores, is never parsed.
-    const parser = getParser(ua, true);
-    const b = parser.getBrowser();
-    const o = parser.getOS();
-    return Object.freeze({
-      browser: nameAndVersion(b.name, b.version),
-      os: nameAndVersion(o.name, o.version),
-      deviceType: parser.getPlatformType() || undefined,
-      bot,
-    });
-  } catch {
-    // A parser bug on an odd string must cost the event its UA fields, not the event itself.
-    return bot ? Object.freeze({ ...NO_FACTS, bot }) : NO_FACTS;
-  }
-}
-
-function nameAndVersion(
-  name: string | undefined,
-  version: string | undefined,
-): Readonly<{ name: string; version?: string }> | undefined {
-  if (!name) return undefined;
-  return Object.freeze(version ? { name, version } : { name });
 }
 
 /**

@@ -8,7 +8,6 @@ import { describeIssues } from '../model/issues.ts';
 import { LIMITS, structuralProblem } from '../model/limits.ts';
 import { batchSchema } from '../model/schemas.ts';
 import { type Incoming, type TrackDeps, trackingEndpoint } from './track.ts';
-import { TRACKER_SCRIPT } from './tracker-script.ts';
 
 /** A Segment single-message endpoint: the body is one message of `type`. */
 const single =
@@ -71,7 +70,8 @@ export function trackRoutes(deps: TrackDeps): Record<string, RouteLogic> {
         'cache-control': 'public, max-age=3600',
         'x-content-type-options': 'nosniff',
       },
-      body: TRACKER_SCRIPT,
+      // Loaded on the first GET /t.js, not at module init: pages fetch it once an hour at most.
+      body: (await import('./tracker-script.ts')).TRACKER_SCRIPT,
     }),
     'POST /v1/track': endpoint(single('track')),
     'POST /v1/identify': endpoint(single('identify')),

@@ -20,7 +20,6 @@ import { authenticate, type Caller, type TrackAuth } from './auth.ts';
 import type { EnrichOptions } from './enrich.ts';
 import { publish, publishRejections } from './publish.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { rejectedItems } from './rejections.ts';
 import { namesNoUser, visitorId } from './visitor.ts';
 
 export interface TrackDeps {
@@ -155,7 +154,7 @@ async function acceptMessages(
 ): Promise<HttpResult> {
   const { projectId, browser } = caller;
   const receivedAt = deps.now();
-  const judged = judge(items, spec, {
+  const judged = await judge(items, spec, {
     projectId,
     visitorId: await browserVisitor(deps, projectId, event, items, spec, receivedAt),
     // A request with an Origin comes from a page: its User-Agent is the visitor's browser.
@@ -276,6 +275,8 @@ async function reportRejections(
     route: event.routeKey,
   };
   try {
+    // Loaded with the first rejection, not at module init: most requests have none.
+    const { rejectedItems } = await import('./rejections.ts');
     const result = await publishRejections(
       deps.eventBridge,
       about,

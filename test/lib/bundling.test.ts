@@ -9,12 +9,23 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TRACKER_SCRIPT } from '../../lambdas/track/tracker-script.ts';
 import { type Bundle, bundleLambda, LAMBDA_ENTRIES } from '../../lib/bundling.ts';
 import { TallyFunction } from '../../lib/tally-function.ts';
 
-/** Strings each library's minified code keeps, to find which file holds it. */
+/** Strings that code only some requests need keeps when minified, to find which file holds it. */
 const MARKERS = {
+  // The first request with a JWT.
   jose: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  // The first event carrying a user agent.
+  bowser: 'Opera Coast',
+  isbot: 'news(?!sapphire)',
+  // The first request to a domain endpoint (/v1/track/message…): its field aliases.
+  'the domain translation': 'user_agent',
+  // The first rejected item.
+  'safe-stable-stringify': '[Circular]',
+  // The first GET /t.js.
+  'the browser tracker': TRACKER_SCRIPT.slice(30, 70),
 };
 
 /** Every file of the bundle (a path relative to `dir`) that holds `marker`. */

@@ -10,7 +10,7 @@ const req = {
 };
 
 describe('judge', () => {
-  it('accepts valid items and names each rejected one with its index and reason', () => {
+  it('accepts valid items and names each rejected one with its index and reason', async () => {
     const items = [
       { type: 'track', userId: 'u1', event: 'A' },
       { type: 'track', userId: 'u1' },
@@ -19,7 +19,7 @@ describe('judge', () => {
       'not an object',
       { type: 'bogus', userId: 'u' },
     ];
-    const { accepted, rejected } = judge(items, {}, req);
+    const { accepted, rejected } = await judge(items, {}, req);
     expect(accepted.map((a) => a.index)).toEqual([0, 2]);
     expect(rejected.map((r) => r.index)).toEqual([1, 3, 4, 5]);
     expect(rejected[0]?.reason).toMatch(/^event: /);
@@ -28,9 +28,9 @@ describe('judge', () => {
     expect(rejected[3]?.reason).toMatch(/^type must be one of track, identify/);
   });
 
-  it('refuses prototype-polluting property names', () => {
+  it('refuses prototype-polluting property names', async () => {
     const item = JSON.parse('{"userId":"u","event":"x","properties":{"__proto__":{"admin":true}}}');
-    const { rejected } = judge([item], { type: 'track' }, req);
+    const { rejected } = await judge([item], { type: 'track' }, req);
     expect(rejected).toEqual([
       {
         index: 0,
@@ -41,7 +41,7 @@ describe('judge', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
-  it('refuses an event over 32 KB and keeps its messageId in the report', () => {
+  it('refuses an event over 32 KB and keeps its messageId in the report', async () => {
     const big = {
       userId: 'u',
       event: 'x',
@@ -49,15 +49,15 @@ describe('judge', () => {
       // Strings of at most 8,192 characters each, over 32 KB together.
       properties: Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`blob${i}`, 'x'.repeat(8000)])),
     };
-    const { rejected } = judge([big], { type: 'track' }, req);
+    const { rejected } = await judge([big], { type: 'track' }, req);
     expect(rejected[0]).toMatchObject({ index: 0, messageId: 'm-big', code: 'too_large' });
     expect(rejected[0]?.reason).toMatch(/limit is 32768/);
   });
 
-  it('refuses nesting deeper than the limit', () => {
+  it('refuses nesting deeper than the limit', async () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < LIMITS.depth + 1; i++) deep = { d: deep };
-    const { rejected } = judge(
+    const { rejected } = await judge(
       [{ userId: 'u', event: 'x', properties: deep }],
       { type: 'track' },
       req,
@@ -65,8 +65,8 @@ describe('judge', () => {
     expect(rejected[0]?.reason).toMatch(/nested deeper than 10 levels/);
   });
 
-  it('refuses a type that contradicts the endpoint', () => {
-    const { rejected } = judge(
+  it('refuses a type that contradicts the endpoint', async () => {
+    const { rejected } = await judge(
       [{ type: 'identify', userId: 'u', event: 'x' }],
       { type: 'track' },
       req,
@@ -74,12 +74,12 @@ describe('judge', () => {
     expect(rejected[0]?.reason).toBe('type must be "track" on this endpoint');
   });
 
-  it('accepts numeric user ids as strings', () => {
-    const { accepted } = judge([{ userId: 42, event: 'x' }], { type: 'track' }, req);
+  it('accepts numeric user ids as strings', async () => {
+    const { accepted } = await judge([{ userId: 42, event: 'x' }], { type: 'track' }, req);
     expect(accepted[0]?.event.userId).toBe('42');
   });
 
-  it('merges the batch context under each message context, then sizes and checks the result', () => {
+  it('merges the batch context under each message context, then sizes and checks the result', async () => {
     const pad = { a: 'x'.repeat(8000), b: 'x'.repeat(8000), c: 'x'.repeat(4000) };
     const context = { locale: 'en', library: { name: 'analytics-node' }, pad };
     const items = [
@@ -96,7 +96,7 @@ describe('judge', () => {
       ...req,
       context: { d1: { d2: { d3: { d4: { d5: { d6: { d7: { d8: { d9: {} } } } } } } } } },
     };
-    const { accepted, rejected } = judge(items, {}, { ...req, context });
+    const { accepted, rejected } = await judge(items, {}, { ...req, context });
     expect(accepted.map((a) => a.index)).toEqual([0, 2]);
     expect(accepted[0]?.event.context).toMatchObject({
       locale: 'fr',
@@ -113,11 +113,11 @@ describe('judge', () => {
       }),
     ]);
     // Nine levels in the batch context are ten inside each event.
-    const deep = judge([{ type: 'track', userId: 'u', event: 'x' }], {}, deepContext);
+    const deep = await judge([{ type: 'track', userId: 'u', event: 'x' }], {}, deepContext);
     expect(deep.rejected[0]?.reason).toMatch(/^\$\.context\.d1.*: nested deeper than 10 levels$/);
   });
 
-  it('refuses a request whose events, the batch context merged in, pass the expanded limit', () => {
+  it('refuses a request whose events, the batch context merged in, pass the expanded limit', async () => {
     const context = { pad: ['x', 'x', 'x'].map((x) => x.repeat(8000)), more: 'x'.repeat(6000) };
     const items = Array.from({ length: 200 }, (_, i) => ({
       type: 'track',
@@ -125,7 +125,7 @@ describe('judge', () => {
       event: 'e',
       messageId: `m${i}`,
     }));
-    const { accepted, rejected } = judge(items, {}, { ...req, context });
+    const { accepted, rejected } = await judge(items, {}, { ...req, context });
     const perEvent = Math.floor(LIMITS.expandedBytes / 30_100);
     expect(accepted.length).toBeGreaterThanOrEqual(perEvent - 2);
     expect(accepted.length).toBeLessThanOrEqual(perEvent);
@@ -138,9 +138,9 @@ describe('judge', () => {
     });
   });
 
-  it('refuses 5,000-deep nesting by its path, without a stack overflow', () => {
+  it('refuses 5,000-deep nesting by its path, without a stack overflow', async () => {
     const body = `{"userId":"u","event":"x","properties":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`;
-    const { rejected } = judge([JSON.parse(body)], { type: 'track' }, req);
+    const { rejected } = await judge([JSON.parse(body)], { type: 'track' }, req);
     expect(rejected).toEqual([
       {
         index: 0,
@@ -156,15 +156,19 @@ describe('judge', () => {
     ['2026-11-22T25:00:00Z'],
     ['1969-12-31T23:59:59Z'],
     ['+275760-09-13T00:00:00Z'],
-  ])('refuses timestamp %j, which is no real date from 1970 to 9999', (timestamp) => {
-    const { rejected } = judge([{ userId: 'u', event: 'x', timestamp }], { type: 'track' }, req);
+  ])('refuses timestamp %j, which is no real date from 1970 to 9999', async (timestamp) => {
+    const { rejected } = await judge(
+      [{ userId: 'u', event: 'x', timestamp }],
+      { type: 'track' },
+      req,
+    );
     expect(rejected[0]?.reason).toBe(
       'timestamp: must be an ISO 8601 date-time on a real date, from 1970 to 9999',
     );
   });
 
-  it('accepts ISO 8601 as clients write it: offsets, fractions, no zone (UTC)', () => {
-    const { accepted } = judge(
+  it('accepts ISO 8601 as clients write it: offsets, fractions, no zone (UTC)', async () => {
+    const { accepted } = await judge(
       [
         { userId: 'u', event: 'x', timestamp: '2026-11-22T13:00:00+01:00' },
         { userId: 'u', event: 'x', timestamp: '2026-11-22T12:00:00.123456' },
@@ -221,8 +225,8 @@ describe('judge', () => {
       { rating: 1e9 },
       'properties.rating must be a number from -100 to 100 on feedback.submitted',
     ],
-  ])('refuses %s with %j, naming the property and its range', (event, properties, reason) => {
-    const { accepted, rejected } = judge(
+  ])('refuses %s with %j, naming the property and its range', async (event, properties, reason) => {
+    const { accepted, rejected } = await judge(
       [
         { type: 'track', userId: 'u', event, properties, messageId: 'bad' },
         { type: 'track', userId: 'u', event, properties: {}, messageId: 'good' },
@@ -234,8 +238,8 @@ describe('judge', () => {
     expect(accepted.map((a) => a.event.messageId)).toEqual(['good']);
   });
 
-  it('accepts measures in range, as numbers or numeric strings, and leaves other events alone', () => {
-    const { accepted, rejected } = judge(
+  it('accepts measures in range, as numbers or numeric strings, and leaves other events alone', async () => {
+    const { accepted, rejected } = await judge(
       [
         {
           userId: 'u',
@@ -252,9 +256,9 @@ describe('judge', () => {
     expect(accepted).toHaveLength(3);
   });
 
-  it('refuses "__proto__" or "toString" as a type with a reason, not an exception', () => {
+  it('refuses "__proto__" or "toString" as a type with a reason, not an exception', async () => {
     for (const type of ['__proto__', 'toString', 'constructor']) {
-      const { rejected } = judge([{ type, userId: 'u' }], {}, req);
+      const { rejected } = await judge([{ type, userId: 'u' }], {}, req);
       expect(rejected[0]?.reason).toMatch(/^type must be one of track/);
     }
   });

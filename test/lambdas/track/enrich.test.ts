@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TallyEvent } from '../../../lambdas/model/events.ts';
-import { type EnrichOptions, enrich } from '../../../lambdas/track/enrich.ts';
+import { type EnrichOptions, enrich, loadUserAgentParser } from '../../../lambdas/track/enrich.ts';
+
+// judge() loads it with the first event carrying a user agent (test/lambdas/track/user-agent-load.test.ts).
+beforeAll(() => loadUserAgentParser());
 
 const SECRET = 'k3J9v2Lq8ZxR4mT7wB1nY6cH0dF5gS2a';
 const UA = {
