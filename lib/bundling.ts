@@ -24,10 +24,11 @@ export type LambdaName = keyof typeof LAMBDA_ENTRIES;
 /**
  * The environment every deployed function starts with (the construct adds its own variables);
  * the cold-start benchmark starts its processes with it too, so it measures init as deployed.
+ * No `NODE_OPTIONS=--enable-source-maps`: Node then reads and parses the map of every module it
+ * loads, which made track's module init 13 % longer (docs/performance.md "Cold start"). The maps
+ * stay in the asset; `npm run decode-stack` maps a logged stack trace back to the sources.
  */
-export const LAMBDA_ENVIRONMENT: Readonly<Record<string, string>> = {
-  NODE_OPTIONS: '--enable-source-maps',
-};
+export const LAMBDA_ENVIRONMENT: Readonly<Record<string, string>> = {};
 
 /** Node's `require` inside an ESM bundle, for the few CommonJS dependencies that call it. */
 export const ESM_REQUIRE_BANNER =
@@ -87,7 +88,7 @@ export interface Bundle {
  * the source maps, whose paths are relative to the output, so the same source gives the same
  * files in CDK's staging directory, in dist/ and in the benchmark's.
  */
-const CANONICAL_OUTDIR = 'dist/bundle';
+export const CANONICAL_OUTDIR = 'dist/bundle';
 
 /** Bundles `source` into `outDir` (emptied first) with the house options; synchronous, as CDK's local bundling must be. */
 export function bundleLambda(source: BundleSource, outDir: string): Bundle {

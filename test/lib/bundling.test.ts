@@ -3,6 +3,7 @@
  * cold-start benchmark measures), a minified ESM entry with source maps, split so that code only
  * some requests need sits in chunks that module init does not load.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +11,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRACKER_SCRIPT } from '../../lambdas/track/tracker-script.ts';
-import { type Bundle, bundleLambda, LAMBDA_ENTRIES } from '../../lib/bundling.ts';
+import {
+  type Bundle,
+  bundleLambda,
+  LAMBDA_ENTRIES,
+  LAMBDA_ENVIRONMENT,
+} from '../../lib/bundling.ts';
 import { TallyFunction } from '../../lib/tally-function.ts';
+import { decodeStack } from '../../scripts/decode-stack.ts';
 
 /** Strings that code only some requests need keeps when minified, to find which file holds it. */
 const MARKERS = {
@@ -87,5 +94,34 @@ describe('TallyFunction', () => {
     for (const f of built.files) {
       expect(readFileSync(join(asset, f), 'utf8')).toBe(readFileSync(join(dir, f), 'utf8'));
     }
+  });
+});
+
+describe('decodeStack', () => {
+  it('maps a stack trace of a bundle run as deployed (no --enable-source-maps) to the sources', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-bundle-'));
+    const source = [
+      "import { LIMITS } from './lambdas/model/limits.ts';",
+      'export function fail(n: number) {',
+      '  if (n > LIMITS.batchItems) return n;',
+      "  throw new Error('boom');",
+      '}',
+      'fail(1);',
+    ].join('\n');
+    const { file } = bundleLambda({ contents: source, sourcefile: 'thrower.ts' }, dir);
+    const run = spawnSync(
+      process.execPath,
+      ['-e', `import(${JSON.stringify(file)}).catch((e) => console.log(e.stack))`],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, ...LAMBDA_ENVIRONMENT } },
+    );
+    const trace = run.stdout;
+    expect(trace).toMatch(/index\.mjs:\d+:\d+/);
+    const decoded = decodeStack(trace, dir);
+    expect(decoded).toMatch(
+      /^Error: boom\n\s+at \S+ \(thrower\.ts:4:\d+\)\n\s+at thrower\.ts:6:1\n/,
+    );
+    expect(decoded).not.toContain('index.mjs');
+    // Frames outside the bundle stay as they were.
+    expect(decoded).toContain('node:internal/');
   });
 });

@@ -8,6 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_TYPE, EVENT_SOURCE, REJECTIONS_DETAIL_TYPE } from '../../lambdas/contract/bus.ts';
 import { FALLBACK_ROUTES, ROUTES, routeKey } from '../../lambdas/contract/routes.ts';
+import { LAMBDA_ENVIRONMENT } from '../../lib/bundling.ts';
 import { synthTally as synth } from '../helpers/cdk.ts';
 
 let template: Template;
@@ -90,16 +91,18 @@ describe('TallyStack', () => {
     );
   });
 
-  it('builds every function the same way: Node 22 on arm64, source maps on, bounded log retention', () => {
+  it('builds every function the same way: Node 22 on arm64, the shared environment, bounded log retention', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x' },
     });
     expect(Object.keys(fns)).toHaveLength(4);
     for (const fn of Object.values(fns) as { Properties: Record<string, unknown> }[]) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
-      expect(fn.Properties.Environment).toMatchObject({
-        Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: expect.anything() },
-      });
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables).toMatchObject({ ...LAMBDA_ENVIRONMENT, TABLE_NAME: expect.anything() });
+      // What the cold-start benchmark starts its processes with (lib/bundling.ts).
+      expect(variables.NODE_OPTIONS).toBe(LAMBDA_ENVIRONMENT.NODE_OPTIONS);
     }
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
