@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INGEST } from '../lambdas/contract/config/ingest.ts';
 import { JWT } from '../lambdas/contract/config/jwt.ts';
@@ -54,6 +54,12 @@ export interface ColdStart {
   floorInitMs: number;
   /** Median over the rounds of init ÷ the floor's init in the same round. */
   ratio: number;
+  /**
+   * Median ms to load each of our lazily loaded modules (not the AWS SDK's, which the floor has
+   * too) in a process that has loaded the bundle: what the first request needing it pays, once
+   * per container.
+   */
+  firstUseMs: Record<string, number>;
 }
 
 const median = (xs: number[]) => {
@@ -74,6 +80,20 @@ function initMs(file: string): number {
     { encoding: 'utf8', env: ENV },
   );
   if (out.status !== 0) throw new Error(`${file} failed to load: ${out.stderr}`);
+  return Number(out.stdout.trim());
+}
+
+/** Milliseconds to import `chunk` in a fresh Node process that has imported `file`. */
+function firstUseMs(file: string, chunk: string): number {
+  const out = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `import(${JSON.stringify(file)}).then(async()=>{const t=performance.now();await import(${JSON.stringify(chunk)});console.log(performance.now()-t)})`,
+    ],
+    { encoding: 'utf8', env: ENV },
+  );
+  if (out.status !== 0) throw new Error(`${chunk} failed to load: ${out.stderr}`);
   return Number(out.stdout.trim());
 }
 
@@ -117,6 +137,16 @@ export async function coldStarts(runs: number): Promise<Record<LambdaName, ColdS
       s.ratio.push(init / floor);
     }
   }
+  const firstUse = pairs.map((p) => {
+    const lazy = Object.entries(p.lazyModules);
+    const times = lazy.map(() => [] as number[]);
+    for (let r = 0; r < runs; r++) {
+      lazy.forEach(([, chunk], j) => {
+        times[j]?.push(firstUseMs(p.file, join(dirname(p.file), chunk)));
+      });
+    }
+    return Object.fromEntries(lazy.map(([m], j) => [m, round(median(times[j] ?? []), 1)]));
+  });
   return Object.fromEntries(
     pairs.map((p, i) => {
       const s = samples[i] as (typeof samples)[number];
@@ -128,6 +158,7 @@ export async function coldStarts(runs: number): Promise<Record<LambdaName, ColdS
           floorBytes: p.floor.bytes,
           floorInitMs: round(median(s.floor)),
           ratio: round(median(s.ratio), 2),
+          firstUseMs: firstUse[i] ?? {},
         },
       ];
     }),

@@ -81,6 +81,11 @@ export interface Bundle {
   files: string[];
   /** Those of `files` loaded at module init. */
   atInit: string[];
+  /**
+   * The chunk each dynamic `import()` of our code (lambdas/) became, by what it loads: a
+   * package's name (`jose`) or a source path (`lambdas/track/user-agent.ts`).
+   */
+  lazyModules: Record<string, string>;
 }
 
 /**
@@ -131,12 +136,26 @@ export function bundleLambda(source: BundleSource, outDir: string): Bundle {
   for (const f of atInit) bytes += sizes.get(f) ?? 0;
   let all = 0;
   for (const n of sizes.values()) all += n;
+  // The targets of our own code's dynamic imports (the SDK has its own, which floors share).
+  const ours = new Set(
+    Object.entries(metafile.inputs)
+      .filter(([path]) => path.startsWith('lambdas/'))
+      .flatMap(([, input]) => input.imports.filter((i) => i.kind === 'dynamic-import'))
+      .map((i) => i.path),
+  );
+  const lazyModules: Record<string, string> = {};
+  for (const [path, out] of Object.entries(metafile.outputs)) {
+    if (!out.entryPoint || !ours.has(out.entryPoint)) continue;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(out.entryPoint)?.[1];
+    lazyModules[pkg ?? out.entryPoint] = name(path);
+  }
   return {
     file: join(dir, ENTRY_FILE),
     bytes,
     lazyBytes: all - bytes,
     files: [...sizes.keys()].sort(),
     atInit: atInit.sort(),
+    lazyModules,
   };
 }
 
