@@ -66,6 +66,17 @@ describe('npm run bench -- --quick', () => {
         rawBatchWriteItemsPerSec: aNumber,
         ratio: aNumber,
         ratioBatch50: aNumber,
+        // DynamoDB Local's work per event, by kind of request, against the reference's.
+        ddbWork: {
+          events: 300,
+          usPerEvent: aNumber,
+          referenceUsPerItem: aNumber,
+          ratio: aNumber,
+          kinds: expect.arrayContaining([
+            expect.objectContaining({ kind: 'BatchWriteItem raw event', requests: 12 }),
+            expect.objectContaining({ kind: 'BatchGetItem raw event', requests: aNumber }),
+          ]),
+        },
         // Through a real npm start, the load generator in its own process.
         npmStart: {
           events: 300,
