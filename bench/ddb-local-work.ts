@@ -15,7 +15,6 @@
  * `ddbLocalWorkProcess` spawns `npx tsx bench/ddb-local-work.ts [--events N]`, which also runs
  * this section alone.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +23,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { startLocalStack } from '../local/stack.ts';
 import { basic } from '../test/helpers/http.ts';
+import { tsxChild } from './child.ts';
 import { rawBatchWriteItemsPerSec } from './reference.ts';
 import { events as workload } from './workload.ts';
 
@@ -222,26 +222,13 @@ export async function ddbLocalWork(o: {
 
 /** `ddbLocalWork` in a child process (its own handlers and DynamoDB Local); resolves with its JSON. */
 export function ddbLocalWorkProcess(events: number): Promise<DdbLocalWork> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', import.meta.filename, '--events', String(events)],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
+  // The handlers log JSON lines to stdout too: the result is the last, pretty-printed, object.
+  return tsxChild(
+    import.meta.filename,
+    ['--events', String(events)],
+    (out) => JSON.parse(out.slice(out.lastIndexOf('\n{\n'))) as DdbLocalWork,
+    'ignore',
   );
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      // The handlers log JSON lines to stdout too: the result is the last, pretty-printed, object.
-      const start = out.lastIndexOf('\n{\n');
-      if (code !== 0 || start < 0) reject(new Error(`bench/ddb-local-work.ts exited with ${code}`));
-      else resolve(JSON.parse(out.slice(start)) as DdbLocalWork);
-    });
-  });
 }
 
 // Run directly: this section alone.

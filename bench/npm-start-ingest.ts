@@ -8,7 +8,6 @@
  * queue and the lag grows with the run; and at a steady rate (`steadyPerSec`, the cost model's 100
  * events/s), the budget's case. `npx tsx bench/npm-start-ingest.ts [--quick]` runs this alone.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +17,7 @@ import { ENDPOINTS_FILE } from '../local/data-dir.ts';
 import { freePort } from '../local/ports.ts';
 import { bearer } from '../test/helpers/http.ts';
 import { interrupt, npmStart } from '../test/helpers/npm-start.ts';
+import { tsxChild } from './child.ts';
 import { rawBatchWriteItemsPerSec } from './reference.ts';
 
 export interface NpmStartIngestOptions {
@@ -108,22 +108,11 @@ function lagFigures(after: [number, number][], before: [number, number][]): LagF
 
 /** Runs the load generator and resolves with its JSON line. */
 function load(args: Record<string, unknown>): Promise<Record<string, number>> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'ingest-load.ts'), JSON.stringify(args)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  return tsxChild(
+    join(import.meta.dirname, 'ingest-load.ts'),
+    [JSON.stringify(args)],
+    (out) => JSON.parse(out.trim()) as Record<string, number>,
   );
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`bench/ingest-load.ts exited with ${code}`));
-      else resolve(JSON.parse(out.trim()) as Record<string, number>);
-    });
-  });
 }
 
 export async function npmStartIngest(o: NpmStartIngestOptions): Promise<NpmStartIngestResults> {
