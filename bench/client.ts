@@ -9,11 +9,16 @@
  *   difference of their p50 and p99.
  * - Throughput: one client (default options) sends the standard workload into the running twin;
  *   events/s until every event is stored, as a ratio of the raw BatchWriteItem reference.
+ *
+ * Alone (`npx tsx bench/client.ts [--quick]`): starts DynamoDB Local, the reference and the twin
+ * as `npm run bench` does, runs this section and prints its results as JSON.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import {
   type Dropped,
   type IdentifyCall,
@@ -285,4 +290,76 @@ standard workload into the twin: ${t.events} events stored in ${t.seconds} s, **
 events/s, ${t.ratio} × raw BatchWriteItem** (one event per request reaches the ratio in the
 ingest table's first row).
 `;
+}
+
+/** This section alone: DynamoDB Local in memory, the raw reference and a twin of its own. */
+async function standalone(quick: boolean): Promise<void> {
+  const [{ startDynamoDbLocal }, { startLocalStack }, { readTotals }, reference] =
+    await Promise.all([
+      import('../local/dynamodb-local.ts'),
+      import('../local/stack.ts'),
+      import('../lambdas/store/counters.ts'),
+      import('./reference.ts'),
+    ]);
+  const started = Date.now();
+  const log = (line: string) =>
+    console.error(
+      `[bench client ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`,
+    );
+  const dynamo = await startDynamoDbLocal({ inMemory: true });
+  const runId = Date.now().toString(36);
+  let stack: Awaited<ReturnType<typeof startLocalStack>> | undefined;
+  try {
+    const referencePerSec = await reference.rawBatchWriteItemsPerSec(
+      dynamo.endpoint,
+      `bench-reference-${runId}`,
+      quick ? 300 : 20_000,
+    );
+    log(`raw BatchWriteItem: ${referencePerSec} items/s`);
+    const twin = await startLocalStack({
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'tally-bench-client-')),
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName: `bench-${runId}`,
+      rollupIntervalMs: 0,
+      log: () => undefined,
+    });
+    stack = twin;
+    const keys = new Map<string, string>();
+    const keyFor = async (project: string) => {
+      const known = keys.get(project);
+      if (known) return known;
+      const res = await fetch(`${twin.baseUrl}/api/v1/analytics/write-keys?project=${project}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${twin.credentials.adminToken}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      const { writeKey } = (await res.json()) as { writeKey: string };
+      keys.set(project, writeKey);
+      return writeKey;
+    };
+    const results = await clientBench({
+      baseUrl: twin.baseUrl,
+      keyFor,
+      storedEvents: async (p) => (await readTotals(twin.ddb, twin.tableName, p)).events ?? 0,
+      idle: () => twin.idle(),
+      referencePerSec,
+      tallyPids: [process.pid, ...(dynamo.pid ? [dynamo.pid] : [])],
+      scale: quick ? 0.02 : 1,
+      log,
+    });
+    console.log(JSON.stringify({ ...results, budget: clientBudget(results) }, null, 2));
+  } finally {
+    await stack?.stop();
+    await dynamo.stop();
+  }
+}
+
+// Run directly (not imported by bench/run.ts): this section alone.
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  await standalone(values.quick);
 }
