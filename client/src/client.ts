@@ -26,8 +26,16 @@ import {
   roundMs,
   type TrackCall,
 } from './messages.ts';
+import { nodeSender } from './node-http.ts';
 import { BoundedQueue, type Entry, type OverflowPolicy } from './queue.ts';
-import { type Answer, canGzip, gzip, judgeAnswer, post, retryDelay } from './transport.ts';
+import {
+  type Answer,
+  canGzip,
+  fetchSender,
+  judgeAnswer,
+  retryDelay,
+  type Send,
+} from './transport.ts';
 import { utf8Length } from './utf8.ts';
 import { VERSION } from './version.ts';
 
@@ -97,7 +105,10 @@ export interface TallyOptions {
   context?: Record<string, unknown>;
   /** Called with the messages the client gives up on. @default a one-line `console.warn` */
   onDrop?: (dropped: Dropped[]) => void;
-  /** The fetch to use (a proxy agent, a test double). @default globalThis.fetch */
+  /**
+   * The fetch to use (a proxy agent, a test double). @default `node:http`/`node:https` where the
+   * platform has them (Node.js), else globalThis.fetch
+   */
   fetch?: typeof fetch;
 }
 
@@ -129,6 +140,8 @@ const PATHS: Record<Route, string> = { batch: '/v1/batch', events: '/v1/events/b
 const LIBRARY = { name: '@tally/client', version: VERSION };
 /** `"sentAt":"2026-11-22T12:00:05.000Z"`: an ISO time is always 24 characters. */
 const SENT_AT_BYTES = 24;
+/** Characters of one piece of a request body (see `pieces`). */
+const PIECE_CHARS = 16_384;
 
 interface InFlight {
   minSeq: number;
@@ -152,7 +165,9 @@ const warnDrops = (dropped: Dropped[]) => {
 
 export class Tally {
   private readonly o: Required<Omit<TallyOptions, 'context' | 'onDrop' | 'fetch' | 'gzip'>>;
-  private readonly fetchImpl: typeof fetch;
+  private readonly send: Send;
+  /** Closes the transport's idle connections (close()). */
+  private readonly closeTransport: () => void;
   private readonly onDrop: (dropped: Dropped[]) => void;
   private readonly baseUrl: string;
   private readonly headers: Record<string, string>;
@@ -224,11 +239,18 @@ export class Tally {
       throw new TypeError(`@tally/client: overflow must be drop-newest or drop-oldest`);
     }
     if (!(this.o.maxRetries >= 0)) throw new TypeError('@tally/client: maxRetries must be ≥ 0');
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    if (typeof fetchImpl !== 'function') {
-      throw new TypeError('@tally/client: no fetch on this platform; pass options.fetch');
+    const node = options.fetch ? undefined : nodeSender(this.baseUrl, this.o.maxInFlight);
+    if (node) {
+      this.send = node;
+      this.closeTransport = node.close;
+    } else {
+      const fetchImpl = options.fetch ?? globalThis.fetch;
+      if (typeof fetchImpl !== 'function') {
+        throw new TypeError('@tally/client: no fetch on this platform; pass options.fetch');
+      }
+      this.send = fetchSender(fetchImpl);
+      this.closeTransport = () => undefined;
     }
-    this.fetchImpl = fetchImpl;
     this.onDrop = options.onDrop ?? warnDrops;
     this.gzipOn = Boolean(options.gzip) && canGzip();
     this.headers = {
@@ -349,6 +371,7 @@ export class Tally {
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.closeTransport();
   }
 
   stats(): TallyStats {
@@ -506,14 +529,50 @@ export class Tally {
   // ------------------------------------------------------------------ delivery
 
   private body(route: Route, items: string, sentAt: string): string {
+    const [head, tail] = this.envelope(route, sentAt);
+    return `${head}${items}${tail}`;
+  }
+
+  /** A request body's text before and after its messages. */
+  private envelope(route: Route, sentAt: string): [string, string] {
     return route === 'batch'
-      ? `{"batch":[${items}],"sentAt":"${sentAt}","context":${this.batchContext}}`
-      : `{"events":[${items}]}`;
+      ? ['{"batch":[', `],"sentAt":"${sentAt}","context":${this.batchContext}}`]
+      : ['{"events":[', ']}'];
+  }
+
+  /**
+   * A request body as pieces of about PIECE_CHARS each, whose concatenation is the body: the
+   * transport writes them one by one, so a batch is never one large string (see node-http.ts).
+   */
+  private pieces(
+    route: Route,
+    entries: Entry[],
+    sentAt: string,
+  ): { pieces: string[]; chars: number } {
+    const [head, tail] = this.envelope(route, sentAt);
+    const pieces: string[] = [];
+    let group: string[] = [];
+    let size = 0;
+    let chars = head.length + tail.length;
+    for (const e of entries) {
+      if (size > 0 && size + e.json.length > PIECE_CHARS) {
+        pieces.push(group.join(','));
+        group = [];
+        size = 0;
+      }
+      group.push(e.json);
+      size += e.json.length + 1;
+      chars += e.json.length + 1;
+    }
+    if (group.length > 0) pieces.push(group.join(','));
+    for (let i = 1; i < pieces.length; i++) pieces[i] = `,${pieces[i]}`;
+    pieces[0] = `${head}${pieces[0] ?? ''}`;
+    pieces[pieces.length - 1] += tail;
+    return { pieces, chars: chars - (entries.length > 0 ? 1 : 0) };
   }
 
   /** Sends `entries` until Tally has answered for each of them, or they are given up. */
   private async deliver(route: Route, entries: Entry[]): Promise<void> {
-    const items = entries.map((e) => e.json).join(',');
     const url = `${this.baseUrl}${PATHS[route]}`;
     for (let attempt = 0; ; ) {
       if (this.closing.signal.aborted) {
@@ -521,20 +580,18 @@ export class Tally {
         return;
       }
       // sentAt is the time of this attempt: Tally corrects clock skew with it.
-      const text = this.body(route, items, new Date().toISOString());
-      const gzipped = this.gzipOn && text.length >= this.o.gzipMinBytes;
+      const { pieces, chars } = this.pieces(route, entries, new Date().toISOString());
+      const gzipped = this.gzipOn && chars >= this.o.gzipMinBytes;
       let answer: Answer;
       try {
-        const body = gzipped ? await gzip(text) : text;
-        const headers = gzipped ? { ...this.headers, 'content-encoding': 'gzip' } : this.headers;
         this.counts.requests++;
-        const res = await post(
-          this.fetchImpl,
+        const res = await this.send(
           url,
-          headers,
-          body,
+          this.headers,
+          pieces,
           this.o.timeoutMs,
           this.closing.signal,
+          gzipped,
         );
         answer = judgeAnswer(res.status, res.body, res.retryAfter, gzipped);
       } catch (error) {

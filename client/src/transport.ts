@@ -119,9 +119,36 @@ export interface Posted {
 }
 
 /**
- * POSTs `body` and reads the answer, within `timeoutMs` for the whole exchange; `signal` aborts it
- * (the client closing). Redirects are not followed: a POST must reach Tally itself.
+ * Sends one request: POSTs the body (the concatenation of `pieces`, gzipped when `gzip`) and reads
+ * the answer, within `timeoutMs` for the whole exchange; `signal` aborts it (the client closing).
+ * Redirects are not followed: a POST must reach Tally itself.
  */
+export type Send = (
+  url: string,
+  headers: Record<string, string>,
+  pieces: string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+  gzip: boolean,
+) => Promise<Posted>;
+
+/** A sender over `fetch`: where `node:http` is not there, or when `options.fetch` is given. */
+export function fetchSender(fetchImpl: typeof fetch): Send {
+  return async (url, headers, pieces, timeoutMs, signal, gzipped) => {
+    const text = pieces.join('');
+    const body = gzipped ? await gzip(text) : text;
+    return post(
+      fetchImpl,
+      url,
+      gzipped ? { ...headers, 'content-encoding': 'gzip' } : headers,
+      body,
+      timeoutMs,
+      signal,
+    );
+  };
+}
+
+/** POSTs `body` with `fetch` and reads the answer (see `Send`). */
 export async function post(
   fetchImpl: typeof fetch,
   url: string,
