@@ -294,13 +294,18 @@ ingest table's first row).
 
 /** This section alone: DynamoDB Local in memory, the raw reference and a twin of its own. */
 async function standalone(quick: boolean): Promise<void> {
-  const [{ startDynamoDbLocal }, { startLocalStack }, { readTotals }, reference] =
+  const [{ startDynamoDbLocal }, { startLocalStack }, { readTotals }, reference, logs] =
     await Promise.all([
       import('../local/dynamodb-local.ts'),
       import('../local/stack.ts'),
       import('../lambdas/store/counters.ts'),
       import('./reference.ts'),
+      import('./logs.ts'),
     ]);
+  // As in bench/run.ts: the handlers log at INFO, as deployed, kept off this output.
+  process.env.LOG_LEVEL = 'INFO';
+  delete process.env.POWERTOOLS_LOG_LEVEL;
+  const handlerLogs = logs.captureHandlerLogs();
   const started = Date.now();
   const log = (line: string) =>
     console.error(
@@ -351,8 +356,10 @@ async function standalone(quick: boolean): Promise<void> {
       scale: quick ? 0.02 : 1,
       log,
     });
+    handlerLogs.stop();
     console.log(JSON.stringify({ ...results, budget: clientBudget(results) }, null, 2));
   } finally {
+    handlerLogs.stop();
     await stack?.stop();
     await dynamo.stop();
   }

@@ -30,6 +30,7 @@ import { nodeSender } from './node-http.ts';
 import { BoundedQueue, type Entry, type OverflowPolicy } from './queue.ts';
 import {
   type Answer,
+  type Body,
   canGzip,
   fetchSender,
   judgeAnswer,
@@ -426,16 +427,25 @@ export class Tally {
       ]);
       return;
     }
-    if (route === 'events')
-      message.context = {
-        ...this.itemContext,
-        ...(message.context as Record<string, unknown> | undefined),
-      };
+    if (route === 'events') {
+      // The shared context object itself when the call has none (the middleware's calls): it is
+      // only serialized; a message handed to onDrop below gets a copy.
+      message.context =
+        message.context === undefined
+          ? this.itemContext
+          : { ...this.itemContext, ...(message.context as Record<string, unknown>) };
+    }
+    const own = () =>
+      message.context === this.itemContext
+        ? { ...message, context: { ...this.itemContext } }
+        : message;
     let json: string;
     try {
       json = JSON.stringify(message);
     } catch (error) {
-      this.report([{ reason: 'invalid', message, detail: `not serializable: ${String(error)}` }]);
+      this.report([
+        { reason: 'invalid', message: own(), detail: `not serializable: ${String(error)}` },
+      ]);
       return;
     }
     const bytes = utf8Length(json);
@@ -443,7 +453,7 @@ export class Tally {
       this.report([
         {
           reason: 'too_large',
-          message,
+          message: own(),
           detail: `message is ${bytes} bytes; the limit is ${this.maxEventBytes}`,
         },
       ]);
@@ -544,16 +554,14 @@ export class Tally {
    * A request body as pieces of about PIECE_CHARS each, whose concatenation is the body: the
    * transport writes them one by one, so a batch is never one large string (see node-http.ts).
    */
-  private pieces(
-    route: Route,
-    entries: Entry[],
-    sentAt: string,
-  ): { pieces: string[]; chars: number } {
+  private pieces(route: Route, entries: Entry[], sentAt: string): Body & { chars: number } {
     const [head, tail] = this.envelope(route, sentAt);
     const pieces: string[] = [];
     let group: string[] = [];
     let size = 0;
     let chars = head.length + tail.length;
+    // Each message's bytes were counted when it was tracked: no second pass over the body.
+    let bytes = utf8Length(head) + utf8Length(tail);
     for (const e of entries) {
       if (size > 0 && size + e.json.length > PIECE_CHARS) {
         pieces.push(group.join(','));
@@ -563,12 +571,14 @@ export class Tally {
       group.push(e.json);
       size += e.json.length + 1;
       chars += e.json.length + 1;
+      bytes += e.bytes + 1;
     }
     if (group.length > 0) pieces.push(group.join(','));
     for (let i = 1; i < pieces.length; i++) pieces[i] = `,${pieces[i]}`;
     pieces[0] = `${head}${pieces[0] ?? ''}`;
     pieces[pieces.length - 1] += tail;
-    return { pieces, chars: chars - (entries.length > 0 ? 1 : 0) };
+    const commas = entries.length > 0 ? 1 : 0;
+    return { pieces, chars: chars - commas, bytes: bytes - commas };
   }
 
   /** Sends `entries` until Tally has answered for each of them, or they are given up. */
@@ -580,15 +590,15 @@ export class Tally {
         return;
       }
       // sentAt is the time of this attempt: Tally corrects clock skew with it.
-      const { pieces, chars } = this.pieces(route, entries, new Date().toISOString());
-      const gzipped = this.gzipOn && chars >= this.o.gzipMinBytes;
+      const body = this.pieces(route, entries, new Date().toISOString());
+      const gzipped = this.gzipOn && body.chars >= this.o.gzipMinBytes;
       let answer: Answer;
       try {
         this.counts.requests++;
         const res = await this.send(
           url,
           this.headers,
-          pieces,
+          body,
           this.o.timeoutMs,
           this.closing.signal,
           gzipped,

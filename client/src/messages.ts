@@ -139,8 +139,24 @@ function required(value: Id | null | undefined, field: string): string {
   return id;
 }
 
+/** The ISO time of the current second, kept: most calls fall in the same second as the last. */
+let second = Number.NaN;
+let secondIso = '';
+
+/** Now as an ISO time: `new Date().toISOString()` for a quarter of its cost. */
+export function nowIso(): string {
+  const ms = Date.now();
+  const s = Math.floor(ms / 1000);
+  if (s !== second) {
+    second = s;
+    secondIso = new Date(s * 1000).toISOString().slice(0, -4);
+  }
+  const frac = ms - s * 1000;
+  return `${secondIso}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+}
+
 function isoTime(value: Date | string | undefined): string {
-  if (value === undefined) return new Date().toISOString();
+  if (value === undefined) return nowIso();
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new InvalidCall('timestamp is an invalid Date');
     return value.toISOString();
@@ -174,14 +190,14 @@ function envelope(
     throw new InvalidCall('userId or anonymousId is required');
   }
   const route: Route = userId === undefined && anonymousId === undefined ? 'events' : 'batch';
-  const message = defined({
-    type: route === 'batch' ? type : undefined,
-    userId,
-    anonymousId,
-    messageId: messageId ?? newId(),
-    timestamp: isoTime(call.timestamp),
-    context: call.context,
-  });
+  // Built field by field (not `defined({...})`): this runs for every request the middleware sees.
+  const message: Record<string, unknown> = {};
+  if (route === 'batch') message.type = type;
+  if (userId !== undefined) message.userId = userId;
+  if (anonymousId !== undefined) message.anonymousId = anonymousId;
+  message.messageId = messageId ?? newId();
+  message.timestamp = isoTime(call.timestamp);
+  if (call.context !== undefined) message.context = call.context;
   return { message, route };
 }
 
@@ -228,8 +244,10 @@ function domainTrack(
     extraContext && Object.keys(extraContext).length > 0
       ? { ...call, context: { ...call.context, ...extraContext } }
       : call;
-  const { message, route } = envelope('track', withContext, messageId, true);
-  return { message: { ...message, event, properties }, route };
+  const built = envelope('track', withContext, messageId, true);
+  built.message.event = event;
+  built.message.properties = properties;
+  return built;
 }
 
 export function buildActivity(call: ActivityCall): Built {
@@ -247,17 +265,13 @@ export function buildApiUsage(call: ApiUsageCall): Built {
   if (!Number.isInteger(call.statusCode) || call.statusCode < 100 || call.statusCode > 599) {
     throw new InvalidCall('statusCode must be an integer between 100 and 599');
   }
-  return domainTrack(
-    call,
-    'api.request',
-    defined({
-      endpoint: named(call.endpoint, 'endpoint', 8192),
-      method: named(call.method, 'method', 32).toUpperCase(),
-      statusCode: call.statusCode,
-      durationMs: call.durationMs === undefined ? undefined : roundMs(call.durationMs),
-    }),
-    call.messageId,
-  );
+  const properties: Record<string, unknown> = {
+    endpoint: named(call.endpoint, 'endpoint', 8192),
+    method: named(call.method, 'method', 32).toUpperCase(),
+    statusCode: call.statusCode,
+  };
+  if (call.durationMs !== undefined) properties.durationMs = roundMs(call.durationMs);
+  return domainTrack(call, 'api.request', properties, call.messageId);
 }
 
 const ACTIONS: Record<ConversationAction, 'created' | 'updated' | 'ended'> = {

@@ -21,7 +21,7 @@ interface AgentLike {
 interface RequestLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
-  write(chunk: Uint8Array): boolean;
+  write(chunk: string | Uint8Array): boolean;
   end(): void;
   destroy(error?: Error): void;
 }
@@ -63,6 +63,42 @@ const KEEP_ALIVE_MS = 4000;
 
 const encoder = new TextEncoder();
 
+type Immediate = (callback: () => void) => unknown;
+const setImmediate = (globalThis as { setImmediate?: Immediate }).setImmediate;
+/** The next turn of the event loop: requests that came in meanwhile are served first. */
+const nextTurn = () =>
+  new Promise<void>((resolve) => (setImmediate ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+/** Encodes the pieces one per turn of the event loop. */
+async function encodeSliced(pieces: string[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const p of pieces) {
+    out.push(encoder.encode(p));
+    await nextTurn();
+  }
+  return out;
+}
+
+/**
+ * Writes the body one piece per turn of the event loop, so a flush never holds the service's
+ * event loop for the whole body at once.
+ */
+async function writeSliced(
+  req: RequestLike,
+  pieces: string[],
+  gzipped: Uint8Array[] | undefined,
+  stopped: () => boolean,
+): Promise<void> {
+  const count = gzipped ? gzipped.length : pieces.length;
+  for (let i = 0; i < count; i++) {
+    // Answered (or failed) before the whole body was written: that socket cannot be reused.
+    if (stopped()) return req.destroy();
+    req.write(gzipped ? (gzipped[i] as Uint8Array) : (pieces[i] as string));
+    if (i < count - 1) await nextTurn();
+  }
+  if (!stopped()) req.end();
+}
+
 /** Compresses the pieces on zlib's thread pool, not on the event loop. */
 function gzipPieces(zlib: ZlibModule, pieces: Uint8Array[]): Promise<Uint8Array[]> {
   return new Promise((resolve, reject) => {
@@ -91,11 +127,14 @@ export function nodeSender(
   // Idle sockets of a keep-alive agent do not keep the process alive (Node.js unrefs them).
   const agent = new http.Agent({ keepAlive: true, maxSockets, timeout: KEEP_ALIVE_MS });
 
-  const send: Send = async (url, headers, pieces, timeoutMs, signal, gzip) => {
-    let body: Uint8Array[] = pieces.map((p) => encoder.encode(p));
-    if (gzip) body = await gzipPieces(zlib, body);
-    let length = 0;
-    for (const b of body) length += b.byteLength;
+  const send: Send = async (url, headers, { pieces, bytes }, timeoutMs, signal, gzip) => {
+    // Uncompressed, the pieces are written as they are (Node.js encodes each as it writes it).
+    const body = gzip ? await gzipPieces(zlib, await encodeSliced(pieces)) : undefined;
+    let length = bytes;
+    if (body) {
+      length = 0;
+      for (const b of body) length += b.byteLength;
+    }
     return new Promise<Posted>((resolve, reject) => {
       let settled = false;
       let answered = false;
@@ -157,9 +196,7 @@ export function nodeSender(
       });
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      // Piece by piece: never one buffer of the whole body.
-      for (const b of body) req.write(b);
-      req.end();
+      void writeSliced(req, pieces, body, () => settled);
     });
   };
   return Object.assign(send, { close: () => agent.destroy() });

@@ -119,14 +119,20 @@ export interface Posted {
 }
 
 /**
- * Sends one request: POSTs the body (the concatenation of `pieces`, gzipped when `gzip`) and reads
+ * Sends one request: POSTs the body (the concatenation of its pieces, gzipped when `gzip`) and reads
  * the answer, within `timeoutMs` for the whole exchange; `signal` aborts it (the client closing).
  * Redirects are not followed: a POST must reach Tally itself.
  */
+/** A request body: its pieces, whose concatenation is the body, and its UTF-8 bytes. */
+export interface Body {
+  pieces: string[];
+  bytes: number;
+}
+
 export type Send = (
   url: string,
   headers: Record<string, string>,
-  pieces: string[],
+  body: Body,
   timeoutMs: number,
   signal: AbortSignal,
   gzip: boolean,
@@ -134,7 +140,7 @@ export type Send = (
 
 /** A sender over `fetch`: where `node:http` is not there, or when `options.fetch` is given. */
 export function fetchSender(fetchImpl: typeof fetch): Send {
-  return async (url, headers, pieces, timeoutMs, signal, gzipped) => {
+  return async (url, headers, { pieces }, timeoutMs, signal, gzipped) => {
     const text = pieces.join('');
     const body = gzipped ? await gzip(text) : text;
     return post(

@@ -3,9 +3,10 @@
  * before a retry, how big a message is, which template a path matches, what an LLM result says
  * it used.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flushBudget } from '../../client/src/lambda.ts';
 import { llmUsage } from '../../client/src/llm.ts';
+import { buildApiUsage, nowIso } from '../../client/src/messages.ts';
 import { routeMatcher } from '../../client/src/middleware/http.ts';
 import { apiGatewayTemplate } from '../../client/src/middleware/middy.ts';
 import { judgeAnswer, retryAfterMs, retryDelay } from '../../client/src/transport.ts';
@@ -205,5 +206,27 @@ describe('Lambda flush budget', () => {
     expect(flushBudget({ getRemainingTimeInMillis: () => 1200 }, 2000)).toBe(700);
     expect(flushBudget({ getRemainingTimeInMillis: () => 100 }, 2000)).toBe(0);
     expect(flushBudget(undefined, 2000)).toBe(2000);
+  });
+});
+
+describe('the time of a call', () => {
+  afterEach(() => vi.useRealTimers());
+  it('is the ISO time new Date() gives, to the millisecond, across seconds, days and years', () => {
+    vi.useFakeTimers();
+    for (const at of [
+      Date.UTC(2026, 11, 2, 16, 45, 3, 0),
+      Date.UTC(2026, 11, 2, 16, 45, 3, 7),
+      Date.UTC(2026, 11, 2, 16, 45, 3, 42),
+      Date.UTC(2026, 11, 2, 16, 45, 3, 999),
+      Date.UTC(2026, 11, 2, 16, 45, 4, 1),
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 0),
+      Date.UTC(1969, 11, 31, 23, 59, 59, 500),
+    ]) {
+      vi.setSystemTime(at);
+      expect(nowIso()).toBe(new Date(at).toISOString());
+      const built = buildApiUsage({ endpoint: '/x', method: 'get', statusCode: 200 });
+      expect(built.message.timestamp).toBe(new Date(at).toISOString());
+    }
   });
 });
