@@ -270,6 +270,7 @@ process, reporting into the twin; the same service without it in another process
 requests to each, alternating one at a time over keep-alive connections, after a warm-up. Every
 request was recorded and stored once. ${where} The machine's load average was ${m.loadAverage[0]}
 before and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves with it.
+\`npx tsx bench/client.ts\` runs this section alone.
 
 | | p50 ms | p99 ms |
 |---|---|---|
@@ -283,7 +284,11 @@ The service's CPU time per request (all its threads, from listening to the end o
 warm-up included): ${m.cpuPerRequestUs.without} µs without the middleware, ${m.cpuPerRequestUs.with} µs
 with it (on shared cores ${sh.cpuPerRequestUs.without} and ${sh.cpuPerRequestUs.with} µs). The
 difference is everything the middleware and the client do for a request, spread over the requests:
-recording it, and its share of batching and sending.
+recording it, and its share of batching and sending. A batch of 500 of these events is over
+128 KB, the size past which V8 and malloc give a string or buffer pages of its own, which on this
+machine costs far more than copying it; so on Node.js the client writes a body over
+\`node:http\` in pieces of ~16 KB, one per turn of the event loop, and never joins it
+(client/README.md "Delivery").
 
 One client with its default options (batches of up to 500, 4 requests in flight) sending the
 standard workload into the twin: ${t.events} events stored in ${t.seconds} s, **${t.eventsPerSec}
