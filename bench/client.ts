@@ -26,6 +26,7 @@ import {
   Tally,
   type TrackCall,
 } from '../client/src/index.ts';
+import { projectKey } from '../test/helpers/project.ts';
 import { events as workload } from './workload.ts';
 
 export interface ClientBenchInputs {
@@ -337,19 +338,9 @@ async function standalone(quick: boolean): Promise<void> {
     stack = twin;
     const keys = new Map<string, string>();
     const keyFor = async (project: string) => {
-      const known = keys.get(project);
-      if (known) return known;
-      const res = await fetch(`${twin.baseUrl}/api/v1/analytics/write-keys?project=${project}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${twin.credentials.adminToken}`,
-          'content-type': 'application/json',
-        },
-        body: '{}',
-      });
-      const { writeKey } = (await res.json()) as { writeKey: string };
-      keys.set(project, writeKey);
-      return writeKey;
+      const key = keys.get(project) ?? (await projectKey(twin, project));
+      keys.set(project, key);
+      return key;
     };
     const results = await clientBench({
       baseUrl: twin.baseUrl,

@@ -25,6 +25,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { httpEvent } from '../test/helpers/events.ts';
 import { basic } from '../test/helpers/http.ts';
+import { projectKey } from '../test/helpers/project.ts';
 import { installMeter, meter, resetMeter } from './capacity.ts';
 import { type ClientBenchResults, clientBench, clientBudget, clientMarkdown } from './client.ts';
 import { type ColdStart, coldStarts } from './cold-start.ts';
@@ -176,22 +177,12 @@ function latencies(samples: number[]) {
 let stack!: LocalStack;
 /** The rollup's settings, from the environment the stack sets for its handlers. */
 let rollupSettings!: RollupConfig;
-let writeKeys: Record<string, string> = {};
+const writeKeys: Record<string, string> = {};
 
 /** A write key for `project`, through the admin API (so each phase has its own project). */
 async function keyFor(project: string): Promise<string> {
-  if (writeKeys[project]) return writeKeys[project];
-  const res = await fetch(`${stack.baseUrl}/api/v1/analytics/write-keys?project=${project}`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${stack.credentials.adminToken}`,
-      'content-type': 'application/json',
-    },
-    body: '{}',
-  });
-  const { writeKey } = (await res.json()) as { writeKey: string };
-  writeKeys = { ...writeKeys, [project]: writeKey };
-  return writeKey;
+  writeKeys[project] ??= await projectKey(stack, project);
+  return writeKeys[project];
 }
 
 /**
