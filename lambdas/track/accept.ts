@@ -36,19 +36,6 @@ export type ItemSpec =
   | { domain: DomainEndpoint; type?: undefined };
 
 type Translate = typeof import('../contract/domain.ts')['translate'];
-let domain: Promise<Translate> | undefined;
-
-/** The domain endpoints' translation, loaded with the first request to one (a cached promise). */
-function domainTranslate(): Promise<Translate> {
-  domain ??= import('../contract/domain.ts').then(
-    (module) => module.translate,
-    (error: unknown) => {
-      domain = undefined;
-      throw error;
-    },
-  );
-  return domain;
-}
 
 /**
  * Judges every item of a request. What only some requests need is loaded by the first that
@@ -57,7 +44,8 @@ function domainTranslate(): Promise<Translate> {
  * user agent is judged again once it has loaded, once per container.
  */
 export async function judge(items: unknown[], spec: ItemSpec, req: RequestFacts): Promise<Judged> {
-  const translate = spec.domain ? await domainTranslate() : undefined;
+  // The module map keeps it once loaded (and a failed load is tried again by the next request).
+  const translate = spec.domain ? (await import('../contract/domain.ts')).translate : undefined;
   const judged = judgeAll(items, spec, req, translate);
   if (userAgentParserLoaded() || !judged.accepted.some((a) => userAgentOf(a.event.context))) {
     return judged;

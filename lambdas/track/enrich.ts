@@ -12,23 +12,14 @@ export type EnrichOptions = PrivacyConfig;
 
 /** The user-agent parser, once `loadUserAgentParser` has loaded it. */
 let userAgents: typeof import('./user-agent.ts') | undefined;
-let loading: Promise<void> | undefined;
 
 /**
  * Loads the user-agent parser (bowser and isbot), once per container; `enrich` parses user agents
- * only after it has resolved (`judge` sees to it). A failed load is tried again by the next call.
+ * only after it has resolved (`judge` sees to it). The module map dedupes concurrent loads, and a
+ * failed load leaves the parser unloaded, so the next call tries again.
  */
-export function loadUserAgentParser(): Promise<void> {
-  loading ??= import('./user-agent.ts').then(
-    (module) => {
-      userAgents = module;
-    },
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
+export async function loadUserAgentParser(): Promise<void> {
+  userAgents ??= await import('./user-agent.ts');
 }
 
 /** True once `enrich` can parse user agents. */
