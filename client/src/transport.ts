@@ -118,17 +118,17 @@ export interface Posted {
   retryAfter: string | null;
 }
 
-/**
- * Sends one request: POSTs the body (the concatenation of its pieces, gzipped when `gzip`) and reads
- * the answer, within `timeoutMs` for the whole exchange; `signal` aborts it (the client closing).
- * Redirects are not followed: a POST must reach Tally itself.
- */
 /** A request body: its pieces, whose concatenation is the body, and its UTF-8 bytes. */
 export interface Body {
   pieces: string[];
   bytes: number;
 }
 
+/**
+ * Sends one request: POSTs the body (the concatenation of its pieces, gzipped when `gzip`) and reads
+ * the answer, within `timeoutMs` for the whole exchange; `signal` aborts it (the client closing).
+ * Redirects are not followed: a POST must reach Tally itself.
+ */
 export type Send = (
   url: string,
   headers: Record<string, string>,
