@@ -7,7 +7,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { Tally, tallyHttp } from '../client/src/index.ts';
+
+/**
+ * The client as published (`npm pack` builds `dist/` with tsc; bench/client.ts builds it the same
+ * way and names its entry in `TALLY_CLIENT_ENTRY`); the sources when run by hand.
+ */
+const { Tally, tallyHttp } = (await import(
+  process.env.TALLY_CLIENT_ENTRY ?? '../client/src/index.ts'
+)) as typeof import('../client/src/index.ts');
 
 const withMiddleware = process.argv[2] === 'on';
 let dropped = 0;

@@ -6,7 +6,10 @@
  *   one with the API-usage middleware reporting into the running twin, one without; a third
  *   (bench/client-load.ts) sends requests alternating between them, one at a time, over
  *   keep-alive connections, so the machine's load falls on both alike. The added latency is the
- *   difference of their p50 and p99.
+ *   difference of their p50 and p99. The services run the client as published (client/ built by
+ *   tsc, as `npm pack` does) on plain Node (their own types stripped): what a service installs
+ *   and runs, not the sources through tsx, whose transform adds work to every call (a
+ *   `__name` wrapper for each function created).
  * - Throughput: one client (default options) sends the standard workload into the running twin;
  *   events/s until every event is stored, as a ratio of the raw BatchWriteItem reference.
  *
@@ -18,6 +21,7 @@ import { mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   type Dropped,
@@ -104,7 +108,10 @@ function coreSplit(tallyPids: number[]) {
   return { prefix: ['taskset', '-c', '0'], restore: () => pin(`0-${cores - 1}`) };
 }
 
-/** A benchmark helper process (`node --import tsx bench/<file>`), read line by line as JSON. */
+/**
+ * A benchmark helper process (`node --experimental-strip-types bench/<file>`: plain Node, its
+ * types stripped), read line by line as JSON.
+ */
 function helper(
   file: string,
   args: string[],
@@ -114,8 +121,8 @@ function helper(
   const [command, ...rest] = [
     ...prefix,
     process.execPath,
-    '--import',
-    'tsx',
+    '--experimental-strip-types',
+    '--no-warnings',
     join(import.meta.dirname, file),
     ...args,
   ] as [string, ...string[]];
@@ -134,12 +141,40 @@ function helper(
   return { child, next };
 }
 
+let published: string | undefined;
+/**
+ * The client as `npm pack` publishes it: client/ built by tsc (its `prepack`), into a directory
+ * of this run; the entry's file URL.
+ */
+function publishedClient(): string {
+  if (published) return published;
+  const root = resolve(import.meta.dirname, '..');
+  const outDir = mkdtempSync(join(tmpdir(), 'tally-client-dist-'));
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(root, 'client/tsconfig.json'),
+      '--outDir',
+      outDir,
+    ],
+    { stdio: 'inherit' },
+  );
+  published = pathToFileURL(join(outDir, 'index.js')).href;
+  return published;
+}
+
 async function middlewareLatency(
   inputs: ClientBenchInputs,
   project: string,
   prefix: string[] = [],
 ): Promise<MiddlewareLatency> {
-  const env = { TALLY_HOST: inputs.baseUrl, TALLY_WRITE_KEY: await inputs.keyFor(project) };
+  const env = {
+    TALLY_HOST: inputs.baseUrl,
+    TALLY_WRITE_KEY: await inputs.keyFor(project),
+    TALLY_CLIENT_ENTRY: publishedClient(),
+  };
   const loadBefore = round(loadavg()[0] ?? 0, 1);
   const off = helper('client-service.ts', ['off'], env, prefix);
   const on = helper('client-service.ts', ['on'], env, prefix);
@@ -267,7 +302,8 @@ measure on shared cores is the last two rows.`
   return `## Client (\`@tally/client\`)
 
 The \`node:http\` API-usage middleware, on a service answering \`GET /users/:id\`, in its own
-process, reporting into the twin; the same service without it in another process; ${m.requests}
+process, reporting into the twin; the same service without it in another process. The services
+run the client as published (client/ built by tsc, as \`npm pack\` does) on plain Node; ${m.requests}
 requests to each, alternating one at a time over keep-alive connections, after a warm-up. Every
 request was recorded and stored once. ${where} The machine's load average was ${m.loadAverage[0]}
 before and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves with it.
