@@ -8,6 +8,7 @@ import { type LlmCall, llmUsage } from './llm.ts';
 import {
   type ActivityCall,
   type ApiUsageCall,
+  apiUsageJson,
   type Built,
   buildActivity,
   buildApiUsage,
@@ -144,6 +145,13 @@ const SENT_AT_BYTES = 24;
 /** Characters of one piece of a request body (see `pieces`). */
 const PIECE_CHARS = 16_384;
 
+/** The UTF-8 bytes of `entries` joined by commas. */
+function joined(entries: Entry[]): number {
+  let bytes = Math.max(0, entries.length - 1);
+  for (const e of entries) bytes += e.bytes;
+  return bytes;
+}
+
 interface InFlight {
   minSeq: number;
   count: number;
@@ -175,7 +183,7 @@ export class Tally {
   private readonly queue: BoundedQueue;
   /** Bytes of each route's request body around its messages. */
   private readonly envelopeBytes: Record<Route, number>;
-  private readonly batchContext: string;
+  private readonly contextJson: string;
   private readonly itemContext: Record<string, unknown>;
   private gzipOn: boolean;
   /** maxEventBytes, or less when maxBatchBytes leaves less room. */
@@ -260,10 +268,10 @@ export class Tally {
     };
     this.queue = new BoundedQueue(this.o.maxQueueEvents, this.o.maxQueueBytes, this.o.overflow);
     this.itemContext = { library: LIBRARY, ...options.context };
-    this.batchContext = JSON.stringify(this.itemContext);
+    this.contextJson = JSON.stringify(this.itemContext);
     this.envelopeBytes = {
-      batch: utf8Length(this.body('batch', '', '')) + SENT_AT_BYTES,
-      events: utf8Length(this.body('events', '', '')),
+      batch: utf8Length(this.envelope('batch', '').join('')) + SENT_AT_BYTES,
+      events: utf8Length(this.envelope('events', '').join('')),
     };
     // A message must fit in a request of its own.
     this.maxEventBytes = Math.min(
@@ -297,7 +305,14 @@ export class Tally {
 
   /** One API call answered: the event `api.request` (the middleware calls this). */
   apiUsage(call: ApiUsageCall): void {
-    this.enqueue(call, buildApiUsage);
+    // The middleware's calls, one for every request a service answers: straight to text.
+    const fast =
+      this.closed || this.closing.signal.aborted ? undefined : apiUsageJson(call, this.contextJson);
+    if (fast === undefined) {
+      this.enqueue(call, buildApiUsage);
+      return;
+    }
+    this.queueJson(fast.json, fast.route, () => JSON.parse(fast.json));
   }
 
   /** A conversation created (`conversation.started`), updated or ended. */
@@ -427,18 +442,14 @@ export class Tally {
       ]);
       return;
     }
-    if (route === 'events') {
-      // The shared context object itself when the call has none (the middleware's calls): it is
-      // only serialized; a message handed to onDrop below gets a copy.
-      message.context =
-        message.context === undefined
-          ? this.itemContext
-          : { ...this.itemContext, ...(message.context as Record<string, unknown>) };
+    // On /v1/events/bulk each message carries the client's context (on /v1/batch, the batch does):
+    // when the call has none of its own, the client's, serialized once when it was created, is
+    // appended where JSON.stringify would write it (last); a message handed to onDrop gets a copy.
+    const shared = route === 'events' && message.context === undefined;
+    if (route === 'events' && !shared) {
+      message.context = { ...this.itemContext, ...(message.context as Record<string, unknown>) };
     }
-    const own = () =>
-      message.context === this.itemContext
-        ? { ...message, context: { ...this.itemContext } }
-        : message;
+    const own = () => (shared ? { ...message, context: { ...this.itemContext } } : message);
     let json: string;
     try {
       json = JSON.stringify(message);
@@ -448,6 +459,12 @@ export class Tally {
       ]);
       return;
     }
+    if (shared) json = `${json.slice(0, -1)},"context":${this.contextJson}}`;
+    this.queueJson(json, route, own);
+  }
+
+  /** Queues one serialized message (`own()` is it as an object, for onDrop). */
+  private queueJson(json: string, route: Route, own: () => Record<string, unknown>): void {
     const bytes = utf8Length(json);
     if (bytes > this.maxEventBytes) {
       this.report([
@@ -518,11 +535,11 @@ export class Tally {
       const route = this.queue.ready(this.o.flushAt, this.fullBytes(), this.dueUpTo);
       if (route === undefined) break;
       const room = this.o.maxBatchBytes - this.envelopeBytes[route];
-      const entries = this.queue.take(route, this.o.flushAt, room);
+      const { entries, joinedBytes } = this.queue.take(route, this.o.flushAt, room);
       if (entries.length === 0) break;
       const batch: InFlight = { minSeq: entries[0]?.seq ?? 0, count: entries.length };
       this.inFlight.add(batch);
-      void this.deliver(route, entries).finally(() => {
+      void this.deliver(route, entries, joinedBytes).finally(() => {
         this.inFlight.delete(batch);
         this.pump();
       });
@@ -538,51 +555,49 @@ export class Tally {
 
   // ------------------------------------------------------------------ delivery
 
-  private body(route: Route, items: string, sentAt: string): string {
-    const [head, tail] = this.envelope(route, sentAt);
-    return `${head}${items}${tail}`;
-  }
-
   /** A request body's text before and after its messages. */
   private envelope(route: Route, sentAt: string): [string, string] {
     return route === 'batch'
-      ? ['{"batch":[', `],"sentAt":"${sentAt}","context":${this.batchContext}}`]
+      ? ['{"batch":[', `],"sentAt":"${sentAt}","context":${this.contextJson}}`]
       : ['{"events":[', ']}'];
   }
 
   /**
-   * A request body as pieces of about PIECE_CHARS each, whose concatenation is the body: the
-   * transport writes them one by one, so a batch is never one large string (see node-http.ts).
+   * The request body of `entries`, made a piece of about PIECE_CHARS at a time as the transport
+   * asks for them (see `Body`): the first starts with the envelope's head, the last ends with its
+   * tail. `joinedBytes`, the entries' UTF-8 bytes joined by commas, was counted when they were
+   * taken from the queue, so nothing runs over every message before the first piece.
    */
-  private pieces(route: Route, entries: Entry[], sentAt: string): Body & { chars: number } {
+  private body(route: Route, entries: Entry[], joinedBytes: number, sentAt: string): Body {
     const [head, tail] = this.envelope(route, sentAt);
-    const pieces: string[] = [];
-    let group: string[] = [];
-    let size = 0;
-    let chars = head.length + tail.length;
-    // Each message's bytes were counted when it was tracked: no second pass over the body.
-    let bytes = utf8Length(head) + utf8Length(tail);
-    for (const e of entries) {
-      if (size > 0 && size + e.json.length > PIECE_CHARS) {
-        pieces.push(group.join(','));
-        group = [];
-        size = 0;
-      }
-      group.push(e.json);
-      size += e.json.length + 1;
-      chars += e.json.length + 1;
-      bytes += e.bytes + 1;
-    }
-    if (group.length > 0) pieces.push(group.join(','));
-    for (let i = 1; i < pieces.length; i++) pieces[i] = `,${pieces[i]}`;
-    pieces[0] = `${head}${pieces[0] ?? ''}`;
-    pieces[pieces.length - 1] += tail;
-    const commas = entries.length > 0 ? 1 : 0;
-    return { pieces, chars: chars - commas, bytes: bytes - commas };
+    let next = 0;
+    let done = false;
+    return {
+      bytes: utf8Length(head) + joinedBytes + utf8Length(tail),
+      next: () => {
+        if (done) return undefined;
+        const start = next;
+        const group: string[] = [];
+        let size = 0;
+        for (; next < entries.length; next++) {
+          const json = (entries[next] as Entry).json;
+          if (size > 0 && size + json.length > PIECE_CHARS) break;
+          group.push(json);
+          size += json.length + 1;
+        }
+        let piece = group.join(',');
+        piece = start === 0 ? `${head}${piece}` : `,${piece}`;
+        if (next >= entries.length) {
+          done = true;
+          piece += tail;
+        }
+        return piece;
+      },
+    };
   }
 
   /** Sends `entries` until Tally has answered for each of them, or they are given up. */
-  private async deliver(route: Route, entries: Entry[]): Promise<void> {
+  private async deliver(route: Route, entries: Entry[], joinedBytes: number): Promise<void> {
     const url = `${this.baseUrl}${PATHS[route]}`;
     for (let attempt = 0; ; ) {
       if (this.closing.signal.aborted) {
@@ -590,8 +605,8 @@ export class Tally {
         return;
       }
       // sentAt is the time of this attempt: Tally corrects clock skew with it.
-      const body = this.pieces(route, entries, new Date().toISOString());
-      const gzipped = this.gzipOn && body.chars >= this.o.gzipMinBytes;
+      const body = this.body(route, entries, joinedBytes, new Date().toISOString());
+      const gzipped = this.gzipOn && body.bytes >= this.o.gzipMinBytes;
       let answer: Answer;
       try {
         this.counts.requests++;
@@ -632,8 +647,9 @@ export class Tally {
             return;
           }
           const half = Math.ceil(entries.length / 2);
-          await this.deliver(route, entries.slice(0, half));
-          await this.deliver(route, entries.slice(half));
+          for (const part of [entries.slice(0, half), entries.slice(half)]) {
+            await this.deliver(route, part, joined(part));
+          }
           return;
         }
         case 'refused':
@@ -674,7 +690,7 @@ export class Tally {
 
   // ------------------------------------------------------------------ drops and waiting
 
-  private dropEntries(entries: Entry[], reason: DropReason, detail: string): void {
+  private dropEntries(entries: readonly Entry[], reason: DropReason, detail: string): void {
     if (entries.length === 0) return;
     this.report(entries.map((e) => ({ reason, message: JSON.parse(e.json), detail })));
   }

@@ -274,6 +274,49 @@ export function buildApiUsage(call: ApiUsageCall): Built {
   return domainTrack(call, 'api.request', properties, call.messageId);
 }
 
+/** A number as `JSON.stringify` writes it: `null` for NaN and ±Infinity. */
+const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+
+/**
+ * `buildApiUsage(call)`'s message as the text `JSON.stringify` writes for it, byte for byte, with
+ * `contextJson` (the client's context, serialized) as its `context` on the `events` route, made
+ * without building the message: the middleware makes such a call for every request a service
+ * answers. Only for what the middleware sends (no messageId, timestamp, context or anonymousId)
+ * and only when valid; undefined otherwise, and then the general path builds the message, and
+ * checks and reports it, as for any call. test/client/messages.test.ts holds the two paths equal.
+ */
+export function apiUsageJson(
+  call: ApiUsageCall,
+  contextJson: string,
+): { json: string; route: Route } | undefined {
+  const { endpoint, method, statusCode, durationMs } = call;
+  if (
+    call.messageId !== undefined ||
+    call.timestamp !== undefined ||
+    call.context !== undefined ||
+    (call.anonymousId !== undefined && call.anonymousId !== null) ||
+    typeof endpoint !== 'string' ||
+    typeof method !== 'string' ||
+    !Number.isInteger(statusCode) ||
+    statusCode < 100 ||
+    statusCode > 599
+  ) {
+    return undefined;
+  }
+  const template = endpoint.trim();
+  const verb = method.trim();
+  if (template === '' || template.length > 8192 || verb === '' || verb.length > 32) {
+    return undefined;
+  }
+  const userId = idOf(call.userId);
+  const duration =
+    durationMs === undefined ? '' : `,"durationMs":${jsonNumber(roundMs(durationMs))}`;
+  const fields = `"messageId":"${newId()}","timestamp":"${nowIso()}","event":"api.request","properties":{"endpoint":${JSON.stringify(template)},"method":${JSON.stringify(verb.toUpperCase())},"statusCode":${statusCode}${duration}}`;
+  return userId === undefined
+    ? { json: `{${fields},"context":${contextJson}}`, route: 'events' }
+    : { json: `{"type":"track","userId":${JSON.stringify(userId)},${fields}}`, route: 'batch' };
+}
+
 const ACTIONS: Record<ConversationAction, 'created' | 'updated' | 'ended'> = {
   created: 'created',
   started: 'created',

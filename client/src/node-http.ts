@@ -8,7 +8,7 @@
  * modules come from `process.getBuiltinModule` (Node.js 20.16+, 22.3+), so nothing is imported
  * where they do not exist: there the client uses `fetch` (transport.ts).
  */
-import type { Posted, Send } from './transport.ts';
+import type { Body, Posted, Send } from './transport.ts';
 
 /** The parts of `node:http`'s API used here (the client's build has no Node.js types). */
 interface HttpModule {
@@ -69,10 +69,10 @@ const setImmediate = (globalThis as { setImmediate?: Immediate }).setImmediate;
 const nextTurn = () =>
   new Promise<void>((resolve) => (setImmediate ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
-/** Encodes the pieces one per turn of the event loop. */
-async function encodeSliced(pieces: string[]): Promise<Uint8Array[]> {
+/** Makes and encodes the pieces, one per turn of the event loop. */
+async function encodeSliced(body: Body): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
-  for (const p of pieces) {
+  for (let p = body.next(); p !== undefined; p = body.next()) {
     out.push(encoder.encode(p));
     await nextTurn();
   }
@@ -80,23 +80,26 @@ async function encodeSliced(pieces: string[]): Promise<Uint8Array[]> {
 }
 
 /**
- * Writes the body one piece per turn of the event loop, so a flush never holds the service's
- * event loop for the whole body at once.
+ * Writes the body one piece per turn of the event loop, each piece made on its turn, starting on
+ * the turn after the request was created: a flush never holds the service's event loop for more
+ * than one piece at a time.
  */
 async function writeSliced(
   req: RequestLike,
-  pieces: string[],
+  body: Body,
   gzipped: Uint8Array[] | undefined,
   stopped: () => boolean,
 ): Promise<void> {
-  const count = gzipped ? gzipped.length : pieces.length;
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  const next = gzipped ? () => gzipped[i++] : () => body.next();
+  for (;;) {
+    await nextTurn();
     // Answered (or failed) before the whole body was written: that socket cannot be reused.
     if (stopped()) return req.destroy();
-    req.write(gzipped ? (gzipped[i] as Uint8Array) : (pieces[i] as string));
-    if (i < count - 1) await nextTurn();
+    const piece = next();
+    if (piece === undefined) return req.end();
+    req.write(piece);
   }
-  if (!stopped()) req.end();
 }
 
 /** Compresses the pieces on zlib's thread pool, not on the event loop. */
@@ -127,10 +130,13 @@ export function nodeSender(
   // Idle sockets of a keep-alive agent do not keep the process alive (Node.js unrefs them).
   const agent = new http.Agent({ keepAlive: true, maxSockets, timeout: KEEP_ALIVE_MS });
 
-  const send: Send = async (url, headers, { pieces, bytes }, timeoutMs, signal, gzip) => {
+  const send: Send = async (url, headers, content, timeoutMs, signal, gzip) => {
     // Uncompressed, the pieces are written as they are (Node.js encodes each as it writes it).
-    const body = gzip ? await gzipPieces(zlib, await encodeSliced(pieces)) : undefined;
-    let length = bytes;
+    const body = gzip ? await gzipPieces(zlib, await encodeSliced(content)) : undefined;
+    // The request is created on a turn of its own, not on the one that took the batch from the
+    // queue: creating it is the longest step of a flush (~0.1 ms of Node.js's code, cold by then).
+    if (!body) await nextTurn();
+    let length = content.bytes;
     if (body) {
       length = 0;
       for (const b of body) length += b.byteLength;
@@ -196,7 +202,7 @@ export function nodeSender(
       });
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      void writeSliced(req, pieces, body, () => settled);
+      void writeSliced(req, content, body, () => settled);
     });
   };
   return Object.assign(send, { close: () => agent.destroy() });

@@ -18,6 +18,8 @@ export interface Entry {
 
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest';
 
+const NONE: readonly Entry[] = Object.freeze([]);
+
 /** A FIFO with O(1) shift: an array and a head index, compacted now and then. */
 class Lane {
   private items: Entry[] = [];
@@ -37,17 +39,45 @@ class Lane {
     this.bytes += entry.bytes;
   }
 
+  /**
+   * Takes up to `maxCount` entries from the front (at least one, if any) whose bytes, with a
+   * comma between each two, fit `maxBytes`; returns them and that joined size.
+   */
+  take(maxCount: number, maxBytes: number): { entries: Entry[]; joinedBytes: number } {
+    const items = this.items;
+    const start = this.head;
+    const end = Math.min(items.length, start + maxCount);
+    let i = start;
+    let joined = 0;
+    for (; i < end; i++) {
+      const add = (items[i] as Entry).bytes + (i > start ? 1 : 0);
+      if (i > start && joined + add > maxBytes) break;
+      joined += add;
+    }
+    const entries = items.slice(start, i);
+    // Released at once, not when the array is next compacted.
+    items.fill(undefined as unknown as Entry, start, i);
+    this.head = i;
+    this.bytes -= joined - Math.max(0, entries.length - 1);
+    this.compact();
+    return { entries, joinedBytes: joined };
+  }
+
   shift(): Entry | undefined {
     const entry = this.items[this.head];
     if (entry === undefined) return undefined;
     this.items[this.head] = undefined as unknown as Entry;
     this.head++;
     this.bytes -= entry.bytes;
+    this.compact();
+    return entry;
+  }
+
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return entry;
   }
 }
 
@@ -63,7 +93,12 @@ export class BoundedQueue {
   ) {}
 
   /** Adds `entry`; returns what was dropped to keep the bounds (possibly `entry` itself). */
-  add(entry: Entry): Entry[] {
+  add(entry: Entry): readonly Entry[] {
+    // The common case (it fits), without allocating: this runs for every message tracked.
+    if (this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes) {
+      this.push(entry);
+      return NONE;
+    }
     const dropped: Entry[] = [];
     const fits = () => this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes;
     if (!fits()) {
@@ -74,10 +109,14 @@ export class BoundedQueue {
         dropped.push(oldest);
       }
     }
+    this.push(entry);
+    return dropped;
+  }
+
+  private push(entry: Entry): void {
     this.lanes[entry.route].push(entry);
     this.count++;
     this.bytes += entry.bytes;
-    return dropped;
   }
 
   /** The seq of the oldest waiting message, or Infinity when none waits. */
@@ -107,21 +146,20 @@ export class BoundedQueue {
     return best;
   }
 
-  /** Takes up to `maxCount` messages of `route`, in order, whose bytes (plus commas) fit `maxBytes`. */
-  take(route: Route, maxCount: number, maxBytes: number): Entry[] {
-    const lane = this.lanes[route];
-    const out: Entry[] = [];
-    let bytes = 0;
-    for (let head = lane.peek(); head && out.length < maxCount; head = lane.peek()) {
-      const add = head.bytes + (out.length > 0 ? 1 : 0);
-      if (out.length > 0 && bytes + add > maxBytes) break;
-      lane.shift();
-      out.push(head);
-      bytes += add;
-    }
-    this.count -= out.length;
-    for (const e of out) this.bytes -= e.bytes;
-    return out;
+  /**
+   * Takes up to `maxCount` messages of `route`, in order, whose bytes (plus commas) fit `maxBytes`
+   * (at least one, if any waits); returns them and their size joined by commas.
+   */
+  take(
+    route: Route,
+    maxCount: number,
+    maxBytes: number,
+  ): { entries: Entry[]; joinedBytes: number } {
+    const taken = this.lanes[route].take(maxCount, maxBytes);
+    const n = taken.entries.length;
+    this.count -= n;
+    this.bytes -= taken.joinedBytes - Math.max(0, n - 1);
+    return taken;
   }
 
   /** Empties the queue (close() past its timeout) and returns what was waiting. */

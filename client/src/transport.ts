@@ -118,10 +118,22 @@ export interface Posted {
   retryAfter: string | null;
 }
 
-/** A request body: its pieces, whose concatenation is the body, and its UTF-8 bytes. */
+/**
+ * A request body, made one piece at a time: `next()` builds and returns the next piece (undefined
+ * after the last), and the pieces' concatenation is the body; `bytes`, its UTF-8 length, is known
+ * before any piece is made. A transport asks for a piece when it can write it, so sending a batch
+ * never builds the whole body in one go on the service's event loop. Read once.
+ */
 export interface Body {
-  pieces: string[];
+  next(): string | undefined;
   bytes: number;
+}
+
+/** Every piece of `body`, in order. */
+export function allPieces(body: Body): string[] {
+  const pieces: string[] = [];
+  for (let p = body.next(); p !== undefined; p = body.next()) pieces.push(p);
+  return pieces;
 }
 
 /**
@@ -140,8 +152,8 @@ export type Send = (
 
 /** A sender over `fetch`: where `node:http` is not there, or when `options.fetch` is given. */
 export function fetchSender(fetchImpl: typeof fetch): Send {
-  return async (url, headers, { pieces }, timeoutMs, signal, gzipped) => {
-    const text = pieces.join('');
+  return async (url, headers, content, timeoutMs, signal, gzipped) => {
+    const text = allPieces(content).join('');
     const body = gzipped ? await gzip(text) : text;
     return post(
       fetchImpl,

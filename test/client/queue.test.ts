@@ -6,6 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { type Dropped, Tally, type TallyOptions } from '../../client/src/index.ts';
+import { BoundedQueue, type Entry } from '../../client/src/queue.ts';
 import { projectKey, storedEvents } from '../helpers/project.ts';
 import { useTwin } from '../helpers/twin.ts';
 
@@ -193,5 +194,38 @@ describe('onDrop', () => {
     } finally {
       warn.mockRestore();
     }
+  });
+});
+
+describe('BoundedQueue.take', () => {
+  it('takes in order what fits, with its size joined by commas, and keeps count and bytes exact', () => {
+    const q = new BoundedQueue(100_000, 1e9, 'drop-newest');
+    const kept: Entry[] = [];
+    let seq = 0;
+    // Enough takes to pass the lane's compaction (over 1,024 taken), sizes varying.
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 60; i++) {
+        const json = `"${'x'.repeat((seq * 7) % 50)}"`;
+        const entry: Entry = { json, bytes: json.length, seq: ++seq, route: 'events' };
+        expect(q.add(entry)).toEqual([]);
+        kept.push(entry);
+      }
+      const { entries, joinedBytes } = q.take('events', 50, 600);
+      expect(entries.length).toBeGreaterThan(0);
+      expect(entries).toEqual(kept.slice(0, entries.length));
+      expect(joinedBytes).toBe(entries.map((e) => e.json).join(',').length);
+      expect(joinedBytes).toBeLessThanOrEqual(600);
+      // The next one would not have fitted (or the count was reached).
+      const next = kept[entries.length];
+      if (entries.length < 50 && next) expect(joinedBytes + 1 + next.bytes).toBeGreaterThan(600);
+      kept.splice(0, entries.length);
+      expect(q.count).toBe(kept.length);
+      expect(q.bytes).toBe(kept.reduce((sum, e) => sum + e.bytes, 0));
+    }
+    // One message larger than maxBytes is still taken alone, and the queue empties.
+    q.add({ json: 'y'.repeat(700), bytes: 700, seq: ++seq, route: 'events' });
+    q.take('events', q.count - 1, 1e9);
+    expect(q.take('events', 500, 600).entries.map((e) => e.bytes)).toEqual([700]);
+    expect([q.count, q.bytes]).toEqual([0, 0]);
   });
 });

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Dropped, Tally, type TallyOptions } from '../../client/src/index.ts';
+import { nodeSender } from '../../client/src/node-http.ts';
 
 interface Seen {
   at: number;
@@ -186,4 +187,48 @@ it('uses fetch where the platform has no node:http (Deno, Bun, browsers without 
     process.getBuiltinModule = original;
     fetchSpy.mockRestore();
   }
+});
+
+it('over node:http, makes and writes each piece of a body on a turn of its own, after the send', async () => {
+  const s = await server([ok]);
+  const send = nodeSender(s.url, 1);
+  if (!send) throw new Error('no node:http here');
+  // A turn counter: one step per pass of the event loop's check phase.
+  let turn = 0;
+  let ticking = true;
+  const tick = () => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const pieces = ['{"events":[', '{"a":"ü"}', ',{"b":"😀"}', ',{"c":3}]}'];
+  const madeOn: number[] = [];
+  let i = 0;
+  const body = {
+    bytes: Buffer.byteLength(pieces.join('')),
+    next: () => {
+      if (i >= pieces.length) return undefined;
+      madeOn.push(turn);
+      return pieces[i++];
+    },
+  };
+  const sentOn = turn;
+  const res = await send(
+    `${s.url}/v1/events/bulk`,
+    {},
+    body,
+    5000,
+    new AbortController().signal,
+    false,
+  );
+  ticking = false;
+  send.close();
+  expect(res.status).toBe(200);
+  expect(s.seen[0]?.body).toBe(pieces.join(''));
+  expect(Number(s.seen[0]?.length)).toBe(body.bytes);
+  // Not one piece on the turn that sent it (the request is created on the next), then one a turn.
+  expect(madeOn).toHaveLength(pieces.length);
+  expect(madeOn[0]).toBeGreaterThan(sentOn + 1);
+  for (let k = 1; k < madeOn.length; k++)
+    expect(madeOn[k]).toBeGreaterThan(madeOn[k - 1] as number);
 });
