@@ -57,6 +57,8 @@ interface Latency {
 
 interface MiddlewareLatency {
   requests: number;
+  /** Requests to each before the measured ones. */
+  warmup: number;
   without: Latency;
   with: Latency;
   addedP50Ms: number;
@@ -213,6 +215,7 @@ async function middlewareLatency(
   }
   return {
     requests: measured,
+    warmup,
     without: result.off,
     with: result.on,
     addedP50Ms: round(result.on.p50 - result.off.p50),
@@ -309,7 +312,7 @@ The \`node:http\` API-usage middleware, on a service answering \`GET /users/:id\
 process, reporting into the twin; the same service without it in another process. The services
 run the client as published (client/ built by tsc, as \`npm pack\` does) on plain Node; ${m.requests}
 requests to each, alternating one at a time over keep-alive connections, after a warm-up of
-${Math.round(m.requests / 6)} each. Every
+${m.warmup} each. Every
 request was recorded and stored once. ${where} The machine's load average was ${m.loadAverage[0]}
 before and ${m.loadAverage[1]} after (2 cores): the tail of both columns moves with it.
 \`npx tsx bench/client.ts\` runs this section alone.
