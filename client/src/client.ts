@@ -145,6 +145,15 @@ const SENT_AT_BYTES = 24;
 /** Characters of one piece of a request body (see `pieces`). */
 const PIECE_CHARS = 16_384;
 
+/** A shallow copy of a call for onDrop; `{}` when even copying it throws (a getter that throws). */
+function copyOf(call: unknown): Record<string, unknown> {
+  try {
+    return { ...(call as Record<string, unknown>) };
+  } catch {
+    return {};
+  }
+}
+
 /** The UTF-8 bytes of `entries` joined by commas. */
 function joined(entries: Entry[]): number {
   let bytes = Math.max(0, entries.length - 1);
@@ -305,9 +314,17 @@ export class Tally {
 
   /** One API call answered: the event `api.request` (the middleware calls this). */
   apiUsage(call: ApiUsageCall): void {
-    // The middleware's calls, one for every request a service answers: straight to text.
-    const fast =
-      this.closed || this.closing.signal.aborted ? undefined : apiUsageJson(call, this.contextJson);
+    // The middleware's calls, one for every request a service answers: straight to text. A call
+    // it cannot write (or that throws: a getter, a BigInt) takes the general path, which reports it.
+    let fast: ReturnType<typeof apiUsageJson>;
+    try {
+      fast =
+        this.closed || this.closing.signal.aborted
+          ? undefined
+          : apiUsageJson(call, this.contextJson);
+    } catch {
+      fast = undefined;
+    }
     if (fast === undefined) {
       this.enqueue(call, buildApiUsage);
       return;
@@ -413,7 +430,7 @@ export class Tally {
       this.report([
         {
           reason: 'closed',
-          message: { ...call } as Record<string, unknown>,
+          message: copyOf(call),
           detail: 'tracked after close()',
         },
       ]);
@@ -424,7 +441,7 @@ export class Tally {
       built = build(call);
     } catch (error) {
       const detail = error instanceof InvalidCall ? error.message : String(error);
-      this.report([{ reason: 'invalid', message: { ...call } as Record<string, unknown>, detail }]);
+      this.report([{ reason: 'invalid', message: copyOf(call), detail }]);
       return;
     }
     if (built.hashId) {

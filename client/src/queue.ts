@@ -99,15 +99,16 @@ export class BoundedQueue {
       this.push(entry);
       return NONE;
     }
+    // A message the empty queue could not hold is refused alone, whatever the policy: dropping
+    // the others would not make room for it.
+    if (this.overflow === 'drop-newest' || this.maxEvents < 1 || entry.bytes > this.maxBytes) {
+      return [entry];
+    }
     const dropped: Entry[] = [];
-    const fits = () => this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes;
-    if (!fits()) {
-      if (this.overflow === 'drop-newest') return [entry];
-      while (!fits()) {
-        const oldest = this.shiftOldest();
-        if (!oldest) return [entry];
-        dropped.push(oldest);
-      }
+    while (!(this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes)) {
+      const oldest = this.shiftOldest();
+      if (!oldest) break;
+      dropped.push(oldest);
     }
     this.push(entry);
     return dropped;

@@ -6,6 +6,7 @@
  * builds, checks and reports it).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Dropped, Tally } from '../../client/src/index.ts';
 import { type ApiUsageCall, apiUsageJson, buildApiUsage } from '../../client/src/messages.ts';
 
 const UUID = '0b7c3a52-9f1e-4c55-8d0e-2a6f9b1c4d77';
@@ -109,5 +110,32 @@ describe('apiUsageJson', () => {
       { ...base, method: 'M'.repeat(33) },
     ];
     for (const call of declined) expect(apiUsageJson(call, ctx)).toBeUndefined();
+  });
+});
+
+describe('Tally.apiUsage', () => {
+  it('never throws: a call the fast path cannot write is reported through onDrop as invalid', async () => {
+    const drops: Dropped[] = [];
+    const tally = new Tally({
+      writeKey: 'k',
+      host: 'http://127.0.0.1:9',
+      fetch: async () => new Response('{}'),
+      onDrop: (d) => drops.push(...d),
+    });
+    const base = { endpoint: '/a', method: 'GET', statusCode: 200 };
+    const calls = [
+      null,
+      { ...base, durationMs: 1n },
+      { ...base, userId: Object.create(null) },
+      {
+        ...base,
+        get userId(): string {
+          throw new Error('no user');
+        },
+      },
+    ] as unknown as ApiUsageCall[];
+    for (const call of calls) expect(() => tally.apiUsage(call)).not.toThrow();
+    expect(drops.map((d) => d.reason)).toEqual(['invalid', 'invalid', 'invalid', 'invalid']);
+    await tally.close({ timeoutMs: 100 });
   });
 });

@@ -229,3 +229,23 @@ describe('BoundedQueue.take', () => {
     expect([q.count, q.bytes]).toEqual([0, 0]);
   });
 });
+
+describe('BoundedQueue.add', () => {
+  it('drop-oldest refuses alone a message the empty queue could not hold, keeping the others', () => {
+    const q = new BoundedQueue(10, 1000, 'drop-oldest');
+    const entry = (seq: number, bytes: number): Entry => ({
+      json: 'x'.repeat(bytes),
+      bytes,
+      seq,
+      route: 'events',
+    });
+    q.add(entry(1, 300));
+    q.add(entry(2, 300));
+    const huge = entry(3, 2000);
+    expect(q.add(huge)).toEqual([huge]);
+    expect([q.count, q.bytes]).toEqual([2, 600]);
+    // One that fits once the oldest is gone pushes out exactly that one.
+    expect(q.add(entry(4, 600)).map((e) => e.seq)).toEqual([1]);
+    expect([q.count, q.bytes]).toEqual([2, 900]);
+  });
+});
