@@ -142,7 +142,7 @@ const PATHS: Record<Route, string> = { batch: '/v1/batch', events: '/v1/events/b
 const LIBRARY = { name: '@tally/client', version: VERSION };
 /** `"sentAt":"2026-11-22T12:00:05.000Z"`: an ISO time is always 24 characters. */
 const SENT_AT_BYTES = 24;
-/** Characters of one piece of a request body (see `pieces`). */
+/** Characters of one piece of a request body (see `body`). */
 const PIECE_CHARS = 16_384;
 
 /** A shallow copy of a call for onDrop; `{}` when even copying it throws (a getter that throws). */
@@ -315,16 +315,9 @@ export class Tally {
   /** One API call answered: the event `api.request` (the middleware calls this). */
   apiUsage(call: ApiUsageCall): void {
     // The middleware's calls, one for every request a service answers: straight to text. A call
-    // it cannot write (or that throws: a getter, a BigInt) takes the general path, which reports it.
-    let fast: ReturnType<typeof apiUsageJson>;
-    try {
-      fast =
-        this.closed || this.closing.signal.aborted
-          ? undefined
-          : apiUsageJson(call, this.contextJson);
-    } catch {
-      fast = undefined;
-    }
+    // the fast path does not write takes the general path, which reports what is wrong with it.
+    const fast =
+      this.closed || this.closing.signal.aborted ? undefined : apiUsageJson(call, this.contextJson);
     if (fast === undefined) {
       this.enqueue(call, buildApiUsage);
       return;

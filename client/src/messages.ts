@@ -282,10 +282,22 @@ const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
  * `contextJson` (the client's context, serialized) as its `context` on the `events` route, made
  * without building the message: the middleware makes such a call for every request a service
  * answers. Only for what the middleware sends (no messageId, timestamp, context or anonymousId)
- * and only when valid; undefined otherwise, and then the general path builds the message, and
- * checks and reports it, as for any call. test/client/messages.test.ts holds the two paths equal.
+ * and only when valid; undefined otherwise (a call whose fields throw, a BigInt duration,
+ * included), and then the general path builds the message, and checks and reports it, as for any
+ * call. test/client/messages.test.ts holds the two paths equal.
  */
 export function apiUsageJson(
+  call: ApiUsageCall,
+  contextJson: string,
+): { json: string; route: Route } | undefined {
+  try {
+    return writeApiUsage(call, contextJson);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeApiUsage(
   call: ApiUsageCall,
   contextJson: string,
 ): { json: string; route: Route } | undefined {

@@ -83,8 +83,16 @@ class Lane {
 
 export class BoundedQueue {
   private readonly lanes: Record<Route, Lane> = { batch: new Lane(), events: new Lane() };
-  count = 0;
-  bytes = 0;
+
+  /** Messages waiting, in both lanes. */
+  get count(): number {
+    return this.lanes.batch.length + this.lanes.events.length;
+  }
+
+  /** Their UTF-8 bytes. */
+  get bytes(): number {
+    return this.lanes.batch.bytes + this.lanes.events.bytes;
+  }
 
   constructor(
     private readonly maxEvents: number,
@@ -95,8 +103,8 @@ export class BoundedQueue {
   /** Adds `entry`; returns what was dropped to keep the bounds (possibly `entry` itself). */
   add(entry: Entry): readonly Entry[] {
     // The common case (it fits), without allocating: this runs for every message tracked.
-    if (this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes) {
-      this.push(entry);
+    if (this.fits(entry)) {
+      this.lanes[entry.route].push(entry);
       return NONE;
     }
     // A message the empty queue could not hold is refused alone, whatever the policy: dropping
@@ -105,19 +113,17 @@ export class BoundedQueue {
       return [entry];
     }
     const dropped: Entry[] = [];
-    while (!(this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes)) {
+    while (!this.fits(entry)) {
       const oldest = this.shiftOldest();
       if (!oldest) break;
       dropped.push(oldest);
     }
-    this.push(entry);
+    this.lanes[entry.route].push(entry);
     return dropped;
   }
 
-  private push(entry: Entry): void {
-    this.lanes[entry.route].push(entry);
-    this.count++;
-    this.bytes += entry.bytes;
+  private fits(entry: Entry): boolean {
+    return this.count < this.maxEvents && this.bytes + entry.bytes <= this.maxBytes;
   }
 
   /** The seq of the oldest waiting message, or Infinity when none waits. */
@@ -156,11 +162,7 @@ export class BoundedQueue {
     maxCount: number,
     maxBytes: number,
   ): { entries: Entry[]; joinedBytes: number } {
-    const taken = this.lanes[route].take(maxCount, maxBytes);
-    const n = taken.entries.length;
-    this.count -= n;
-    this.bytes -= taken.joinedBytes - Math.max(0, n - 1);
-    return taken;
+    return this.lanes[route].take(maxCount, maxBytes);
   }
 
   /** Empties the queue (close() past its timeout) and returns what was waiting. */
@@ -174,11 +176,6 @@ export class BoundedQueue {
     const a = this.lanes.batch.peek();
     const b = this.lanes.events.peek();
     const lane = a && (!b || a.seq < b.seq) ? this.lanes.batch : b ? this.lanes.events : undefined;
-    const entry = lane?.shift();
-    if (entry) {
-      this.count--;
-      this.bytes -= entry.bytes;
-    }
-    return entry;
+    return lane?.shift();
   }
 }
